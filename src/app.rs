@@ -1,0 +1,144 @@
+//! The actix application: every scope, extractor configuration and middleware in one place.
+//! `build` is used by `main` and by every test, so tests exercise exactly what serves.
+
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::db::DbPool;
+use crate::http::{self, request_id, RouteTable};
+use crate::openapi::{self, ApiDoc, SpecDocument};
+use crate::{countries, health, thematic_areas};
+
+/// Settings the running application needs.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// Largest JSON body accepted, in bytes.
+    pub json_limit: usize,
+    /// Origins allowed by CORS; `*` allows any.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings {
+            json_limit: http::DEFAULT_JSON_LIMIT,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// Shared state of every worker: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Arc<AppSettings>,
+}
+
+/// Every documented route. The OpenAPI document is collected from exactly these.
+fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::live).service(health::ready).service(
+        scope::scope("/api/v1")
+            .service(openapi::openapi_json)
+            .configure(countries::routes::configure)
+            .configure(thematic_areas::routes::configure),
+    );
+}
+
+/// The OpenAPI document of this build.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    openapi::finish(api)
+}
+
+fn cors(settings: &AppSettings) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("x-action-notes"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::CONTENT_LANGUAGE,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    for origin in &settings.cors_origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// The whole application.
+pub fn build(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    let api = openapi::finish(api);
+    let table = RouteTable::from_openapi(&api);
+    let spec = SpecDocument(serde_json::to_vec_pretty(&api).unwrap_or_default());
+    let settings = state.settings.clone();
+
+    app.app_data(web::Data::new(state))
+        .app_data(http::json_config(settings.json_limit))
+        .app_data(web::PayloadConfig::new(settings.json_limit))
+        .app_data(http::query_config())
+        .app_data(http::path_config())
+        .app_data(web::Data::new(spec))
+        .app_data(web::Data::new(table))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"])),
+        )
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/docs/"))
+                    .finish()
+            }),
+        )
+        .default_service(web::to(http::fallback))
+        .wrap(cors(&settings))
+        .wrap(from_fn(request_id::middleware))
+}

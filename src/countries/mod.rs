@@ -1,0 +1,6 @@
+//! OAS member states: reference data, read by everyone.
+
+pub mod data;
+pub mod model;
+pub mod routes;
+pub mod store;

@@ -1,0 +1,163 @@
+//! `GET /countries`, `GET /countries/{code}`.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{Membership, Subregion};
+use super::store::{self, CountryFilter, CountryRecord};
+use crate::app::AppState;
+use crate::db;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::etag;
+use crate::http::lang::{Lang, LangParam, LangPref, LangTracker, Localized};
+use crate::http::pagination::{page_response, Page, PageParams};
+use crate::time::utc;
+
+/// An OAS member state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Country {
+    /// Same as `code`.
+    #[schema(example = "ARG")]
+    pub id: String,
+    /// ISO 3166-1 alpha-3 code: the country's public id.
+    #[schema(example = "ARG")]
+    pub code: String,
+    /// ISO 3166-1 alpha-2 code.
+    #[schema(example = "AR")]
+    pub alpha2: String,
+    /// Name in the negotiated language, or every translation with `lang=all`.
+    pub name: Localized,
+    pub subregion: Subregion,
+    pub membership: Membership,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Country {
+    fn from_record(r: CountryRecord, pref: LangPref, langs: &mut LangTracker) -> Country {
+        Country {
+            id: r.row.code.clone(),
+            name: langs.pick(pref, &r.names, Lang::En),
+            subregion: Subregion::parse(&r.row.subregion).unwrap_or(Subregion::Caribbean),
+            membership: Membership::parse(&r.row.membership).unwrap_or(Membership::Active),
+            code: r.row.code,
+            alpha2: r.row.alpha2,
+            created_at: utc(r.row.created_at),
+            updated_at: utc(r.row.updated_at),
+        }
+    }
+}
+
+/// Filters of the country list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountryQuery {
+    /// Only countries of this subregion.
+    #[param(value_type = Option<Subregion>)]
+    pub subregion: Option<String>,
+    /// Only countries with this membership status.
+    #[param(value_type = Option<Membership>)]
+    pub membership: Option<String>,
+}
+
+impl CountryQuery {
+    fn parse(&self, errors: &mut Vec<FieldError>) -> CountryFilter {
+        let mut filter = CountryFilter::default();
+        if let Some(s) = self.subregion.as_deref() {
+            filter.subregion = Subregion::parse(s);
+            if filter.subregion.is_none() {
+                errors.push(FieldError::new(
+                    "subregion",
+                    "unknown",
+                    "must be one of north_america, central_america, caribbean, andean, southern_cone",
+                ));
+            }
+        }
+        if let Some(m) = self.membership.as_deref() {
+            filter.membership = Membership::parse(m);
+            if filter.membership.is_none() {
+                errors.push(FieldError::new(
+                    "membership",
+                    "unknown",
+                    "must be one of active, not_participating, withdrawn",
+                ));
+            }
+        }
+        filter
+    }
+}
+
+/// List the OAS member states, in code order.
+#[utoipa::path(
+    tag = "countries",
+    params(CountryQuery, PageParams, LangParam),
+    responses(
+        (status = 200, description = "A page of countries", body = Page<Country>,
+         headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page exists"),
+                 ("Content-Language" = String, description = "Languages of the names"))),
+        (status = 400, description = "Unknown filter value, bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/countries")]
+pub async fn list_countries(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<CountryQuery>,
+    page: web::Query<PageParams>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let mut errors = Vec::new();
+    let filter = query.parse(&mut errors);
+    let page = page.parse::<String>(&mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_query(errors));
+    }
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(store::list(conn, &filter, page.after.as_deref(), limit)?)
+    })
+    .await?;
+    let mut langs = LangTracker::default();
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| r.row.code.clone(),
+        |r| Country::from_record(r, pref, &mut langs),
+    );
+    page_response(&req, &page, Some(langs.header_value(pref)))
+}
+
+/// One member state, by alpha-3 or alpha-2 code (any case).
+#[utoipa::path(
+    tag = "countries",
+    params(("code" = String, Path, description = "Alpha-3 or alpha-2 code, any case", example = "ARG"), LangParam),
+    responses(
+        (status = 200, description = "The country", body = Country,
+         headers(("ETag" = String, description = "Strong entity tag"),
+                 ("Content-Language" = String, description = "Language of the name"))),
+        (status = 304, description = "Not modified (`If-None-Match` matched)"),
+        (status = 404, description = "No such country", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/countries/{code}")]
+pub async fn get_country(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let code = code.into_inner();
+    let wanted = code.clone();
+    let record = db::run(&state.pool, move |conn| Ok(store::find(conn, &wanted)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no member state with code '{code}'")))?;
+    let mut langs = LangTracker::default();
+    let country = Country::from_record(record, pref, &mut langs);
+    etag::single_json(&req, &country, Some(langs.header_value(pref)))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_countries).service(get_country);
+}

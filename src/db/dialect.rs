@@ -1,0 +1,43 @@
+//! What differs between PostgreSQL and SQLite. This is the only module that looks at which
+//! backend a connection is; everything else sees one behaviour.
+
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+
+use super::migrate::{POSTGRES, SQLITE};
+use super::DbConn;
+
+pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Name of the connection's backend, for health answers and logs.
+pub fn backend_name(conn: &DbConn) -> &'static str {
+    match conn {
+        DbConn::Pg(_) => "postgresql",
+        DbConn::Sqlite(_) => "sqlite",
+    }
+}
+
+/// The embedded migrations of the connection's backend.
+pub fn migrations(conn: &DbConn) -> EmbeddedMigrations {
+    match conn {
+        DbConn::Pg(_) => POSTGRES,
+        DbConn::Sqlite(_) => SQLITE,
+    }
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub fn run_pending_migrations(conn: &mut DbConn) -> Result<Vec<String>, MigrationError> {
+    let applied = match conn {
+        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES)?,
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE)?,
+    };
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Reverts every applied migration (used by the round-trip test and `migrate --redo`).
+pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, MigrationError> {
+    let reverted = match conn {
+        DbConn::Pg(c) => c.revert_all_migrations(POSTGRES)?,
+        DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE)?,
+    };
+    Ok(reverted.iter().map(|v| v.to_string()).collect())
+}

@@ -1,0 +1,223 @@
+//! Storage: one connection type over PostgreSQL and SQLite, a pool, and `run`, the only way
+//! handlers reach the database (pool checkout and queries happen on the blocking pool).
+
+pub mod dialect;
+pub mod migrate;
+pub mod schema;
+pub mod sqlite;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+
+use crate::error::{ApiError, ApiResult};
+
+/// A connection to either backend. Built by [`Manager`] from the URL scheme, never by
+/// trying each backend in turn.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = r2d2::Pool<Manager>;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+/// The default database when `DATABASE_URL` is unset.
+pub const DEFAULT_SQLITE_PATH: &str = "./data/mecigep.sqlite3";
+
+impl Target {
+    /// Chooses the backend from the URL's scheme: `postgres://` or `postgresql://`,
+    /// `sqlite://PATH`, or a plain file path. Anything else is refused.
+    pub fn parse(url: &str) -> Result<Target, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(
+                "DATABASE_URL is empty; unset it for the default SQLite file, or give \
+                        postgres://USER@HOST/DB or sqlite://PATH"
+                    .into(),
+            );
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Target::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            return Self::sqlite_path(path);
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            return Err(format!(
+                "DATABASE_URL has the scheme '{scheme}', which this server does not speak; use \
+                 postgres://USER@HOST/DB, postgresql://…, sqlite://PATH or a plain file path"
+            ));
+        }
+        if url.contains(':') && !url.starts_with('.') && !url.starts_with('/') {
+            // `postgres:foo`, `mysql:…`: a mistyped URL must fail, not become a file.
+            return Err(format!(
+                "DATABASE_URL '{url}' looks like a URL without '//'; use postgres://… , \
+                 sqlite://PATH or a file path starting with ./ or /"
+            ));
+        }
+        Self::sqlite_path(url)
+    }
+
+    fn sqlite_path(path: &str) -> Result<Target, String> {
+        if path.is_empty() || path == ":memory:" || path.contains("mode=memory") {
+            return Err(
+                "an in-memory SQLite database cannot back a connection pool (every \
+                        connection would see its own empty database); give a file path"
+                    .into(),
+            );
+        }
+        Ok(Target::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Target::Postgres(_) => "postgresql",
+            Target::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    /// The database for people and logs, with any password hidden.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Sqlite(p) => write!(f, "SQLite at {}", p.display()),
+            Target::Postgres(url) => {
+                let shown = match (url.find("://"), url.rfind('@')) {
+                    (Some(s), Some(at)) if at > s => {
+                        let creds = &url[s + 3..at];
+                        let user = creds.split(':').next().unwrap_or("");
+                        format!("{}{}@{}", &url[..s + 3], user, &url[at + 1..])
+                    }
+                    _ => url.clone(),
+                };
+                write!(f, "PostgreSQL at {shown}")
+            }
+        }
+    }
+}
+
+/// r2d2 manager that opens the backend the [`Target`] names and prepares each connection.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: Target,
+}
+
+impl Manager {
+    pub fn new(target: Target) -> Self {
+        Manager { target }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.target {
+            Target::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+            Target::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                sqlite::prepare(&mut conn).map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        std::thread::panicking()
+    }
+}
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 10,
+            connection_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens the pool and checks that one connection works (creating the SQLite folder first).
+pub fn connect(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
+    if let Target::Sqlite(path) = target {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                format!(
+                    "cannot create the folder {} for the database: {e}",
+                    dir.display()
+                )
+            })?;
+        }
+    }
+    r2d2::Pool::builder()
+        .max_size(opts.max_size)
+        .min_idle(Some(1))
+        .connection_timeout(opts.connection_timeout)
+        .build(Manager::new(target.clone()))
+        .map_err(|e| format!("cannot open {target}: {e}"))
+}
+
+/// A pool that does not connect until used: for tests of outages and for tools.
+pub fn connect_lazily(target: &Target, opts: &PoolOptions) -> DbPool {
+    r2d2::Pool::builder()
+        .max_size(opts.max_size)
+        .min_idle(Some(0))
+        .connection_timeout(opts.connection_timeout)
+        .build_unchecked(Manager::new(target.clone()))
+}
+
+/// Runs `f` with a pooled connection on actix's blocking pool: the pool checkout and every
+/// query happen off the async workers.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Like [`run`], in one transaction: all of `f`'s writes land, or none.
+pub async fn run_tx<T, F>(pool: &DbPool, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| conn.transaction::<T, ApiError, _>(f)).await
+}

@@ -1,0 +1,329 @@
+//! One error type for the whole API, rendered as RFC 9457 `application/problem+json`.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::http::request_id;
+
+/// Base of every problem `type` URI.
+pub const PROBLEM_BASE: &str = "https://mecigep.oas.org/problems/";
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// One problem with one field of the input.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct FieldError {
+    /// Where the problem is: a JSON field path, a query parameter or a question code.
+    #[schema(example = "limit")]
+    pub field: String,
+    /// Stable machine-readable code of the problem.
+    #[schema(example = "range")]
+    pub code: String,
+    /// What is wrong, for people.
+    #[schema(example = "must be between 1 and 500")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document: every error of this API has this shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable URI naming the kind of problem.
+    #[serde(rename = "type")]
+    #[schema(example = "https://mecigep.oas.org/problems/not-found")]
+    pub type_uri: String,
+    /// Short summary of the kind of problem.
+    #[schema(example = "Not Found")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 404)]
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    #[schema(example = "no country with code 'XYZ'")]
+    pub detail: String,
+    /// The request path this occurrence is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/api/v1/countries/XYZ")]
+    pub instance: Option<String>,
+    /// The request id (also in the `X-Request-Id` header), to quote when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Every problem with the input at once (validation problems only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Extension members particular to a kind of problem (e.g. `allowed` transitions).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extensions: Map<String, Value>,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed request: bad JSON syntax, bad query string, bad header.
+    #[error("{detail}")]
+    BadRequest {
+        slug: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// Well-formed but invalid input; lists every problem at once.
+    #[error("validation failed")]
+    Validation {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<String> },
+    #[error("not acceptable: {0}")]
+    NotAcceptable(String),
+    /// State conflict; `slug` names the kind (e.g. `invalid-transition`).
+    #[error("conflict: {detail}")]
+    Conflict {
+        slug: &'static str,
+        detail: String,
+        extensions: Map<String, Value>,
+    },
+    #[error("precondition failed")]
+    PreconditionFailed(String),
+    #[error("payload too large")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType(String),
+    #[error("precondition required")]
+    PreconditionRequired(String),
+    #[error("too many requests")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
+    /// The database cannot be reached; the text is the cause, for the log only.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// Anything unexpected: logged in full, answered as a bare 500.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(slug: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            slug,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn invalid_query(errors: Vec<FieldError>) -> Self {
+        ApiError::BadRequest {
+            slug: "invalid-query",
+            detail: "the query string is invalid".into(),
+            errors,
+        }
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        ApiError::Validation {
+            detail: format!("{} problem(s) with the input", errors.len()),
+            errors,
+        }
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        ApiError::NotFound(detail.into())
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        ApiError::Internal(detail.into())
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest { slug, .. } => (slug, "Bad Request"),
+            ApiError::Validation { .. } => ("validation", "Validation Failed"),
+            ApiError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
+            ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
+            ApiError::NotFound(_) => ("not-found", "Not Found"),
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method Not Allowed"),
+            ApiError::NotAcceptable(_) => ("not-acceptable", "Not Acceptable"),
+            ApiError::Conflict { slug, .. } => (slug, "Conflict"),
+            ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition Failed"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload Too Large"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported Media Type")
+            }
+            ApiError::PreconditionRequired(_) => ("precondition-required", "Precondition Required"),
+            ApiError::TooManyRequests { .. } => ("too-many-requests", "Too Many Requests"),
+            ApiError::Unavailable(_) => ("unavailable", "Service Unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal Server Error"),
+        }
+    }
+
+    /// The problem document for this error, as it goes on the wire.
+    pub fn to_problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let (detail, errors, extensions) = match self {
+            ApiError::BadRequest { detail, errors, .. } => {
+                (detail.clone(), errors.clone(), Map::new())
+            }
+            ApiError::Validation { detail, errors } => (detail.clone(), errors.clone(), Map::new()),
+            ApiError::Conflict {
+                detail, extensions, ..
+            } => (detail.clone(), Vec::new(), extensions.clone()),
+            ApiError::MethodNotAllowed { allow } => (
+                format!("this resource allows {}", allow.join(", ")),
+                Vec::new(),
+                Map::new(),
+            ),
+            ApiError::TooManyRequests {
+                detail,
+                retry_after_secs,
+            } => {
+                let mut ext = Map::new();
+                ext.insert("retry_after".into(), Value::from(*retry_after_secs));
+                (detail.clone(), Vec::new(), ext)
+            }
+            // Never leak internals: the cause is in the server log under the request id.
+            ApiError::Internal(_) => (
+                "an unexpected error occurred; quote the request id when reporting it".into(),
+                Vec::new(),
+                Map::new(),
+            ),
+            ApiError::Unauthorized(d)
+            | ApiError::Forbidden(d)
+            | ApiError::NotFound(d)
+            | ApiError::NotAcceptable(d)
+            | ApiError::PreconditionFailed(d)
+            | ApiError::PayloadTooLarge(d)
+            | ApiError::UnsupportedMediaType(d)
+            | ApiError::PreconditionRequired(d) => (d.clone(), Vec::new(), Map::new()),
+            // The cause may name hosts or ports: it goes to the log, not to the client.
+            ApiError::Unavailable(_) => (
+                "the database is unavailable; retry in a few seconds".into(),
+                Vec::new(),
+                Map::new(),
+            ),
+        };
+        let ctx = request_id::current();
+        Problem {
+            type_uri: format!("{PROBLEM_BASE}{slug}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail,
+            instance: ctx.as_ref().map(|c| c.path.clone()),
+            request_id: ctx.map(|c| c.id),
+            errors,
+            extensions,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let problem = self.to_problem();
+        let body = serde_json::to_vec(&problem).unwrap_or_else(|_| b"{}".to_vec());
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE));
+        match self {
+            ApiError::MethodNotAllowed { allow } => {
+                res.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            ApiError::Unauthorized(_) => {
+                res.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                ));
+            }
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        res.body(body)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match e {
+            E::NotFound => ApiError::not_found("the resource does not exist"),
+            E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info) => {
+                ApiError::Unavailable(format!(
+                    "the database connection failed: {}",
+                    info.message()
+                ))
+            }
+            // A write lost a race with a concurrent one (serialization failure or unique key):
+            // the client may retry, nothing was half written.
+            E::DatabaseError(K::SerializationFailure, _) => ApiError::Conflict {
+                slug: "concurrent-update",
+                detail: "a concurrent change got there first; retry the request".into(),
+                extensions: Map::new(),
+            },
+            other => ApiError::Internal(format!("database error: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        ApiError::Unavailable(format!("no database connection could be had: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal("the blocking task was cancelled".into())
+    }
+}
+
+/// Result of every handler and store function that can fail in an API-visible way.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,57 @@
+//! Entity tags: strong ETags on single resources, `If-None-Match` → 304.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ApiResult};
+
+/// A strong ETag over the exact bytes of a representation.
+pub fn of_bytes(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    format!("\"{}\"", hex::encode(&digest[..16]))
+}
+
+fn tags(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(|t| t.trim())
+        .map(|t| t.strip_prefix("W/").unwrap_or(t))
+}
+
+/// Whether `If-None-Match` matches `etag` (weak comparison, as RFC 9110 §13.1.2 says).
+pub fn none_match_hits(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.trim() == "*" || tags(v).any(|t| t == etag))
+}
+
+/// A 200 JSON answer for one resource with its strong ETag, or a 304 when the client's
+/// copy is current. `content_language` is set when the body holds text people read.
+pub fn single_json<T: Serialize>(
+    req: &HttpRequest,
+    value: &T,
+    content_language: Option<String>,
+) -> ApiResult<HttpResponse> {
+    let body = serde_json::to_vec(value)
+        .map_err(|e| ApiError::internal(format!("serialising a response: {e}")))?;
+    let etag = of_bytes(&body);
+    let status = if none_match_hits(req, &etag) {
+        StatusCode::NOT_MODIFIED
+    } else {
+        StatusCode::OK
+    };
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::ETAG, etag));
+    res.insert_header((header::VARY, HeaderValue::from_static("Accept-Language")));
+    if let Some(lang) = content_language {
+        res.insert_header((header::CONTENT_LANGUAGE, lang));
+    }
+    if status == StatusCode::NOT_MODIFIED {
+        return Ok(res.finish());
+    }
+    Ok(res.content_type("application/json").body(body))
+}

@@ -1,0 +1,140 @@
+//! HTTP concerns shared by every resource: request ids, language, ETags, pagination, and
+//! the problem+json answers for actix's own extractor failures and unknown routes.
+
+pub mod etag;
+pub mod lang;
+pub mod pagination;
+pub mod request_id;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest};
+
+use crate::error::{ApiError, FieldError};
+
+/// Largest JSON body accepted by default (1 MiB).
+pub const DEFAULT_JSON_LIMIT: usize = 1024 * 1024;
+
+/// JSON bodies: size limit, and every failure as problem+json.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { length, limit } => {
+            ApiError::PayloadTooLarge(format!("the body has {length} bytes; the limit is {limit}"))
+        }
+        JsonPayloadError::Overflow { limit } => {
+            ApiError::PayloadTooLarge(format!("the body is over the limit of {limit} bytes"))
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("send the body as application/json".into())
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::validation(vec![FieldError::new(
+                data_error_field(&e.to_string()),
+                "invalid",
+                e.to_string(),
+            )])
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"))
+        }
+        other => ApiError::bad_request(
+            "malformed-body",
+            format!("the body could not be read: {other}"),
+        ),
+    }
+}
+
+/// serde names the offending field in its message (`unknown field `x``, `missing field `y``).
+fn data_error_field(message: &str) -> String {
+    message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.contains("field"))
+        .unwrap_or("body")
+        .to_owned()
+}
+
+/// Query strings: every failure as a 400 problem naming the parameter when serde does.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        let message = match &err {
+            QueryPayloadError::Deserialize(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        ApiError::invalid_query(vec![FieldError::new(
+            data_error_field(&message).replace("body", "query"),
+            "invalid",
+            message,
+        )])
+        .into()
+    })
+}
+
+/// Path segments that do not parse (e.g. a non-numeric id) are unknown resources.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err: PathError, _req| {
+        ApiError::not_found(format!("no such resource: {err}")).into()
+    })
+}
+
+/// The methods every route allows, taken from the OpenAPI document, to tell a 405 from a 404.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    routes: Vec<(actix_web::dev::ResourceDef, Vec<Method>)>,
+}
+
+impl RouteTable {
+    pub fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes = Vec::new();
+        for (path, item) in &api.paths.paths {
+            let mut methods: Vec<Method> = Vec::new();
+            let ops = [
+                (Method::GET, item.get.is_some()),
+                (Method::POST, item.post.is_some()),
+                (Method::PUT, item.put.is_some()),
+                (Method::PATCH, item.patch.is_some()),
+                (Method::DELETE, item.delete.is_some()),
+            ];
+            for (m, present) in ops {
+                if present {
+                    methods.push(m);
+                }
+            }
+            routes.push((actix_web::dev::ResourceDef::new(path.as_str()), methods));
+        }
+        RouteTable { routes }
+    }
+
+    /// The methods allowed on `path`, or `None` when no route has that path.
+    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let mut allowed: Vec<String> = Vec::new();
+        for (def, methods) in &self.routes {
+            if def.is_match(path) {
+                for m in methods {
+                    let name = m.to_string();
+                    if !allowed.contains(&name) {
+                        allowed.push(name);
+                    }
+                }
+            }
+        }
+        (!allowed.is_empty()).then_some(allowed)
+    }
+}
+
+/// What answers when no route matched: 405 with `Allow` for a known path, else 404.
+pub async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(match table.allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed { allow },
+        None => ApiError::not_found(format!("no route for {} {}", req.method(), req.path())),
+    })
+}

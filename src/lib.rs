@@ -1,0 +1,14 @@
+//! MECIGEP API: the back end of the OAS Inter-American Cooperation Mechanism for Effective
+//! Public Management and of its Guide of Strategies and Mechanisms (GEMGPE).
+
+pub mod app;
+pub mod config;
+pub mod countries;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod seed;
+pub mod thematic_areas;
+pub mod time;
