@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use actix_cors::Cors;
-use actix_web::body::MessageBody;
+use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
@@ -104,7 +104,7 @@ pub fn build(
     impl ServiceFactory<
         ServiceRequest,
         Config = (),
-        Response = ServiceResponse<impl MessageBody>,
+        Response = ServiceResponse<BoxBody>,
         Error = actix_web::Error,
         InitError = (),
     >,
@@ -139,6 +139,7 @@ pub fn build(
             }),
         )
         .default_service(web::to(http::fallback))
+        .wrap(from_fn(http::reject_oversize))
         .wrap(cors(&settings))
         .wrap(from_fn(request_id::middleware))
 }

@@ -221,3 +221,51 @@ where
 {
     run(pool, move |conn| conn.transaction::<T, ApiError, _>(f)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_comes_from_the_scheme() {
+        assert_eq!(
+            Target::parse("postgres://u@h/db"),
+            Ok(Target::Postgres("postgres://u@h/db".into()))
+        );
+        assert!(matches!(
+            Target::parse("postgresql://h/db"),
+            Ok(Target::Postgres(_))
+        ));
+        assert_eq!(
+            Target::parse("sqlite://data/x.db"),
+            Ok(Target::Sqlite(PathBuf::from("data/x.db")))
+        );
+        assert_eq!(
+            Target::parse("./data/x.db"),
+            Ok(Target::Sqlite(PathBuf::from("./data/x.db")))
+        );
+        assert_eq!(
+            Target::parse("x.db"),
+            Ok(Target::Sqlite(PathBuf::from("x.db")))
+        );
+        for bad in [
+            "mysql://h/db",
+            "postgres:/h/db",
+            "postgre://h",
+            "",
+            "sqlite://:memory:",
+            ":memory:",
+        ] {
+            assert!(Target::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_hides_the_password() {
+        let t = Target::parse("postgres://app:s3cret@db:5432/mecigep").unwrap();
+        assert_eq!(
+            t.to_string(),
+            "PostgreSQL at postgres://app@db:5432/mecigep"
+        );
+    }
+}

@@ -138,3 +138,26 @@ pub async fn fallback(
         None => ApiError::not_found(format!("no route for {} {}", req.method(), req.path())),
     })
 }
+
+/// Middleware: refuses a body whose declared length is over the JSON limit before any
+/// handler reads it (bodies without a length are capped by the extractors).
+pub async fn reject_oversize(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<actix_web::body::BoxBody>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<crate::app::AppState>>()
+        .map(|s| s.settings.json_limit)
+        .unwrap_or(DEFAULT_JSON_LIMIT);
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(length) = declared.filter(|l| *l > limit as u64) {
+        let err =
+            ApiError::PayloadTooLarge(format!("the body has {length} bytes; the limit is {limit}"));
+        return Ok(req.into_response(actix_web::ResponseError::error_response(&err)));
+    }
+    next.call(req).await
+}

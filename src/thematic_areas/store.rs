@@ -17,14 +17,16 @@ pub struct AreaRecord {
     pub descriptions: BTreeMap<Lang, String>,
 }
 
+/// Names and descriptions of one area, by language.
+type Texts = (BTreeMap<Lang, String>, BTreeMap<Lang, String>);
+
 fn with_texts(conn: &mut DbConn, rows: Vec<AreaRow>) -> QueryResult<Vec<AreaRecord>> {
     let slugs: Vec<&str> = rows.iter().map(|r| r.slug.as_str()).collect();
     let texts: Vec<AreaTextRow> = thematic_area_texts::table
         .filter(thematic_area_texts::area_slug.eq_any(&slugs))
         .select(AreaTextRow::as_select())
         .load(conn)?;
-    let mut by_slug: BTreeMap<String, (BTreeMap<Lang, String>, BTreeMap<Lang, String>)> =
-        BTreeMap::new();
+    let mut by_slug: BTreeMap<String, Texts> = BTreeMap::new();
     for t in texts {
         if let Some(lang) = Lang::parse(&t.lang) {
             let entry = by_slug.entry(t.area_slug).or_default();

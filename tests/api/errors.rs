@@ -1,0 +1,174 @@
+use std::time::Duration;
+
+use actix_web::http::Method;
+use diesel::connection::SimpleConnection;
+use mecigep::app::AppSettings;
+use mecigep::db::{self, PoolOptions, Target};
+
+use crate::util::{service, Req, TestApp};
+
+#[actix_web::test]
+async fn unknown_route_is_a_404_problem() {
+    let app = TestApp::new().await;
+    for path in [
+        "/api/v1/nope",
+        "/api/v2/countries",
+        "/",
+        "/api/v1/countries/ARG/extra",
+    ] {
+        let res = app.get(path).send().await;
+        let p = res.assert_problem(404, "not-found");
+        assert_eq!(p["instance"], path);
+    }
+}
+
+#[actix_web::test]
+async fn wrong_method_is_a_405_problem_with_allow() {
+    let app = TestApp::new().await;
+    for (method, path) in [
+        (Method::DELETE, "/api/v1/countries/ARG"),
+        (Method::POST, "/api/v1/countries/ARG"),
+        (Method::PUT, "/api/v1/thematic-areas"),
+        (Method::POST, "/health/live"),
+    ] {
+        let res = app.request(method.clone(), path).send().await;
+        res.assert_problem(405, "method-not-allowed");
+        assert_eq!(res.header("allow"), Some("GET"), "{method} {path}");
+    }
+}
+
+#[actix_web::test]
+async fn oversize_body_is_a_413_problem() {
+    let app = TestApp::new().await;
+    let big = vec![b'x'; 2 * 1024 * 1024];
+    let res = app
+        .post("/api/v1/countries")
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await;
+    let p = res.assert_problem(413, "payload-too-large");
+    assert!(p["detail"].as_str().unwrap().contains("1048576"));
+
+    let small = TestApp::with_settings(AppSettings {
+        json_limit: 2048,
+        ..AppSettings::default()
+    })
+    .await;
+    let res = small
+        .request(Method::PUT, "/api/v1/thematic-areas/ict")
+        .body(vec![b' '; 4096])
+        .send()
+        .await;
+    res.assert_problem(413, "payload-too-large");
+}
+
+#[actix_web::test]
+async fn request_id_is_echoed_generated_and_in_problems() {
+    let app = TestApp::new().await;
+    let res = app
+        .get("/api/v1/countries/ARG")
+        .header("x-request-id", "client-trace.42")
+        .send()
+        .await;
+    assert_eq!(res.header("x-request-id"), Some("client-trace.42"));
+
+    let res = app.get("/api/v1/countries/ARG").send().await;
+    let generated = res.header("x-request-id").unwrap();
+    assert_eq!(generated.len(), 32);
+    assert!(generated.chars().all(|c| c.is_ascii_hexdigit()));
+
+    let res = app
+        .get("/api/v1/countries/ARG")
+        .header("x-request-id", "has spaces and <tags>")
+        .send()
+        .await;
+    assert_ne!(res.header("x-request-id"), Some("has spaces and <tags>"));
+
+    let res = app
+        .get("/api/v1/countries/QQQ")
+        .header("x-request-id", "trace-7")
+        .send()
+        .await;
+    let p = res.assert_problem(404, "not-found");
+    assert_eq!(p["request_id"], "trace-7");
+}
+
+#[actix_web::test]
+async fn database_outage_is_a_503_problem_that_names_no_host() {
+    let pool = db::connect_lazily(
+        &Target::Postgres("postgres://nobody:secret@127.0.0.1:1/none".into()),
+        &PoolOptions {
+            max_size: 1,
+            connection_timeout: Duration::from_millis(300),
+        },
+    );
+    let svc = service(pool, AppSettings::default()).await;
+    for path in [
+        "/health/ready",
+        "/api/v1/countries",
+        "/api/v1/thematic-areas/ict",
+    ] {
+        let res = Req::on(&svc, Method::GET, path).send().await;
+        let p = res.assert_problem(503, "unavailable");
+        assert!(res.header("retry-after").is_some());
+        let text = p.to_string();
+        assert!(
+            !text.contains("127.0.0.1") && !text.contains("secret"),
+            "{text}"
+        );
+    }
+    let res = Req::on(&svc, Method::GET, "/health/live").send().await;
+    assert_eq!(res.status, 200, "liveness does not depend on the database");
+}
+
+#[actix_web::test]
+async fn internal_errors_are_a_bare_500_without_sql() {
+    let app = TestApp::new().await;
+    app.with_conn(|conn| conn.batch_execute("DROP TABLE country_names").unwrap());
+    let res = app.get("/api/v1/countries").send().await;
+    let p = res.assert_problem(500, "internal");
+    let text = p.to_string().to_lowercase();
+    for leak in ["country_names", "table", "relation", "sql", "panicked"] {
+        assert!(!text.contains(leak), "500 leaks '{leak}': {text}");
+    }
+}
+
+#[actix_web::test]
+async fn cors_allows_configured_origins_only() {
+    let app = TestApp::with_settings(AppSettings {
+        cors_origins: vec!["https://guide.example.org".into()],
+        ..AppSettings::default()
+    })
+    .await;
+    let res = app
+        .request(Method::OPTIONS, "/api/v1/countries")
+        .header("origin", "https://guide.example.org")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        Some("https://guide.example.org")
+    );
+    let res = app
+        .get("/api/v1/countries/ARG")
+        .header("origin", "https://guide.example.org")
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    let exposed = res
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_lowercase();
+    for h in ["etag", "link", "content-language", "x-request-id"] {
+        assert!(exposed.contains(h), "{h} exposed");
+    }
+    let res = app
+        .get("/api/v1/countries/ARG")
+        .header("origin", "https://evil.example.com")
+        .send()
+        .await;
+    assert!(res.header("access-control-allow-origin").is_none());
+}

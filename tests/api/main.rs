@@ -1,0 +1,10 @@
+//! The integration suite: every test talks HTTP to the real application over a fresh
+//! database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
+
+mod util;
+
+mod countries;
+mod errors;
+mod meta;
+mod migrations;
+mod thematic_areas;

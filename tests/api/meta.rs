@@ -1,0 +1,251 @@
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use actix_web::http::Method;
+use serde_json::Value;
+
+use crate::util::TestApp;
+
+fn spec_path() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json")
+}
+
+#[actix_web::test]
+async fn health_live_and_ready() {
+    let app = TestApp::new().await;
+    let res = app.get("/health/live").send().await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["status"], "ok");
+    let res = app.get("/health/ready").send().await;
+    assert_eq!(res.status, 200);
+    let expected = if app.db.is_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(res.json()["database"], expected);
+}
+
+#[actix_web::test]
+async fn committed_spec_matches_the_code() {
+    let generated = serde_json::to_string_pretty(&mecigep::app::openapi()).unwrap() + "\n";
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(spec_path(), &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(spec_path()).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test committed_spec` and commit it"
+    );
+    let app = TestApp::new().await;
+    let res = app.get("/api/v1/openapi.json").send().await;
+    assert_eq!(res.status, 200);
+    let served: Value = res.json();
+    let file: Value = serde_json::from_str(&committed).unwrap();
+    assert_eq!(served, file, "the served document is the committed one");
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[test]
+fn cli_prints_the_same_spec() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mecigep"))
+        .arg("openapi")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(spec_path()).unwrap()).unwrap();
+    assert_eq!(printed, file);
+}
+
+/// `#[get("…")]`-style routes in the sources, with the scope prefix they are mounted under.
+fn routes_in_sources() -> BTreeSet<(String, String)> {
+    fn walk(dir: &Path, out: &mut BTreeSet<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for line in text.lines() {
+                    let line = line.trim();
+                    for m in ["get", "post", "put", "patch", "delete"] {
+                        if let Some(rest) = line.strip_prefix(&format!("#[{m}(\"")) {
+                            let route = rest.split('"').next().unwrap();
+                            let full = if route.starts_with("/health") {
+                                route.to_owned()
+                            } else {
+                                format!("/api/v1{route}")
+                            };
+                            out.insert((m.to_owned(), full));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
+    out
+}
+
+#[actix_web::test]
+async fn every_route_is_in_the_spec_and_every_operation_is_served() {
+    let spec = mecigep::app::openapi();
+    let mut documented = BTreeSet::new();
+    for (path, item) in &spec.paths.paths {
+        for (m, present) in [
+            ("get", item.get.is_some()),
+            ("post", item.post.is_some()),
+            ("put", item.put.is_some()),
+            ("patch", item.patch.is_some()),
+            ("delete", item.delete.is_some()),
+        ] {
+            if present {
+                documented.insert((m.to_owned(), path.clone()));
+            }
+        }
+    }
+    let in_sources = routes_in_sources();
+    assert!(!in_sources.is_empty());
+    let missing: Vec<_> = in_sources.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from the spec: {missing:?}"
+    );
+
+    let app = TestApp::new().await;
+    for (m, path) in &documented {
+        let concrete = path
+            .replace("{code}", "ARG")
+            .replace("{slug}", "ict")
+            .replace("{id}", "1");
+        let method = Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
+        let res = app.request(method, &concrete).send().await;
+        let body = String::from_utf8_lossy(&res.body);
+        assert!(
+            res.status != 405 && !body.contains("no route for"),
+            "{m} {path} is documented but not served"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn every_operation_documents_problem_answers() {
+    let spec = serde_json::to_value(mecigep::app::openapi()).unwrap();
+    assert!(spec["components"]["schemas"]["Problem"].is_object());
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let problems = responses
+                .values()
+                .filter(|r| r["content"].get("application/problem+json").is_some())
+                .count();
+            assert!(
+                problems >= 2,
+                "{method} {path} documents no problem answers"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn docs_page_is_served_from_the_binary() {
+    let app = TestApp::new().await;
+    let res = app.get("/docs").send().await;
+    assert_eq!(res.status, 308);
+    assert_eq!(res.header("location"), Some("/docs/"));
+    let res = app.get("/docs/").send().await;
+    assert_eq!(res.status, 200);
+    let html = String::from_utf8_lossy(&res.body).to_string();
+    assert!(html.contains("swagger-ui"), "{html}");
+    for asset in [
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+        "swagger-initializer.js",
+    ] {
+        let res = app.get(&format!("/docs/{asset}")).send().await;
+        assert_eq!(res.status, 200, "{asset}");
+        assert!(!res.body.is_empty());
+    }
+    let init = app.get("/docs/swagger-initializer.js").send().await;
+    assert!(String::from_utf8_lossy(&init.body).contains("/api/v1/openapi.json"));
+    let bundle = app.get("/docs/swagger-ui-bundle.js").send().await;
+    assert!(
+        bundle.body.len() > 100_000,
+        "the full bundle, not a CDN loader"
+    );
+}
+
+#[test]
+fn misconfiguration_stops_the_start_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value, needle) in [
+        ("DATABASE_URL", "mysql://root@localhost/x", "mysql"),
+        ("DATABASE_URL", "postgres:/localhost/x", "looks like a URL"),
+        ("DATABASE_URL", "sqlite://:memory:", "in-memory"),
+        ("MECIGEP_BIND", "localhost", "MECIGEP_BIND"),
+        (
+            "MECIGEP_CORS_ORIGINS",
+            "guide.example.org",
+            "MECIGEP_CORS_ORIGINS",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mecigep"))
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{var}={value} must not start");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{var}={value}: {err}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "a refused start creates no database file");
+}
+
+#[test]
+fn help_is_available_for_every_command() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["openapi", "--help"],
+        vec!["seed", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mecigep"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
+    }
+}
+
+#[test]
+fn migrate_and_seed_commands_work_on_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nested/folder/m.sqlite3");
+    let url = format!("sqlite://{}", db.display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mecigep"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied"));
+    let out = run(&["migrate"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
+    let out = run(&["seed"]);
+    assert!(out.status.success());
+    assert!(db.exists());
+}
