@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Load test of the release binary on a fresh database: wrk, 64 connections, per endpoint.
+#
+#   bench/run.sh                 # SQLite in a temp folder
+#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh
+#                                # a fresh PostgreSQL database on that server, dropped after
+#
+# Knobs: DURATION (default 10s), CONNECTIONS (64), THREADS (2), PORT (18080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+THREADS="${THREADS:-2}"
+PORT="${PORT:-18080}"
+BASE="http://127.0.0.1:$PORT"
+
+command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get install -y wrk >/dev/null; }
+cargo build --release --quiet
+
+work="$(mktemp -d)"
+dropdb=""
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+    name="mecigep_bench_$$"
+    psql "$BENCH_DATABASE_URL" -qc "CREATE DATABASE $name"
+    dropdb="$name"
+    DB_URL="${BENCH_DATABASE_URL%/*}/$name"
+    backend="postgresql"
+else
+    DB_URL="sqlite://$work/bench.sqlite3"
+    backend="sqlite"
+fi
+
+cleanup() {
+    [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+    [ -n "$dropdb" ] && psql "$BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $dropdb WITH (FORCE)" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+DATABASE_URL="$DB_URL" MECIGEP_BIND="127.0.0.1:$PORT" RUST_LOG=warn \
+    ./target/release/mecigep serve >"$work/server.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
+curl -fs "$BASE/health/ready" >/dev/null || { cat "$work/server.log"; exit 1; }
+
+# Prints: requests/s p50 p99 (milliseconds)
+measure() {
+    local out rps p50 p99
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1")"
+    rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+    p50="$(awk '$1=="50%" {print $2}' <<<"$out")"
+    p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
+    echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+}
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
+        else print v }'
+}
+
+echo "backend=$backend connections=$CONNECTIONS threads=$THREADS duration=$DURATION"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -srm)"
+printf '%-34s %12s %10s %10s %8s\n' endpoint "req/s" "p50 ms" "p99 ms" "ratio"
+read -r live_rps live_p50 live_p99 <<<"$(measure "$BASE/health/live")"
+printf '%-34s %12s %10s %10s %8s\n' "/health/live" "$live_rps" "$live_p50" "$live_p99" "1.00"
+for path in /api/v1/countries /api/v1/countries/ARG /api/v1/thematic-areas; do
+    read -r rps p50 p99 <<<"$(measure "$BASE$path")"
+    ratio="$(awk -v a="$rps" -v b="$live_rps" 'BEGIN {printf "%.2f", a / b}')"
+    printf '%-34s %12s %10s %10s %8s\n' "$path" "$rps" "$p50" "$p99" "$ratio"
+done
