@@ -14,10 +14,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::LoginThrottle;
 use crate::db::DbPool;
 use crate::http::{self, request_id, RouteTable};
 use crate::openapi::{self, ApiDoc, SpecDocument};
-use crate::{countries, health, thematic_areas};
+use crate::{audit, auth, countries, health, thematic_areas, users};
 
 /// Settings the running application needs.
 #[derive(Debug, Clone)]
@@ -26,6 +28,7 @@ pub struct AppSettings {
     pub json_limit: usize,
     /// Origins allowed by CORS; `*` allows any.
     pub cors_origins: Vec<String>,
+    pub auth: AuthSettings,
 }
 
 impl Default for AppSettings {
@@ -33,8 +36,57 @@ impl Default for AppSettings {
         AppSettings {
             json_limit: http::DEFAULT_JSON_LIMIT,
             cors_origins: Vec::new(),
+            auth: AuthSettings::default(),
         }
     }
+}
+
+/// Token lifetimes, signing key and login throttling.
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// HS256 key of access tokens (at least 32 bytes).
+    pub jwt_secret: Vec<u8>,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_days: i64,
+    /// Login attempts allowed per account, and per client address, per 15 minutes.
+    pub login_attempts_per_account: u32,
+    pub login_attempts_per_address: u32,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &"<redacted>")
+            .field("access_ttl_secs", &self.access_ttl_secs)
+            .field("refresh_ttl_days", &self.refresh_ttl_days)
+            .finish()
+    }
+}
+
+impl AuthSettings {
+    /// A random key: tokens stop working when the process restarts.
+    pub fn random_secret() -> Vec<u8> {
+        auth::random_token().into_bytes()
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            jwt_secret: Self::random_secret(),
+            access_ttl_secs: 900,
+            refresh_ttl_days: 30,
+            login_attempts_per_account: 10,
+            login_attempts_per_address: 60,
+        }
+    }
+}
+
+/// What authentication needs at run time.
+pub struct AuthState {
+    pub keys: JwtKeys,
+    pub throttle: LoginThrottle,
+    pub refresh_ttl: chrono::Duration,
 }
 
 /// Shared state of every worker: cheap to clone.
@@ -42,6 +94,27 @@ impl Default for AppSettings {
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<AppSettings>,
+    pub auth: Arc<AuthState>,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, settings: AppSettings) -> AppState {
+        let a = &settings.auth;
+        let auth = AuthState {
+            keys: JwtKeys::new(&a.jwt_secret, a.access_ttl_secs),
+            throttle: LoginThrottle::new(
+                a.login_attempts_per_account,
+                a.login_attempts_per_address,
+                std::time::Duration::from_secs(15 * 60),
+            ),
+            refresh_ttl: chrono::Duration::days(a.refresh_ttl_days),
+        };
+        AppState {
+            pool,
+            settings: Arc::new(settings),
+            auth: Arc::new(auth),
+        }
+    }
 }
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
@@ -49,6 +122,10 @@ fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::live).service(health::ready).service(
         scope::scope("/api/v1")
             .service(openapi::openapi_json)
+            .configure(auth::routes::configure)
+            .configure(auth::clients::configure)
+            .configure(users::routes::configure)
+            .configure(audit::routes::configure)
             .configure(countries::routes::configure)
             .configure(thematic_areas::routes::configure),
     );

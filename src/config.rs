@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::AppSettings;
+use crate::app::{AppSettings, AuthSettings};
 use crate::db::{PoolOptions, Target, DEFAULT_SQLITE_PATH};
 
 #[derive(Debug, Parser)]
@@ -37,6 +37,31 @@ pub enum Command {
     Openapi,
     /// Load the reference data (and with --demo the demo content) and exit.
     Seed(SeedArgs),
+    /// Manage accounts from the command line.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input when it is not a terminal;
+    /// otherwise a strong one is generated and printed once.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub email: String,
+    /// member_country, expert or secretariat.
+    #[arg(long)]
+    pub role: String,
+    /// Alpha-3 code (member_country and expert).
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Name shown to others (default: the email).
+    #[arg(long)]
+    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -79,6 +104,28 @@ pub struct ServeArgs {
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "MECIGEP_WORKERS")]
     pub workers: Option<usize>,
+    /// Key signing access tokens (HS256), at least 32 bytes. Unset: a random key per process,
+    /// so tokens die with it and several instances cannot share them.
+    #[arg(long, env = "MECIGEP_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Lifetime of access tokens, in seconds (60 to 86400).
+    #[arg(long, env = "MECIGEP_ACCESS_TOKEN_TTL", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(60..=86_400))]
+    pub access_token_ttl: u64,
+    /// Lifetime of refresh tokens, in days (1 to 365).
+    #[arg(long, env = "MECIGEP_REFRESH_TOKEN_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(i64).range(1..=365))]
+    pub refresh_token_days: i64,
+    /// Email of the first secretariat account, created when there are no users.
+    #[arg(
+        long,
+        env = "MECIGEP_ADMIN_EMAIL",
+        default_value = "admin@mecigep.example"
+    )]
+    pub admin_email: String,
+    /// Its password (at least 12 characters). Unset: one is generated and printed once.
+    #[arg(long, env = "MECIGEP_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -94,6 +141,10 @@ pub struct ServeSettings {
     pub bind: SocketAddr,
     pub workers: Option<usize>,
     pub app: AppSettings,
+    /// The JWT key was generated for this process.
+    pub random_jwt_secret: bool,
+    pub admin_email: String,
+    pub admin_password: Option<String>,
 }
 
 impl ServeArgs {
@@ -126,13 +177,40 @@ impl ServeArgs {
         if self.workers == Some(0) {
             return Err("MECIGEP_WORKERS must be at least 1".into());
         }
+        let jwt_secret = match self.jwt_secret.as_deref() {
+            Some(s) if s.len() >= 32 => s.as_bytes().to_vec(),
+            Some(_) => {
+                return Err(
+                    "MECIGEP_JWT_SECRET must be at least 32 bytes; generate one with \
+                            `openssl rand -base64 48`"
+                        .into(),
+                )
+            }
+            None => AuthSettings::random_secret(),
+        };
+        if let Some(problem) = self
+            .admin_password
+            .as_deref()
+            .and_then(crate::auth::password::problems)
+        {
+            return Err(format!("MECIGEP_ADMIN_PASSWORD {problem}"));
+        }
         Ok(ServeSettings {
             bind,
             workers: self.workers,
             app: AppSettings {
                 json_limit: self.json_limit,
                 cors_origins: origins,
+                auth: AuthSettings {
+                    jwt_secret,
+                    access_ttl_secs: self.access_token_ttl,
+                    refresh_ttl_days: self.refresh_token_days,
+                    ..AuthSettings::default()
+                },
             },
+            random_jwt_secret: self.jwt_secret.is_none(),
+            admin_email: self.admin_email.clone(),
+            admin_password: self.admin_password.clone(),
         })
     }
 }

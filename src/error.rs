@@ -89,8 +89,19 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// A credential was sent and is not valid.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// No credential was sent where one is needed.
+    #[error("authentication required: {0}")]
+    AuthRequired(String),
+    /// An OAuth2 token endpoint error (RFC 6749 §5.2); `error` is the OAuth2 code.
+    #[error("oauth error {error}: {detail}")]
+    OAuth {
+        status: u16,
+        error: &'static str,
+        detail: String,
+    },
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found: {0}")]
@@ -164,6 +175,15 @@ impl ApiError {
             ApiError::BadRequest { slug, .. } => (slug, "Bad Request"),
             ApiError::Validation { .. } => ("validation", "Validation Failed"),
             ApiError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
+            ApiError::AuthRequired(_) => ("authentication-required", "Unauthorized"),
+            ApiError::OAuth { error, .. } => (
+                match *error {
+                    "invalid_client" => "invalid-client",
+                    "unsupported_grant_type" => "unsupported-grant-type",
+                    _ => "invalid-request",
+                },
+                "OAuth2 Error",
+            ),
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("not-found", "Not Found"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method Not Allowed"),
@@ -192,6 +212,12 @@ impl ApiError {
             ApiError::Conflict {
                 detail, extensions, ..
             } => (detail.clone(), Vec::new(), extensions.clone()),
+            ApiError::OAuth { error, detail, .. } => {
+                let mut ext = Map::new();
+                ext.insert("error".into(), Value::from(*error));
+                ext.insert("error_description".into(), Value::from(detail.clone()));
+                (detail.clone(), Vec::new(), ext)
+            }
             ApiError::MethodNotAllowed { allow } => (
                 format!("this resource allows {}", allow.join(", ")),
                 Vec::new(),
@@ -212,6 +238,7 @@ impl ApiError {
                 Map::new(),
             ),
             ApiError::Unauthorized(d)
+            | ApiError::AuthRequired(d)
             | ApiError::Forbidden(d)
             | ApiError::NotFound(d)
             | ApiError::NotAcceptable(d)
@@ -245,7 +272,10 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::AuthRequired(_) => StatusCode::UNAUTHORIZED,
+            ApiError::OAuth { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -273,8 +303,24 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => {
                 res.insert_header((
                     header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                    HeaderValue::from_static("Bearer realm=\"mecigep\", error=\"invalid_token\""),
                 ));
+            }
+            ApiError::AuthRequired(_) => {
+                res.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"mecigep\""),
+                ));
+            }
+            ApiError::OAuth {
+                error: "invalid_client",
+                ..
+            } => {
+                res.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"mecigep\""),
+                ));
+                res.insert_header((header::CACHE_CONTROL, "no-store"));
             }
             ApiError::TooManyRequests {
                 retry_after_secs, ..

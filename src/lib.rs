@@ -2,6 +2,8 @@
 //! Public Management and of its Guide of Strategies and Mechanisms (GEMGPE).
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod countries;
 pub mod db;
@@ -12,3 +14,4 @@ pub mod openapi;
 pub mod seed;
 pub mod thematic_areas;
 pub mod time;
+pub mod users;

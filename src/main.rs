@@ -1,12 +1,11 @@
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use actix_web::HttpServer;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use mecigep::app::{self, AppState};
-use mecigep::config::{Cli, Command, GlobalArgs, LogFormat, ServeArgs};
+use mecigep::config::{Cli, Command, GlobalArgs, LogFormat, ServeArgs, UserAddArgs, UserCommand};
 use mecigep::db;
 
 fn init_logging(format: LogFormat) {
@@ -28,10 +27,18 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
     let settings = args.validate()?;
     let (target, pool) = open(global)?;
     mecigep::seed::prepare(&pool)?;
-    let state = AppState {
-        pool,
-        settings: Arc::new(settings.app.clone()),
-    };
+    if settings.random_jwt_secret {
+        tracing::warn!(
+            "MECIGEP_JWT_SECRET is not set: a random signing key is used; every token dies with \
+             this process and several instances cannot share tokens. Set it in production."
+        );
+    }
+    bootstrap(
+        &pool,
+        &settings.admin_email,
+        settings.admin_password.as_deref(),
+    )?;
+    let state = AppState::new(pool, settings.app.clone());
     let bind = settings.bind;
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || app::build(state.clone()));
@@ -49,6 +56,77 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
         println!("  spec:     http://{bind}/api/v1/openapi.json");
         server.await.map_err(|e| format!("server error: {e}"))
     })
+}
+
+fn bootstrap(pool: &db::DbPool, email: &str, password: Option<&str>) -> Result<(), String> {
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("no database connection: {e}"))?;
+    let created = mecigep::users::bootstrap_admin(&mut conn, email, password).map_err(|e| {
+        format!(
+            "cannot create the first account ({email}): {}",
+            e.to_problem().detail
+        )
+    })?;
+    if let Some((email, generated)) = created {
+        println!("created the first secretariat account: {email}");
+        if let Some(pw) = generated {
+            println!("  password (shown once, change it with POST /api/v1/me/password): {pw}");
+        }
+    }
+    Ok(())
+}
+
+fn user_add(global: &GlobalArgs, args: &UserAddArgs) -> Result<(), String> {
+    use std::io::{IsTerminal, Read};
+    let (_, pool) = open(global)?;
+    mecigep::seed::prepare(&pool)?;
+    let stdin = std::io::stdin();
+    let (password, generated) = if stdin.is_terminal() {
+        let pw = mecigep::auth::password::generate();
+        (pw.clone(), Some(pw))
+    } else {
+        let mut text = String::new();
+        stdin
+            .lock()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        (text.trim_end_matches(['\r', '\n']).to_owned(), None)
+    };
+    let body = mecigep::users::routes::NewUser {
+        email: args.email.clone(),
+        display_name: args
+            .display_name
+            .clone()
+            .unwrap_or_else(|| args.email.clone()),
+        role: args.role.clone(),
+        country: args.country.clone(),
+        password,
+    };
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("no database connection: {e}"))?;
+    let row = diesel::Connection::transaction(&mut *conn, |conn| {
+        mecigep::users::routes::create_account(conn, &Default::default(), &body)
+    })
+    .map_err(|e| {
+        let p = e.to_problem();
+        let details: Vec<String> = p
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        if details.is_empty() {
+            p.detail
+        } else {
+            details.join("; ")
+        }
+    })?;
+    println!("created user {} ({}, {})", row.id, row.email, row.role);
+    if let Some(pw) = generated {
+        println!("  password (shown once): {pw}");
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -71,6 +149,7 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{spec}");
             Ok(())
         }
+        Some(Command::User(UserCommand::Add(args))) => user_add(&global, &args),
         Some(Command::Seed(args)) => {
             let (target, pool) = open(&global)?;
             mecigep::seed::prepare(&pool)?;

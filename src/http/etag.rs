@@ -55,3 +55,36 @@ pub fn single_json<T: Serialize>(
     }
     Ok(res.content_type("application/json").body(body))
 }
+
+/// The strong ETag of a representation as `single_json` would send it.
+pub fn of_json<T: Serialize>(value: &T) -> String {
+    of_bytes(&serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// `If-Match` (strong comparison): absent or matching is fine; anything else is a 412.
+pub fn check_if_match(req: &HttpRequest, current: &str) -> ApiResult<()> {
+    matches(if_match_values(req).as_deref(), current)
+}
+
+/// The `If-Match` values sent, for handlers that must check inside a transaction.
+pub fn if_match_values(req: &HttpRequest) -> Option<String> {
+    let joined = req
+        .headers()
+        .get_all(header::IF_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(", ");
+    (!joined.is_empty()).then_some(joined)
+}
+
+/// [`check_if_match`] for a value captured with [`if_match_values`].
+pub fn matches(if_match: Option<&str>, current: &str) -> ApiResult<()> {
+    match if_match {
+        None => Ok(()),
+        Some(v) if v.trim() == "*" => Ok(()),
+        Some(v) if v.split(',').map(str::trim).any(|t| !t.starts_with("W/") && t == current) => Ok(()),
+        Some(_) => Err(ApiError::PreconditionFailed(
+            "the resource changed since you read it (If-Match does not match its ETag); read it again".into(),
+        )),
+    }
+}

@@ -5,6 +5,7 @@ pub mod etag;
 pub mod lang;
 pub mod pagination;
 pub mod request_id;
+pub mod validate;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::Method;

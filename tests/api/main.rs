@@ -3,8 +3,11 @@
 
 mod util;
 
+mod audit;
+mod auth;
 mod countries;
 mod errors;
 mod meta;
 mod migrations;
 mod thematic_areas;
+mod users;

@@ -2,7 +2,6 @@
 #![allow(dead_code)] // helpers shared by every test file; not each file uses each one
 //! fresh PostgreSQL database dropped afterwards) and the real application in front of it.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_http::Request;
@@ -98,9 +97,21 @@ fn with_database(server: &str, name: &str) -> String {
     }
 }
 
+/// The password of every account the tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// An account created for a test, with a valid access token.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
 /// The application over a fresh database.
 pub struct TestApp {
     svc: Svc,
+    pub state: AppState,
     pub pool: DbPool,
     pub db: TestDb,
 }
@@ -124,8 +135,84 @@ impl TestApp {
         )
         .expect("open test database");
         mecigep::seed::prepare(&pool).expect("migrate and seed");
-        let svc = service(pool.clone(), settings).await;
-        TestApp { svc, pool, db }
+        let state = AppState::new(pool.clone(), settings);
+        let svc = boxed::service(test::init_service(app::build(state.clone())).await);
+        TestApp {
+            svc,
+            state,
+            pool,
+            db,
+        }
+    }
+
+    /// Creates an account (as the bootstrap would) and mints it an access token.
+    pub fn user(&self, role: &str, country: Option<&str>) -> TestUser {
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let email = format!(
+            "{role}.{}.{n}@example.org",
+            country.unwrap_or("oas").to_lowercase()
+        );
+        let row = self.with_conn(|conn| {
+            conn.transaction(|conn| {
+                mecigep::users::routes::create_account(
+                    conn,
+                    &Default::default(),
+                    &mecigep::users::routes::NewUser {
+                        email: email.clone(),
+                        display_name: format!("{role} {n}"),
+                        role: role.into(),
+                        country: country.map(str::to_owned),
+                        password: PASSWORD.into(),
+                    },
+                )
+            })
+            .expect("create test user")
+        });
+        let (token, _) = self.state.auth.keys.issue(
+            row.id,
+            &row.role,
+            row.country.as_deref(),
+            row.auth_epoch,
+            None,
+        );
+        TestUser {
+            id: row.id,
+            email,
+            token,
+        }
+    }
+
+    pub fn secretariat(&self) -> TestUser {
+        self.user("secretariat", None)
+    }
+
+    pub fn member(&self, country: &str) -> TestUser {
+        self.user("member_country", Some(country))
+    }
+
+    pub fn expert(&self, country: &str) -> TestUser {
+        self.user("expert", Some(country))
+    }
+
+    /// `POST /auth/login`.
+    pub async fn login(&self, email: &str, password: &str) -> Resp {
+        self.post("/api/v1/auth/login")
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+    }
+
+    /// The audit rows with `action`, oldest first.
+    pub fn audit_rows(&self, action: &str) -> Vec<(Option<i64>, String, String, Option<String>)> {
+        use mecigep::db::schema::audit_log as a;
+        self.with_conn(|conn| {
+            a::table
+                .filter(a::action.eq(action))
+                .order(a::id.asc())
+                .select((a::actor_id, a::entity_id, a::summary, a::note))
+                .load(conn)
+                .unwrap()
+        })
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {
@@ -134,6 +221,14 @@ impl TestApp {
 
     pub fn post(&self, path: &str) -> Req<'_> {
         self.request(Method::POST, path)
+    }
+
+    pub fn patch(&self, path: &str) -> Req<'_> {
+        self.request(Method::PATCH, path)
+    }
+
+    pub fn delete(&self, path: &str) -> Req<'_> {
+        self.request(Method::DELETE, path)
     }
 
     pub fn request(&self, method: Method, path: &str) -> Req<'_> {
@@ -150,12 +245,11 @@ impl TestApp {
     }
 }
 
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// The application in front of any pool (e.g. one whose database is down).
 pub async fn service(pool: DbPool, settings: AppSettings) -> Svc {
-    let state = AppState {
-        pool,
-        settings: Arc::new(settings),
-    };
+    let state = AppState::new(pool, settings);
     boxed::service(test::init_service(app::build(state)).await)
 }
 
@@ -181,6 +275,14 @@ impl<'a> Req<'a> {
         self
     }
 
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn auth(self, user: &TestUser) -> Self {
+        self.bearer(&user.token)
+    }
+
     pub fn json(mut self, value: &Value) -> Self {
         self.inner = self.inner.set_json(value);
         self
@@ -189,6 +291,12 @@ impl<'a> Req<'a> {
     pub fn body(mut self, bytes: impl Into<Bytes>) -> Self {
         self.inner = self.inner.set_payload(bytes.into());
         self
+    }
+
+    /// Sends as if from the client address `addr` (`ip:port`).
+    pub async fn send_from(mut self, addr: &str) -> Resp {
+        self.inner = self.inner.peer_addr(addr.parse().expect("ip:port"));
+        self.send().await
     }
 
     pub async fn send(self) -> Resp {

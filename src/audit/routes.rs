@@ -1,0 +1,154 @@
+//! `GET /audit-log` (secretariat).
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::store::{self, AuditFilter, AuditRow};
+use crate::app::AppState;
+use crate::auth::{policy, Principal};
+use crate::db;
+use crate::error::ApiResult;
+use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::validate::Checks;
+use crate::time::utc;
+
+/// One recorded action.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// The user who acted (`null` for unauthenticated attempts).
+    pub actor_id: Option<i64>,
+    pub actor_role: Option<String>,
+    pub actor_country: Option<String>,
+    /// The machine client that acted for the user, if any.
+    pub client_id: Option<String>,
+    #[schema(example = "user.update")]
+    pub action: String,
+    #[schema(example = "user")]
+    pub entity_type: String,
+    #[schema(example = "42")]
+    pub entity_id: String,
+    pub request_id: Option<String>,
+    /// The `X-Action-Notes` header of the request.
+    pub note: Option<String>,
+    /// What changed, in brief.
+    #[schema(value_type = Object)]
+    pub summary: Value,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            id: r.id,
+            at: utc(r.at),
+            actor_id: r.actor_id,
+            actor_role: r.actor_role,
+            actor_country: r.actor_country,
+            client_id: r.client_id,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            request_id: r.request_id,
+            note: r.note,
+            summary: serde_json::from_str(&r.summary).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// Filters of the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only actions of this user id.
+    #[param(value_type = Option<i64>)]
+    pub actor: Option<String>,
+    /// Only actions on this kind of entity (`user`, `machine_client`, …).
+    pub entity_type: Option<String>,
+    /// Only actions on this entity id (with `entity_type`).
+    pub entity_id: Option<String>,
+    /// Only this action (`auth.login`, `user.update`, …).
+    pub action: Option<String>,
+    /// From this instant (RFC 3339), inclusive.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub since: Option<String>,
+    /// Until this instant (RFC 3339), exclusive.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub until: Option<String>,
+}
+
+fn instant(
+    checks: &mut Checks,
+    field: &str,
+    raw: &Option<String>,
+) -> Option<chrono::NaiveDateTime> {
+    let raw = raw.as_deref()?;
+    match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) => Some(t.with_timezone(&Utc).naive_utc()),
+        Err(_) => {
+            checks.add(
+                field,
+                "datetime",
+                "must be an RFC 3339 instant, e.g. 2026-01-31T00:00:00Z",
+            );
+            None
+        }
+    }
+}
+
+/// The audit log, newest first (secretariat).
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(AuditQuery, PageParams),
+    responses(
+        (status = 200, description = "A page of audit entries, newest first", body = Page<AuditEntry>),
+        (status = 400, description = "Bad filter, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit-log")]
+pub async fn list_audit_log(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<AuditQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    policy::read_audit_log(Some(&principal))?;
+    let mut checks = Checks::new();
+    let actor = match query.actor.as_deref() {
+        None => None,
+        Some(a) => match a.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                checks.add("actor", "integer", "must be a user id");
+                None
+            }
+        },
+    };
+    let filter = AuditFilter {
+        actor,
+        entity_type: query.entity_type.clone(),
+        entity_id: query.entity_id.clone(),
+        action: query.action.clone(),
+        since: instant(&mut checks, "since", &query.since),
+        until: instant(&mut checks, "until", &query.until),
+    };
+    let page = page.parse::<i64>(&mut checks.errors);
+    checks.finish_query()?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(store::list(conn, &filter, page.after, limit)?)
+    })
+    .await?;
+    let page = Page::from_rows(rows, limit, |r| r.id, AuditEntry::from);
+    page_response(&req, &page, None)
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_audit_log);
+}

@@ -1,0 +1,710 @@
+//! The one answer to "may this caller do this to this resource" (DESIGN §1, "Who may do
+//! what"). Handlers gather the facts of the resource and ask here; nothing else decides.
+//!
+//! Outcomes: allowed; 401 when a login is needed; 404 when the caller may not even know the
+//! resource exists (another country's unpublished data); 403 when the resource is visible to
+//! the caller but the action is not theirs.
+
+use super::{Principal, Role};
+use crate::error::ApiError;
+
+fn login_needed() -> ApiError {
+    ApiError::AuthRequired("this action needs `Authorization: Bearer <token>`".into())
+}
+
+fn forbidden(what: &str) -> ApiError {
+    ApiError::Forbidden(format!("your role may not {what}"))
+}
+
+fn hidden() -> ApiError {
+    ApiError::not_found("no such resource")
+}
+
+fn need(p: Option<&Principal>) -> Result<&Principal, ApiError> {
+    p.ok_or_else(login_needed)
+}
+
+fn secretariat_only(p: Option<&Principal>, what: &str) -> Result<(), ApiError> {
+    match need(p)?.role {
+        Role::Secretariat => Ok(()),
+        _ => Err(forbidden(what)),
+    }
+}
+
+/// When the action is refused: 403 if the caller may see the resource, else 404.
+fn refuse(visible: bool, what: &str) -> ApiError {
+    if visible {
+        forbidden(what)
+    } else {
+        hidden()
+    }
+}
+
+// ---- reference data and public working papers ------------------------------------------
+
+/// Countries, thematic areas, rounds, published questionnaires: everyone reads them.
+pub fn read_reference(_p: Option<&Principal>) -> Result<(), ApiError> {
+    Ok(())
+}
+
+/// Correcting reference data (countries, thematic areas).
+pub fn edit_reference(p: Option<&Principal>) -> Result<(), ApiError> {
+    secretariat_only(p, "change reference data")
+}
+
+// ---- experiences (the Guide) -------------------------------------------------------------
+
+/// An experience as the policy sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExperienceFacts<'a> {
+    pub country: &'a str,
+    /// A published version exists (the public sees it).
+    pub has_published_version: bool,
+}
+
+fn sees_experience(p: Option<&Principal>, e: &ExperienceFacts) -> bool {
+    e.has_published_version
+        || p.is_some_and(|p| {
+            p.is(Role::Secretariat) || (p.is(Role::MemberCountry) && p.of_country(e.country))
+        })
+}
+
+/// Reading an experience's working state (drafts, versions under review).
+pub fn read_experience(p: Option<&Principal>, e: &ExperienceFacts) -> Result<(), ApiError> {
+    if sees_experience(p, e) {
+        Ok(())
+    } else {
+        Err(hidden())
+    }
+}
+
+/// Creating an experience for `country`.
+pub fn create_experience(p: Option<&Principal>, country: &str) -> Result<(), ApiError> {
+    let p = need(p)?;
+    match p.role {
+        Role::Secretariat => Ok(()),
+        Role::MemberCountry if p.of_country(country) => Ok(()),
+        Role::MemberCountry => Err(forbidden("create experiences of another country")),
+        Role::Expert => Err(forbidden("create experiences")),
+    }
+}
+
+/// Editing or submitting for review (a published one is edited through its working copy).
+pub fn edit_experience(p: Option<&Principal>, e: &ExperienceFacts) -> Result<(), ApiError> {
+    let principal = need(p)?;
+    match principal.role {
+        Role::Secretariat => Ok(()),
+        Role::MemberCountry if principal.of_country(e.country) => Ok(()),
+        _ => Err(refuse(sees_experience(p, e), "edit this experience")),
+    }
+}
+
+/// Publishing, archiving, returning with a reason.
+pub fn publish_experience(p: Option<&Principal>, e: &ExperienceFacts) -> Result<(), ApiError> {
+    let principal = need(p)?;
+    match principal.role {
+        Role::Secretariat => Ok(()),
+        _ => Err(refuse(
+            sees_experience(p, e),
+            "publish, archive or return experiences",
+        )),
+    }
+}
+
+// ---- rounds and questionnaires ----------------------------------------------------------
+
+/// Creating and running rounds, participants, questionnaires, draws.
+pub fn manage_rounds(p: Option<&Principal>) -> Result<(), ApiError> {
+    secretariat_only(p, "manage rounds and questionnaires")
+}
+
+/// A questionnaire: published and retired versions are public working papers; drafts are
+/// the secretariat's.
+pub fn read_questionnaire(p: Option<&Principal>, draft: bool) -> Result<(), ApiError> {
+    if !draft || p.is_some_and(|p| p.is(Role::Secretariat)) {
+        Ok(())
+    } else {
+        Err(hidden())
+    }
+}
+
+// ---- responses ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseState {
+    Draft,
+    Submitted,
+    Returned,
+    Accepted,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseFacts<'a> {
+    pub country: &'a str,
+    pub state: ResponseState,
+    /// The round is concluded and its policy publishes accepted responses.
+    pub public_after_conclusion: bool,
+}
+
+fn sees_response(p: Option<&Principal>, r: &ResponseFacts) -> bool {
+    match p {
+        None => r.state == ResponseState::Accepted && r.public_after_conclusion,
+        Some(p) => match p.role {
+            Role::Secretariat => true,
+            Role::MemberCountry => {
+                p.of_country(r.country)
+                    || (r.state == ResponseState::Accepted && r.public_after_conclusion)
+            }
+            Role::Expert => r.state != ResponseState::Draft,
+        },
+    }
+}
+
+pub fn read_response(p: Option<&Principal>, r: &ResponseFacts) -> Result<(), ApiError> {
+    if sees_response(p, r) {
+        Ok(())
+    } else {
+        Err(hidden())
+    }
+}
+
+/// Creating, answering, submitting: the country's focal points, or the secretariat on its
+/// behalf. (Whether the round is open is a rule of the response, not of the policy.)
+pub fn write_response(p: Option<&Principal>, r: &ResponseFacts) -> Result<(), ApiError> {
+    let principal = need(p)?;
+    match principal.role {
+        Role::Secretariat => Ok(()),
+        Role::MemberCountry if principal.of_country(r.country) => Ok(()),
+        _ => Err(refuse(sees_response(p, r), "answer for this country")),
+    }
+}
+
+/// Returning or accepting a submitted response.
+pub fn decide_response(p: Option<&Principal>, r: &ResponseFacts) -> Result<(), ApiError> {
+    let principal = need(p)?;
+    match principal.role {
+        Role::Secretariat => Ok(()),
+        _ => Err(refuse(sees_response(p, r), "return or accept responses")),
+    }
+}
+
+// ---- reports -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Country,
+    Hemispheric,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ReportFacts<'a> {
+    pub kind: ReportKind,
+    /// The reviewed country (country reports).
+    pub country: Option<&'a str>,
+    pub published: bool,
+    /// The caller is one of the report's assigned experts.
+    pub caller_assigned: bool,
+}
+
+fn sees_report(p: Option<&Principal>, r: &ReportFacts) -> bool {
+    if r.published {
+        return true;
+    }
+    let Some(p) = p else { return false };
+    match (p.role, r.kind) {
+        (Role::Secretariat, _) => true,
+        (Role::Expert, ReportKind::Hemispheric) => true,
+        (Role::Expert, ReportKind::Country) => r.caller_assigned,
+        (Role::MemberCountry, ReportKind::Country) => r.country.is_some_and(|c| p.of_country(c)),
+        (Role::MemberCountry, ReportKind::Hemispheric) => false,
+    }
+}
+
+pub fn read_report(p: Option<&Principal>, r: &ReportFacts) -> Result<(), ApiError> {
+    if sees_report(p, r) {
+        Ok(())
+    } else {
+        Err(hidden())
+    }
+}
+
+/// Drafting: the secretariat and the assigned experts (all experts for the hemispheric one).
+pub fn draft_report(p: Option<&Principal>, r: &ReportFacts) -> Result<(), ApiError> {
+    let principal = need(p)?;
+    let allowed = match (principal.role, r.kind) {
+        (Role::Secretariat, _) => true,
+        (Role::Expert, ReportKind::Country) => r.caller_assigned,
+        (Role::Expert, ReportKind::Hemispheric) => true,
+        (Role::MemberCountry, _) => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(refuse(sees_report(p, r), "draft this report"))
+    }
+}
+
+/// Commenting on a draft country report: assigned experts, the reviewed country, secretariat.
+pub fn comment_report(p: Option<&Principal>, r: &ReportFacts) -> Result<(), ApiError> {
+    let principal = need(p)?;
+    let allowed = match principal.role {
+        Role::Secretariat => true,
+        Role::Expert => r.caller_assigned || r.kind == ReportKind::Hemispheric,
+        Role::MemberCountry => {
+            r.kind == ReportKind::Country && r.country.is_some_and(|c| principal.of_country(c))
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(refuse(sees_report(p, r), "comment on this report"))
+    }
+}
+
+/// Recording adoption and publishing.
+pub fn adopt_or_publish_report(p: Option<&Principal>, r: &ReportFacts) -> Result<(), ApiError> {
+    let principal = need(p)?;
+    match principal.role {
+        Role::Secretariat => Ok(()),
+        _ => Err(refuse(sees_report(p, r), "adopt or publish reports")),
+    }
+}
+
+/// Reporting follow-up of a recommendation to `country` (in a report the caller can see).
+pub fn update_followup(p: Option<&Principal>, country: &str) -> Result<(), ApiError> {
+    let principal = need(p)?;
+    match principal.role {
+        Role::Secretariat => Ok(()),
+        Role::MemberCountry if principal.of_country(country) => Ok(()),
+        _ => Err(forbidden("report follow-up for this country")),
+    }
+}
+
+// ---- accounts and the audit log ------------------------------------------------------------
+
+/// Managing users (and any user's machine clients).
+pub fn manage_users(p: Option<&Principal>) -> Result<(), ApiError> {
+    secretariat_only(p, "manage users")
+}
+
+/// Managing one's own machine clients: focal points (for their country's systems) and the
+/// secretariat.
+pub fn manage_own_clients(p: Option<&Principal>) -> Result<(), ApiError> {
+    match need(p)?.role {
+        Role::MemberCountry | Role::Secretariat => Ok(()),
+        Role::Expert => Err(forbidden("hold machine clients")),
+    }
+}
+
+pub fn read_audit_log(p: Option<&Principal>) -> Result<(), ApiError> {
+    secretariat_only(p, "read the audit log")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::ResponseError;
+
+    /// The callers every row is checked against. Countries: the resource belongs to ARG.
+    fn callers() -> [(&'static str, Option<Principal>); 6] {
+        let p = |role, country: Option<&str>| {
+            Some(Principal {
+                user_id: 1,
+                role,
+                country: country.map(str::to_owned),
+                client_id: None,
+            })
+        };
+        [
+            ("anonymous", None),
+            ("member ARG", p(Role::MemberCountry, Some("ARG"))),
+            ("member BRA", p(Role::MemberCountry, Some("BRA"))),
+            ("expert ARG", p(Role::Expert, Some("ARG"))),
+            ("expert BRA", p(Role::Expert, Some("BRA"))),
+            ("secretariat", p(Role::Secretariat, None)),
+        ]
+    }
+
+    fn code(r: Result<(), ApiError>) -> u16 {
+        match r {
+            Ok(()) => 200,
+            Err(e) => e.status_code().as_u16(),
+        }
+    }
+
+    type Check = fn(Option<&Principal>) -> Result<(), ApiError>;
+
+    /// Each row of DESIGN §1's table, with the outcome expected for each caller in the order of
+    /// `callers()`: anonymous, member ARG, member BRA, expert ARG, expert BRA, secretariat.
+    fn rows() -> Vec<(&'static str, Check, [u16; 6])> {
+        vec![
+            (
+                "read countries, areas, rounds",
+                |p| read_reference(p),
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                "read a published questionnaire",
+                |p| read_questionnaire(p, false),
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                "read a draft questionnaire",
+                |p| read_questionnaire(p, true),
+                [404, 404, 404, 404, 404, 200],
+            ),
+            (
+                "edit reference data",
+                |p| edit_reference(p),
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                "read a published experience",
+                |p| {
+                    read_experience(
+                        p,
+                        &ExperienceFacts {
+                            country: "ARG",
+                            has_published_version: true,
+                        },
+                    )
+                },
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                "read a draft experience",
+                |p| {
+                    read_experience(
+                        p,
+                        &ExperienceFacts {
+                            country: "ARG",
+                            has_published_version: false,
+                        },
+                    )
+                },
+                [404, 200, 404, 404, 404, 200],
+            ),
+            (
+                "create an experience (ARG)",
+                |p| create_experience(p, "ARG"),
+                [401, 200, 403, 403, 403, 200],
+            ),
+            (
+                "edit a draft experience",
+                |p| {
+                    edit_experience(
+                        p,
+                        &ExperienceFacts {
+                            country: "ARG",
+                            has_published_version: false,
+                        },
+                    )
+                },
+                [401, 200, 404, 404, 404, 200],
+            ),
+            (
+                "edit a published experience",
+                |p| {
+                    edit_experience(
+                        p,
+                        &ExperienceFacts {
+                            country: "ARG",
+                            has_published_version: true,
+                        },
+                    )
+                },
+                [401, 200, 403, 403, 403, 200],
+            ),
+            (
+                "publish/archive a draft experience",
+                |p| {
+                    publish_experience(
+                        p,
+                        &ExperienceFacts {
+                            country: "ARG",
+                            has_published_version: false,
+                        },
+                    )
+                },
+                [401, 403, 404, 404, 404, 200],
+            ),
+            (
+                "publish/archive a published experience",
+                |p| {
+                    publish_experience(
+                        p,
+                        &ExperienceFacts {
+                            country: "ARG",
+                            has_published_version: true,
+                        },
+                    )
+                },
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                "manage rounds, participants, questionnaires",
+                |p| manage_rounds(p),
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                "write a draft response",
+                |p| {
+                    write_response(
+                        p,
+                        &ResponseFacts {
+                            country: "ARG",
+                            state: ResponseState::Draft,
+                            public_after_conclusion: false,
+                        },
+                    )
+                },
+                [401, 200, 404, 404, 404, 200],
+            ),
+            (
+                "write a submitted response",
+                |p| {
+                    write_response(
+                        p,
+                        &ResponseFacts {
+                            country: "ARG",
+                            state: ResponseState::Submitted,
+                            public_after_conclusion: false,
+                        },
+                    )
+                },
+                [401, 200, 404, 403, 403, 200],
+            ),
+            (
+                "read a draft response",
+                |p| {
+                    read_response(
+                        p,
+                        &ResponseFacts {
+                            country: "ARG",
+                            state: ResponseState::Draft,
+                            public_after_conclusion: false,
+                        },
+                    )
+                },
+                [404, 200, 404, 404, 404, 200],
+            ),
+            (
+                "read a submitted response",
+                |p| {
+                    read_response(
+                        p,
+                        &ResponseFacts {
+                            country: "ARG",
+                            state: ResponseState::Submitted,
+                            public_after_conclusion: false,
+                        },
+                    )
+                },
+                [404, 200, 404, 200, 200, 200],
+            ),
+            (
+                "read a returned response",
+                |p| {
+                    read_response(
+                        p,
+                        &ResponseFacts {
+                            country: "ARG",
+                            state: ResponseState::Returned,
+                            public_after_conclusion: true,
+                        },
+                    )
+                },
+                [404, 200, 404, 200, 200, 200],
+            ),
+            (
+                "read an accepted response, confidential round",
+                |p| {
+                    read_response(
+                        p,
+                        &ResponseFacts {
+                            country: "ARG",
+                            state: ResponseState::Accepted,
+                            public_after_conclusion: false,
+                        },
+                    )
+                },
+                [404, 200, 404, 200, 200, 200],
+            ),
+            (
+                "read an accepted response, published after conclusion",
+                |p| {
+                    read_response(
+                        p,
+                        &ResponseFacts {
+                            country: "ARG",
+                            state: ResponseState::Accepted,
+                            public_after_conclusion: true,
+                        },
+                    )
+                },
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                "return/accept a submitted response",
+                |p| {
+                    decide_response(
+                        p,
+                        &ResponseFacts {
+                            country: "ARG",
+                            state: ResponseState::Submitted,
+                            public_after_conclusion: false,
+                        },
+                    )
+                },
+                [401, 403, 404, 403, 403, 200],
+            ),
+            (
+                "read a draft country report, ARG's experts not assigned",
+                |p| {
+                    read_report(
+                        p,
+                        &ReportFacts {
+                            kind: ReportKind::Country,
+                            country: Some("ARG"),
+                            published: false,
+                            caller_assigned: false,
+                        },
+                    )
+                },
+                [404, 200, 404, 404, 404, 200],
+            ),
+            (
+                "read a draft country report, caller assigned",
+                |p| {
+                    read_report(
+                        p,
+                        &ReportFacts {
+                            kind: ReportKind::Country,
+                            country: Some("ARG"),
+                            published: false,
+                            caller_assigned: p
+                                .is_some_and(|p| p.is(Role::Expert) && p.of_country("BRA")),
+                        },
+                    )
+                },
+                [404, 200, 404, 404, 200, 200],
+            ),
+            (
+                "read a draft hemispheric report",
+                |p| {
+                    read_report(
+                        p,
+                        &ReportFacts {
+                            kind: ReportKind::Hemispheric,
+                            country: None,
+                            published: false,
+                            caller_assigned: false,
+                        },
+                    )
+                },
+                [404, 404, 404, 200, 200, 200],
+            ),
+            (
+                "read a published report",
+                |p| {
+                    read_report(
+                        p,
+                        &ReportFacts {
+                            kind: ReportKind::Country,
+                            country: Some("ARG"),
+                            published: true,
+                            caller_assigned: false,
+                        },
+                    )
+                },
+                [200, 200, 200, 200, 200, 200],
+            ),
+            (
+                "draft a country report (BRA's expert assigned)",
+                |p| {
+                    draft_report(
+                        p,
+                        &ReportFacts {
+                            kind: ReportKind::Country,
+                            country: Some("ARG"),
+                            published: false,
+                            caller_assigned: p
+                                .is_some_and(|p| p.is(Role::Expert) && p.of_country("BRA")),
+                        },
+                    )
+                },
+                [401, 403, 404, 404, 200, 200],
+            ),
+            (
+                "comment on a draft country report (BRA's expert assigned)",
+                |p| {
+                    comment_report(
+                        p,
+                        &ReportFacts {
+                            kind: ReportKind::Country,
+                            country: Some("ARG"),
+                            published: false,
+                            caller_assigned: p
+                                .is_some_and(|p| p.is(Role::Expert) && p.of_country("BRA")),
+                        },
+                    )
+                },
+                [401, 200, 404, 404, 200, 200],
+            ),
+            (
+                "adopt/publish a draft country report",
+                |p| {
+                    adopt_or_publish_report(
+                        p,
+                        &ReportFacts {
+                            kind: ReportKind::Country,
+                            country: Some("ARG"),
+                            published: false,
+                            caller_assigned: false,
+                        },
+                    )
+                },
+                [401, 403, 404, 404, 404, 200],
+            ),
+            (
+                "update recommendation follow-up (ARG)",
+                |p| update_followup(p, "ARG"),
+                [401, 200, 403, 403, 403, 200],
+            ),
+            (
+                "manage users",
+                |p| manage_users(p),
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                "manage own machine clients",
+                |p| manage_own_clients(p),
+                [401, 200, 200, 403, 403, 200],
+            ),
+            (
+                "read the audit log",
+                |p| read_audit_log(p),
+                [401, 403, 403, 403, 403, 200],
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_row_of_the_design_table_for_every_caller() {
+        let callers = callers();
+        let mut failures = Vec::new();
+        for (row, check, expected) in rows() {
+            for ((who, p), want) in callers.iter().zip(expected) {
+                let got = code(check(p.as_ref()));
+                if got != want {
+                    failures.push(format!("{row} / {who}: expected {want}, got {got}"));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "policy disagrees with DESIGN:\n{}",
+            failures.join("\n")
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! User rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::users;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub country: Option<String>,
+    pub password_hash: String,
+    pub active: bool,
+    pub auth_epoch: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUserRow {
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub country: Option<String>,
+    pub password_hash: String,
+    pub active: bool,
+    pub auth_epoch: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Fields a change may set; `None` leaves a field alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    pub country: Option<Option<String>>,
+    pub password_hash: Option<String>,
+    pub active: Option<bool>,
+    pub auth_epoch: Option<i32>,
+    pub updated_at: Option<NaiveDateTime>,
+}

@@ -1,0 +1,606 @@
+//! `/users` (secretariat) and `/me` (everyone logged in).
+
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{NewUserRow, UserChanges, UserRow};
+use super::{rules, store};
+use crate::app::AppState;
+use crate::audit::AuditCtx;
+use crate::auth::{password, policy, Principal, Role};
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag;
+use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::validate::{double_option, Checks};
+use crate::time::utc;
+
+/// A person's account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    #[schema(example = "focal.point@example.gov")]
+    pub email: String,
+    #[schema(example = "María Pérez")]
+    pub display_name: String,
+    pub role: Role,
+    /// Alpha-3 code; `null` for the secretariat.
+    #[schema(example = "ARG")]
+    pub country: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&UserRow> for User {
+    fn from(r: &UserRow) -> Self {
+        User {
+            id: r.id,
+            email: r.email.clone(),
+            display_name: r.display_name.clone(),
+            role: Role::parse(&r.role).unwrap_or(Role::MemberCountry),
+            country: r.country.clone(),
+            active: r.active,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+/// The caller: its account, and the machine client it acts through, if any.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    pub user: User,
+    /// The machine client holding the token, when a system calls.
+    pub client_id: Option<String>,
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    #[schema(example = "focal.point@example.gov")]
+    pub email: String,
+    #[schema(example = "María Pérez")]
+    pub display_name: String,
+    #[schema(value_type = Role)]
+    pub role: String,
+    /// Alpha-3 code: required for `member_country` and `expert`, refused for `secretariat`.
+    #[schema(example = "ARG")]
+    pub country: Option<String>,
+    /// At least 12 characters.
+    pub password: String,
+}
+
+/// Changes to an account (secretariat). Absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    #[schema(value_type = Option<Role>)]
+    pub role: Option<String>,
+    /// Alpha-3 code, or `null` (with role `secretariat`).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub country: Option<Option<String>>,
+    pub active: Option<bool>,
+    /// A new password (at least 12 characters).
+    pub password: Option<String>,
+}
+
+/// Changes to one's own account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    pub display_name: Option<String>,
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// Filters of the user list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    #[param(value_type = Option<Role>)]
+    pub role: Option<String>,
+    /// Alpha-3 code.
+    pub country: Option<String>,
+    #[param(value_type = Option<bool>)]
+    pub active: Option<String>,
+    /// Part of the email or display name.
+    pub q: Option<String>,
+}
+
+const ROLES: &str = "member_country, expert, secretariat";
+
+/// Validates and creates an account, auditing it. Used by the API, the bootstrap and the CLI.
+pub fn create_account(conn: &mut DbConn, audit: &AuditCtx, body: &NewUser) -> ApiResult<UserRow> {
+    let mut checks = Checks::new();
+    let email = checks.email("email", &body.email);
+    let display_name = checks.text("display_name", &body.display_name, 1, 200);
+    let role = checks.one_of("role", &body.role, Role::parse, ROLES);
+    let country = body
+        .country
+        .as_deref()
+        .map(|c| c.trim().to_ascii_uppercase());
+    if let Some(role) = role {
+        rules::check_role_country(&mut checks, role, country.as_deref());
+    }
+    if let Some(c) = &country {
+        if !store::country_exists(conn, c)? {
+            checks.add(
+                "country",
+                "unknown",
+                format!("'{c}' is not an OAS member state code"),
+            );
+        }
+    }
+    if let Some(problem) = password::problems(&body.password) {
+        checks.add("password", "length", problem);
+    }
+    if checks.is_ok() && store::email_taken(conn, &email)? {
+        return Err(ApiError::Conflict {
+            slug: "email-taken",
+            detail: format!("an account with email {email} exists"),
+            extensions: Default::default(),
+        });
+    }
+    checks.finish()?;
+    let role = role.unwrap_or(Role::MemberCountry);
+    let now = crate::time::now();
+    let id = store::insert(
+        conn,
+        &NewUserRow {
+            email: email.clone(),
+            display_name,
+            role: role.as_str().into(),
+            country: country.clone(),
+            password_hash: password::hash(&body.password),
+            active: true,
+            auth_epoch: 0,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    audit.record(
+        conn,
+        "user.create",
+        "user",
+        id,
+        json!({"email": email, "role": role, "country": country}),
+    )?;
+    store::find(conn, id)?.ok_or_else(|| ApiError::internal("user vanished after insert"))
+}
+
+fn user_response(req: &HttpRequest, row: &UserRow) -> ApiResult<HttpResponse> {
+    etag::single_json(req, &User::from(row), None)
+}
+
+/// List accounts (secretariat).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(UserQuery, PageParams),
+    responses(
+        (status = 200, description = "A page of users in id order", body = Page<User>),
+        (status = 400, description = "Bad filter, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<UserQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_users(Some(&principal))?;
+    let mut checks = Checks::new();
+    let role = query
+        .role
+        .as_deref()
+        .and_then(|r| checks.one_of("role", r, Role::parse, ROLES));
+    let active = match query.active.as_deref() {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => {
+            checks.add("active", "boolean", "must be true or false");
+            None
+        }
+    };
+    let filter = store::UserFilter {
+        role: role.map(|r| r.as_str().to_owned()),
+        country: query
+            .country
+            .as_deref()
+            .map(|c| c.trim().to_ascii_uppercase()),
+        active,
+        q: query.q.clone().filter(|q| !q.trim().is_empty()),
+    };
+    let page = page.parse::<i64>(&mut checks.errors);
+    checks.finish_query()?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(store::list(conn, &filter, page.after, limit)?)
+    })
+    .await?;
+    page_response(
+        &req,
+        &Page::from_rows(rows, limit, |r| r.id, |r| User::from(&r)),
+        None,
+    )
+}
+
+/// Create an account (secretariat).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = User, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The email is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<NewUser>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_users(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let body = body.into_inner();
+    let row = db::run_tx(&state.pool, move |conn| create_account(conn, &audit, &body)).await?;
+    let user = User::from(&row);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", row.id)))
+        .insert_header((header::ETAG, etag::of_json(&user)))
+        .json(user))
+}
+
+/// One account (secretariat).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_users(Some(&principal))?;
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| Ok(store::find(conn, id)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    user_response(&req, &row)
+}
+
+fn apply_patch(
+    conn: &mut DbConn,
+    audit: &AuditCtx,
+    id: i64,
+    if_match: Option<&str>,
+    patch: &UserPatch,
+) -> ApiResult<UserRow> {
+    let current =
+        store::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    etag::matches(if_match, &etag::of_json(&User::from(&current)))?;
+    let mut checks = Checks::new();
+    let display_name = patch
+        .display_name
+        .as_deref()
+        .map(|d| checks.text("display_name", d, 1, 200));
+    let role = match patch.role.as_deref() {
+        Some(r) => checks.one_of("role", r, Role::parse, ROLES),
+        None => Role::parse(&current.role),
+    };
+    let country = match &patch.country {
+        Some(c) => c.as_deref().map(|c| c.trim().to_ascii_uppercase()),
+        // Becoming secretariat drops the country unless one is (wrongly) given.
+        None if role == Some(Role::Secretariat) => None,
+        None => current.country.clone(),
+    };
+    if let Some(role) = role {
+        rules::check_role_country(&mut checks, role, country.as_deref());
+    }
+    if let (Some(c), Some(Some(_))) = (&country, &patch.country) {
+        if !store::country_exists(conn, c)? {
+            checks.add(
+                "country",
+                "unknown",
+                format!("'{c}' is not an OAS member state code"),
+            );
+        }
+    }
+    if let Some(problem) = patch.password.as_deref().and_then(password::problems) {
+        checks.add("password", "length", problem);
+    }
+    checks.finish()?;
+    let role = role.unwrap_or(Role::MemberCountry);
+    let role_changed = role.as_str() != current.role;
+    let country_changed = country != current.country;
+    let deactivated = current.active && patch.active == Some(false);
+    if (deactivated || role_changed)
+        && current.role == "secretariat"
+        && current.active
+        && store::active_secretariat_count(conn)? <= 1
+    {
+        return Err(ApiError::Conflict {
+            slug: "last-secretariat",
+            detail: "this is the last active secretariat account; create another first".into(),
+            extensions: Default::default(),
+        });
+    }
+    let ends = rules::ends_sessions(
+        role_changed,
+        country_changed,
+        deactivated,
+        patch.password.is_some(),
+    );
+    let changes = UserChanges {
+        display_name,
+        role: role_changed.then(|| role.as_str().to_owned()),
+        country: country_changed.then(|| country.clone()),
+        password_hash: patch.password.as_deref().map(password::hash),
+        active: patch.active,
+        auth_epoch: ends.then_some(current.auth_epoch + 1),
+        updated_at: Some(crate::time::now()),
+    };
+    store::update(conn, id, &changes)?;
+    if ends {
+        store::revoke_refresh_tokens(conn, id)?;
+    }
+    let mut summary = serde_json::Map::new();
+    if let Some(d) = &changes.display_name {
+        summary.insert("display_name".into(), json!(d));
+    }
+    if role_changed {
+        summary.insert("role".into(), json!({"from": current.role, "to": role}));
+    }
+    if country_changed {
+        summary.insert(
+            "country".into(),
+            json!({"from": current.country, "to": country}),
+        );
+    }
+    if let Some(a) = patch.active {
+        summary.insert("active".into(), json!(a));
+    }
+    if patch.password.is_some() {
+        summary.insert("password".into(), json!("changed"));
+    }
+    audit.record(
+        conn,
+        "user.update",
+        "user",
+        id,
+        serde_json::Value::Object(summary),
+    )?;
+    store::find(conn, id)?.ok_or_else(|| ApiError::internal("user vanished"))
+}
+
+/// Change an account (secretariat). Honours `If-Match`. A new role, country, password or
+/// deactivation ends the user's sessions at once.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The user's id")),
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The changed user", body = User, headers(("ETag" = String))),
+        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Would leave no active secretariat account", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn patch_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: web::Json<UserPatch>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_users(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let (id, body) = (id.into_inner(), body.into_inner());
+    let row = db::run_tx(&state.pool, move |conn| {
+        apply_patch(conn, &audit, id, if_match.as_deref(), &body)
+    })
+    .await?;
+    user_response(&req, &row)
+}
+
+/// Deactivate an account (secretariat): it keeps its history but can no longer log in, and
+/// its tokens stop working at once.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Deactivated"),
+        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Would leave no active secretariat account", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_users(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let id = id.into_inner();
+    let patch = UserPatch {
+        active: Some(false),
+        ..UserPatch::default()
+    };
+    db::run_tx(&state.pool, move |conn| {
+        apply_patch(conn, &audit, id, if_match.as_deref(), &patch)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's account.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The caller", body = Me))
+)]
+#[get("/me")]
+pub async fn me(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> ApiResult<HttpResponse> {
+    let id = principal.user_id;
+    let row = db::run(&state.pool, move |conn| Ok(store::find(conn, id)?))
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
+    etag::single_json(
+        &req,
+        &Me {
+            user: User::from(&row),
+            client_id: principal.client_id,
+        },
+        None,
+    )
+}
+
+/// Change one's own display name (role, country and email are the secretariat's to change).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = MePatch,
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 422, description = "Invalid or unknown fields", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/me")]
+pub async fn patch_me(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<MePatch>,
+) -> ApiResult<HttpResponse> {
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let patch = UserPatch {
+        display_name: body.into_inner().display_name,
+        ..UserPatch::default()
+    };
+    let id = principal.user_id;
+    let row = db::run_tx(&state.pool, move |conn| {
+        let current =
+            store::find(conn, id)?.ok_or_else(|| ApiError::Unauthorized("no account".into()))?;
+        etag::matches(
+            if_match.as_deref(),
+            &etag::of_json(&Me {
+                user: User::from(&current),
+                client_id: audit.client_id.clone(),
+            }),
+        )?;
+        apply_patch(conn, &audit, id, None, &patch)
+    })
+    .await?;
+    etag::single_json(
+        &req,
+        &Me {
+            user: User::from(&row),
+            client_id: principal.client_id,
+        },
+        None,
+    )
+}
+
+/// Change one's own password. Every session of the account ends; log in again.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 403, description = "The current password is wrong, or a machine client asked", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new password is too short or too long", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<PasswordChange>,
+) -> ApiResult<HttpResponse> {
+    if principal.client_id.is_some() {
+        return Err(ApiError::Forbidden(
+            "a machine client may not change its owner's password".into(),
+        ));
+    }
+    let mut checks = Checks::new();
+    if let Some(problem) = password::problems(&body.new_password) {
+        checks.add("new_password", "length", problem);
+    }
+    if body.current_password.len() > password::MAX_LEN {
+        checks.add("current_password", "length", "too long");
+    }
+    checks.finish()?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let body = body.into_inner();
+    let id = principal.user_id;
+    db::run_tx(&state.pool, move |conn| {
+        let current =
+            store::find(conn, id)?.ok_or_else(|| ApiError::Unauthorized("no account".into()))?;
+        if !password::verify(&body.current_password, &current.password_hash) {
+            return Err(ApiError::Forbidden("the current password is wrong".into()));
+        }
+        let patch = UserPatch {
+            password: Some(body.new_password),
+            ..UserPatch::default()
+        };
+        apply_patch(conn, &audit, id, None, &patch).map(|_| ())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(patch_user)
+        .service(delete_user)
+        .service(me)
+        .service(patch_me)
+        .service(change_password);
+}
