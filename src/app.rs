@@ -19,7 +19,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::db::DbPool;
 use crate::http::{self, request_id, RouteTable};
 use crate::openapi::{self, ApiDoc, SpecDocument};
-use crate::{audit, auth, countries, health, thematic_areas, users};
+use crate::{audit, auth, countries, health, questionnaires, rounds, thematic_areas, users};
 
 /// Settings the running application needs.
 #[derive(Debug, Clone)]
@@ -127,6 +127,8 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(users::routes::configure)
             .configure(audit::routes::configure)
             .configure(countries::routes::configure)
+            .configure(rounds::routes::configure)
+            .configure(questionnaires::routes::configure)
             .configure(thematic_areas::routes::configure),
     );
 }

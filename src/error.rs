@@ -373,3 +373,41 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 /// Result of every handler and store function that can fail in an API-visible way.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// 409 for a lifecycle action the current status does not allow, listing those it does.
+    pub fn invalid_transition(status: &str, action: &str, allowed: &[&str]) -> ApiError {
+        let mut ext = Map::new();
+        ext.insert("current_status".into(), Value::from(status));
+        ext.insert("allowed".into(), Value::from(allowed.to_vec()));
+        ApiError::Conflict {
+            slug: "invalid-transition",
+            detail: if allowed.is_empty() {
+                format!("cannot {action} from '{status}': nothing more can happen from there")
+            } else {
+                format!(
+                    "cannot {action} from '{status}'; allowed: {}",
+                    allowed.join(", ")
+                )
+            },
+            extensions: ext,
+        }
+    }
+
+    /// 409 with a stable slug and a list of reasons.
+    pub fn conflict(
+        slug: &'static str,
+        detail: impl Into<String>,
+        reasons: Vec<String>,
+    ) -> ApiError {
+        let mut ext = Map::new();
+        if !reasons.is_empty() {
+            ext.insert("reasons".into(), Value::from(reasons));
+        }
+        ApiError::Conflict {
+            slug,
+            detail: detail.into(),
+            extensions: ext,
+        }
+    }
+}

@@ -11,6 +11,8 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod openapi;
+pub mod questionnaires;
+pub mod rounds;
 pub mod seed;
 pub mod thematic_areas;
 pub mod time;

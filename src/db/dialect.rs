@@ -41,3 +41,16 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, Migration
     };
     Ok(reverted.iter().map(|v| v.to_string()).collect())
 }
+
+/// Multi-row `INSERT` of `rows` (a slice of `Insertable` structs) into `table`: the enum cannot
+/// express it, each backend can. Keep `rows` under ~100 for SQLite's parameter limit.
+#[macro_export]
+macro_rules! batch_insert {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    }};
+}

@@ -112,4 +112,79 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     machine_clients,
     audit_log,
+    rounds,
+    round_areas,
+    round_participants,
+    questionnaires,
+    questionnaire_questions,
 );
+
+diesel::table! {
+    rounds (id) {
+        id -> BigInt,
+        number -> Integer,
+        status -> Text,
+        language -> Text,
+        title -> Text,
+        description -> Text,
+        starts_on -> Date,
+        responses_due_on -> Date,
+        ends_on -> Date,
+        reviewers_per_country -> Integer,
+        response_publication -> Text,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    round_areas (round_id, area_slug) {
+        round_id -> BigInt,
+        area_slug -> Text,
+    }
+}
+
+diesel::table! {
+    round_participants (round_id, country) {
+        round_id -> BigInt,
+        country -> Text,
+        due_on_extension -> Nullable<Date>,
+        extension_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    questionnaires (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        version -> Integer,
+        status -> Text,
+        language -> Text,
+        document -> Text,
+        revision -> Integer,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    questionnaire_questions (questionnaire_id, code) {
+        questionnaire_id -> BigInt,
+        code -> Text,
+        position -> Integer,
+        section_code -> Text,
+        kind -> Text,
+        required -> Bool,
+    }
+}
+
+diesel::joinable!(round_areas -> rounds (round_id));
+diesel::joinable!(round_participants -> rounds (round_id));
+diesel::joinable!(questionnaires -> rounds (round_id));
+diesel::joinable!(questionnaire_questions -> questionnaires (questionnaire_id));
+diesel::joinable!(round_areas -> thematic_areas (area_slug));
+diesel::joinable!(round_participants -> countries (country));

@@ -36,24 +36,7 @@ pub fn single_json<T: Serialize>(
     value: &T,
     content_language: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    let body = serde_json::to_vec(value)
-        .map_err(|e| ApiError::internal(format!("serialising a response: {e}")))?;
-    let etag = of_bytes(&body);
-    let status = if none_match_hits(req, &etag) {
-        StatusCode::NOT_MODIFIED
-    } else {
-        StatusCode::OK
-    };
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::ETAG, etag));
-    res.insert_header((header::VARY, HeaderValue::from_static("Accept-Language")));
-    if let Some(lang) = content_language {
-        res.insert_header((header::CONTENT_LANGUAGE, lang));
-    }
-    if status == StatusCode::NOT_MODIFIED {
-        return Ok(res.finish());
-    }
-    Ok(res.content_type("application/json").body(body))
+    respond(req, value, content_language, of_bytes)
 }
 
 /// The strong ETag of a representation as `single_json` would send it.
@@ -87,4 +70,82 @@ pub fn matches(if_match: Option<&str>, current: &str) -> ApiResult<()> {
             "the resource changed since you read it (If-Match does not match its ETag); read it again".into(),
         )),
     }
+}
+
+/// A strong ETag that also names the resource's revision: `"<revision>-<hash>"`. The hash
+/// tells representations (languages) apart; `If-Match` compares the revision only, so a
+/// client may write whatever language it read in.
+pub fn versioned(revision: i32, body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("\"{revision}-{}\"", hex::encode(&digest[..8]))
+}
+
+fn revision_of(tag: &str) -> Option<i32> {
+    tag.trim()
+        .strip_prefix('"')?
+        .split('-')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// `If-Match` against a revision: absent or `*` or a tag of this revision passes; else 412.
+pub fn check_revision(if_match: Option<&str>, revision: i32) -> ApiResult<()> {
+    match if_match {
+        None => Ok(()),
+        Some(v) if v.trim() == "*" => Ok(()),
+        Some(v) if v.split(',').filter_map(revision_of).any(|r| r == revision) => Ok(()),
+        Some(_) => Err(ApiError::PreconditionFailed(format!(
+            "the resource is at revision {revision}; your If-Match is stale: read it again"
+        ))),
+    }
+}
+
+/// For whole-document replacements: `If-Match` is mandatory (428 without).
+pub fn required_if_match(req: &HttpRequest) -> ApiResult<String> {
+    if_match_values(req).ok_or_else(|| {
+        ApiError::PreconditionRequired(
+            "send If-Match with the ETag you read: a whole-document write without it could \
+             overwrite someone else's changes"
+                .into(),
+        )
+    })
+}
+
+/// A 200 JSON answer for a revisioned resource, or 304 when `If-None-Match` matches.
+pub fn versioned_json<T: Serialize>(
+    req: &HttpRequest,
+    revision: i32,
+    value: &T,
+    content_language: Option<String>,
+) -> ApiResult<HttpResponse> {
+    respond(req, value, content_language, |body| {
+        versioned(revision, body)
+    })
+}
+
+fn respond<T: Serialize>(
+    req: &HttpRequest,
+    value: &T,
+    content_language: Option<String>,
+    tag: impl Fn(&[u8]) -> String,
+) -> ApiResult<HttpResponse> {
+    let body = serde_json::to_vec(value)
+        .map_err(|e| ApiError::internal(format!("serialising a response: {e}")))?;
+    let etag = tag(&body);
+    let status = if none_match_hits(req, &etag) {
+        StatusCode::NOT_MODIFIED
+    } else {
+        StatusCode::OK
+    };
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::ETAG, etag));
+    res.insert_header((header::VARY, HeaderValue::from_static("Accept-Language")));
+    if let Some(lang) = content_language {
+        res.insert_header((header::CONTENT_LANGUAGE, lang));
+    }
+    if status == StatusCode::NOT_MODIFIED {
+        return Ok(res.finish());
+    }
+    Ok(res.content_type("application/json").body(body))
 }

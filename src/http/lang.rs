@@ -219,3 +219,96 @@ mod tests {
         assert_eq!(t.header_value(LangPref::One(Lang::Fr)), "es");
     }
 }
+
+/// Translations of one text, by language.
+pub type I18n = BTreeMap<Lang, String>;
+
+/// A translatable text as clients send it: a string (in the document's language, or the
+/// `lang=` of the request), or an object keyed by language code.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum TextIn {
+    One(String),
+    Many(BTreeMap<String, String>),
+}
+
+impl TextIn {
+    /// Validates into translations: known language keys, `max` characters each, and when
+    /// `required`, a non-empty text in `lang`.
+    pub fn to_i18n(
+        &self,
+        checks: &mut crate::http::validate::Checks,
+        field: &str,
+        lang: Lang,
+        required: bool,
+        max: usize,
+    ) -> I18n {
+        let mut out = I18n::new();
+        match self {
+            TextIn::One(s) => {
+                out.insert(lang, s.trim().to_owned());
+            }
+            TextIn::Many(m) => {
+                for (k, v) in m {
+                    match Lang::parse(k).filter(|l| l.code() == k) {
+                        Some(l) => {
+                            out.insert(l, v.trim().to_owned());
+                        }
+                        None => checks.add(
+                            &format!("{field}.{k}"),
+                            "language",
+                            "keys must be en, es, fr or pt",
+                        ),
+                    }
+                }
+            }
+        }
+        out.retain(|_, v| !v.is_empty());
+        for (l, v) in &out {
+            if v.chars().count() > max {
+                checks.add(
+                    &format!("{field}.{l}"),
+                    "length",
+                    format!("must have at most {max} characters"),
+                );
+            }
+        }
+        if required && !out.contains_key(&lang) {
+            checks.add(
+                field,
+                "required",
+                format!("must have a text in the document's language ({lang})"),
+            );
+        }
+        out
+    }
+}
+
+/// `lang` of the request, for writes: which language plain-string texts are in.
+pub fn write_language(req: &actix_web::HttpRequest) -> Result<Option<Lang>, ApiError> {
+    let query: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    match query.iter().find(|(k, _)| k == "lang") {
+        None => Ok(None),
+        Some((_, v)) => Lang::parse(v)
+            .filter(|l| l.code() == v.to_ascii_lowercase())
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::invalid_query(vec![FieldError::new(
+                    "lang",
+                    "unsupported",
+                    format!("'{v}' is not one of en, es, fr, pt"),
+                )])
+            }),
+    }
+}
+
+/// Translations as stored in a TEXT column: a JSON object keyed by language.
+pub fn i18n_to_json(texts: &I18n) -> String {
+    serde_json::to_string(texts).unwrap_or_else(|_| "{}".into())
+}
+
+/// The stored form back; unreadable text yields no translations rather than an error.
+pub fn i18n_from_json(raw: &str) -> I18n {
+    serde_json::from_str(raw).unwrap_or_default()
+}

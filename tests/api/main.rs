@@ -9,5 +9,7 @@ mod countries;
 mod errors;
 mod meta;
 mod migrations;
+mod questionnaires;
+mod rounds;
 mod thematic_areas;
 mod users;

@@ -372,3 +372,101 @@ impl Resp {
             .unwrap_or_default()
     }
 }
+
+/// A round body the secretariat may POST.
+pub fn round_body(number: i32) -> Value {
+    serde_json::json!({
+        "number": number,
+        "title": {"en": format!("Round {number}"), "es": format!("Ronda {number}")},
+        "description": "Exchange on budgeting and the civil service.",
+        "thematic_areas": ["civil-service", "public-budget"],
+        "starts_on": "2027-01-15",
+        "responses_due_on": "2027-04-30",
+        "ends_on": "2027-12-15",
+        "reviewers_per_country": 2,
+        "response_publication": "public_after_conclusion"
+    })
+}
+
+/// A questionnaire document that uses every kind of question.
+pub fn questionnaire_sections() -> Value {
+    serde_json::json!([
+        {"code": "A", "title": {"en": "Institutions", "es": "Instituciones"}, "questions": [
+            {"code": "A.1", "prompt": {"en": "Name of the budget office", "es": "Nombre de la oficina de presupuesto"}, "kind": "text", "required": true, "max_length": 200},
+            {"code": "A.2", "prompt": "Describe its mandate", "help": "Two paragraphs at most", "kind": "long_text"},
+            {"code": "A.3", "prompt": "Staff", "kind": "integer", "min": 0, "max": 100000, "required": true},
+            {"code": "A.4", "prompt": "Share of GDP", "kind": "decimal", "min": 0, "max": 100}
+        ]},
+        {"code": "B", "title": "Framework", "questions": [
+            {"code": "B.1", "prompt": "Is there a fiscal responsibility law?", "kind": "boolean", "required": true},
+            {"code": "B.2", "prompt": "Date of the law", "kind": "date"},
+            {"code": "B.3", "prompt": "Budget horizon", "kind": "single_choice", "required": true, "thematic_area": "public-budget",
+             "options": [{"value": "annual", "label": {"en": "Annual", "es": "Anual"}}, {"value": "multiannual", "label": {"en": "Multi-annual", "es": "Plurianual"}}]},
+            {"code": "B.4", "prompt": "Tools used", "kind": "multi_choice",
+             "options": [{"value": "ptb", "label": "Performance budgeting"}, {"value": "mtef", "label": "Medium-term framework"}, {"value": "gb", "label": "Gender budgeting"}]},
+            {"code": "B.5", "prompt": "Link to the law", "kind": "url"}
+        ]}
+    ])
+}
+
+impl TestApp {
+    /// A planned round (number `n`), created through the API.
+    pub async fn create_round(&self, admin: &TestUser, n: i32) -> Value {
+        let res = self
+            .post("/api/v1/rounds")
+            .auth(admin)
+            .json(&round_body(n))
+            .send()
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        res.json()
+    }
+
+    /// A draft questionnaire of `round`, created through the API.
+    pub async fn create_questionnaire(&self, admin: &TestUser, round: i64) -> Value {
+        let res = self
+            .post("/api/v1/questionnaires")
+            .auth(admin)
+            .json(&serde_json::json!({
+                "round": round,
+                "title": {"en": "Self-Review Questionnaire", "es": "Cuestionario de Autoevaluación"},
+                "introduction": "Answer for the central government.",
+                "sections": questionnaire_sections()
+            }))
+            .send()
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        res.json()
+    }
+
+    /// A round that is open: published questionnaire, the given participants.
+    pub async fn open_round(&self, admin: &TestUser, n: i32, countries: &[&str]) -> (Value, Value) {
+        let round = self.create_round(admin, n).await;
+        let id = round["id"].as_i64().unwrap();
+        let q = self.create_questionnaire(admin, id).await;
+        let res = self
+            .post(&format!("/api/v1/questionnaires/{}/publish", q["id"]))
+            .auth(admin)
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        for c in countries {
+            let res = self
+                .request(
+                    Method::PUT,
+                    &format!("/api/v1/rounds/{id}/participants/{c}"),
+                )
+                .auth(admin)
+                .send()
+                .await;
+            assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        }
+        let res = self
+            .post(&format!("/api/v1/rounds/{id}/open"))
+            .auth(admin)
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        (res.json(), q)
+    }
+}

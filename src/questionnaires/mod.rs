@@ -1,0 +1,7 @@
+//! Self-Review Questionnaires: one document per version, typed questions, publish and
+//! new-version lifecycle.
+
+pub mod model;
+pub mod routes;
+pub mod rules;
+pub mod store;

@@ -1,0 +1,176 @@
+//! The questionnaire document as stored (JSON) and its rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::questionnaires;
+use crate::http::lang::I18n;
+
+/// The type of a question, which decides what an answer may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// One line of text (`max_length`, default 1000).
+    Text,
+    /// Paragraphs (`max_length`, default 100000).
+    LongText,
+    /// A whole number (`min`, `max`).
+    Integer,
+    /// A number (`min`, `max`).
+    Decimal,
+    Boolean,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// One of `options`.
+    SingleChoice,
+    /// Several of `options`.
+    MultiChoice,
+    /// An absolute http(s) URL.
+    Url,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 9] = [
+        Kind::Text,
+        Kind::LongText,
+        Kind::Integer,
+        Kind::Decimal,
+        Kind::Boolean,
+        Kind::Date,
+        Kind::SingleChoice,
+        Kind::MultiChoice,
+        Kind::Url,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::LongText => "long_text",
+            Kind::Integer => "integer",
+            Kind::Decimal => "decimal",
+            Kind::Boolean => "boolean",
+            Kind::Date => "date",
+            Kind::SingleChoice => "single_choice",
+            Kind::MultiChoice => "multi_choice",
+            Kind::Url => "url",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn is_choice(self) -> bool {
+        matches!(self, Kind::SingleChoice | Kind::MultiChoice)
+    }
+
+    pub fn is_number(self) -> bool {
+        matches!(self, Kind::Integer | Kind::Decimal)
+    }
+
+    pub fn is_text(self) -> bool {
+        matches!(self, Kind::Text | Kind::LongText)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ChoiceOption {
+    pub value: String,
+    pub label: I18n,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Question {
+    pub code: String,
+    pub prompt: I18n,
+    #[serde(default)]
+    pub help: I18n,
+    pub kind: Kind,
+    pub required: bool,
+    #[serde(default)]
+    pub options: Vec<ChoiceOption>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_length: Option<u32>,
+    pub thematic_area: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Section {
+    pub code: String,
+    pub title: I18n,
+    pub questions: Vec<Question>,
+}
+
+/// A whole questionnaire version.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Document {
+    pub title: I18n,
+    #[serde(default)]
+    pub introduction: I18n,
+    pub sections: Vec<Section>,
+}
+
+impl Document {
+    pub fn questions(&self) -> impl Iterator<Item = (&Section, &Question)> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.questions.iter().map(move |q| (s, q)))
+    }
+
+    pub fn question_count(&self) -> usize {
+        self.sections.iter().map(|s| s.questions.len()).sum()
+    }
+
+    pub fn question(&self, code: &str) -> Option<&Question> {
+        self.questions().map(|(_, q)| q).find(|q| q.code == code)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = questionnaires)]
+pub struct QuestionnaireRow {
+    pub id: i64,
+    pub round_id: i64,
+    pub version: i32,
+    pub status: String,
+    pub language: String,
+    pub document: String,
+    pub revision: i32,
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl QuestionnaireRow {
+    pub fn doc(&self) -> Document {
+        serde_json::from_str(&self.document).unwrap_or_default()
+    }
+}
+
+/// Lifecycle of a questionnaire version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionnaireStatus {
+    Draft,
+    Published,
+    Retired,
+}
+
+impl QuestionnaireStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionnaireStatus::Draft => "draft",
+            QuestionnaireStatus::Published => "published",
+            QuestionnaireStatus::Retired => "retired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Draft, Self::Published, Self::Retired]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}

@@ -1,0 +1,680 @@
+//! `/questionnaires`: versioned Self-Review Questionnaires.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{Document, Kind, QuestionnaireRow, QuestionnaireStatus};
+use super::rules::{self, DocumentIn, SectionIn};
+use super::store::{self, QuestionnaireFilter};
+use crate::app::AppState;
+use crate::audit::AuditCtx;
+use crate::auth::{policy, MaybePrincipal, Principal, Role};
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag;
+use crate::http::lang::{Lang, LangParam, LangPref, LangTracker, Localized, TextIn};
+use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::validate::Checks;
+use crate::rounds::rules::RoundStatus;
+use crate::time::utc;
+
+/// A choice of a choice question.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OptionOut {
+    #[schema(example = "yes")]
+    pub value: String,
+    pub label: Localized,
+}
+
+/// A question.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionOut {
+    #[schema(example = "B.2.1")]
+    pub code: String,
+    pub prompt: Localized,
+    pub help: Localized,
+    pub kind: Kind,
+    pub required: bool,
+    /// Choices (choice kinds only; empty otherwise).
+    pub options: Vec<OptionOut>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_length: Option<u32>,
+    pub thematic_area: Option<String>,
+}
+
+/// A section of questions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SectionOut {
+    #[schema(example = "B")]
+    pub code: String,
+    pub title: Localized,
+    pub questions: Vec<QuestionOut>,
+}
+
+/// A questionnaire version, whole.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Questionnaire {
+    pub id: i64,
+    /// The round's id.
+    pub round: i64,
+    pub version: i32,
+    pub status: QuestionnaireStatus,
+    /// Original language of the texts.
+    pub language: Lang,
+    pub title: Localized,
+    pub introduction: Localized,
+    pub sections: Vec<SectionOut>,
+    pub question_count: usize,
+    pub revision: i32,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A questionnaire version in a list (no sections).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionnaireSummary {
+    pub id: i64,
+    pub round: i64,
+    pub version: i32,
+    pub status: QuestionnaireStatus,
+    pub language: Lang,
+    pub title: Localized,
+    pub question_count: usize,
+    pub revision: i32,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn status_of(row: &QuestionnaireRow) -> QuestionnaireStatus {
+    QuestionnaireStatus::parse(&row.status).unwrap_or(QuestionnaireStatus::Draft)
+}
+
+fn lang_of(row: &QuestionnaireRow) -> Lang {
+    Lang::parse(&row.language).unwrap_or(Lang::En)
+}
+
+/// The document in the negotiated language.
+pub fn render(
+    row: &QuestionnaireRow,
+    doc: &Document,
+    pref: LangPref,
+    langs: &mut LangTracker,
+) -> Questionnaire {
+    let lang = lang_of(row);
+    Questionnaire {
+        id: row.id,
+        round: row.round_id,
+        version: row.version,
+        status: status_of(row),
+        language: lang,
+        title: langs.pick(pref, &doc.title, lang),
+        introduction: langs.pick(pref, &doc.introduction, lang),
+        sections: doc
+            .sections
+            .iter()
+            .map(|s| SectionOut {
+                code: s.code.clone(),
+                title: langs.pick(pref, &s.title, lang),
+                questions: s
+                    .questions
+                    .iter()
+                    .map(|q| QuestionOut {
+                        code: q.code.clone(),
+                        prompt: langs.pick(pref, &q.prompt, lang),
+                        help: langs.pick(pref, &q.help, lang),
+                        kind: q.kind,
+                        required: q.required,
+                        options: q
+                            .options
+                            .iter()
+                            .map(|o| OptionOut {
+                                value: o.value.clone(),
+                                label: langs.pick(pref, &o.label, lang),
+                            })
+                            .collect(),
+                        min: q.min,
+                        max: q.max,
+                        max_length: q.max_length,
+                        thematic_area: q.thematic_area.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        question_count: doc.question_count(),
+        revision: row.revision,
+        published_at: row.published_at.map(utc),
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    }
+}
+
+fn summary(row: QuestionnaireRow, pref: LangPref, langs: &mut LangTracker) -> QuestionnaireSummary {
+    let doc = row.doc();
+    let lang = lang_of(&row);
+    QuestionnaireSummary {
+        id: row.id,
+        round: row.round_id,
+        version: row.version,
+        status: status_of(&row),
+        language: lang,
+        title: langs.pick(pref, &doc.title, lang),
+        question_count: doc.question_count(),
+        revision: row.revision,
+        published_at: row.published_at.map(utc),
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    }
+}
+
+fn respond(req: &HttpRequest, row: &QuestionnaireRow, pref: LangPref) -> ApiResult<HttpResponse> {
+    let mut langs = LangTracker::default();
+    let q = render(row, &row.doc(), pref, &mut langs);
+    etag::versioned_json(req, row.revision, &q, Some(langs.header_value(pref)))
+}
+
+fn created(mut res: HttpResponse, id: i64) -> ApiResult<HttpResponse> {
+    *res.status_mut() = StatusCode::CREATED;
+    res.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&format!("/api/v1/questionnaires/{id}"))
+            .map_err(|e| ApiError::internal(e.to_string()))?,
+    );
+    Ok(res)
+}
+
+/// Loads a version the caller may see (drafts are the secretariat's: 404 for others).
+fn load_visible(
+    conn: &mut DbConn,
+    id: i64,
+    caller: Option<&Principal>,
+) -> ApiResult<QuestionnaireRow> {
+    let row = store::find(conn, id)?
+        .ok_or_else(|| ApiError::not_found(format!("no questionnaire {id}")))?;
+    policy::read_questionnaire(caller, status_of(&row) == QuestionnaireStatus::Draft)
+        .map_err(|_| ApiError::not_found(format!("no questionnaire {id}")))?;
+    Ok(row)
+}
+
+fn round_status(conn: &mut DbConn, round_id: i64) -> ApiResult<RoundStatus> {
+    let round = crate::rounds::store::find(conn, round_id)?
+        .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;
+    Ok(RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Planned))
+}
+
+/// Drafts change only until the round is under review.
+fn check_round_allows_drafting(status: RoundStatus) -> ApiResult<()> {
+    if matches!(status, RoundStatus::Planned | RoundStatus::Open) {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(
+            "round-closed",
+            format!(
+                "the round is {}: its questionnaire can no longer change",
+                status.as_str()
+            ),
+            vec![],
+        ))
+    }
+}
+
+/// A new questionnaire: version 1 of a round's questionnaire.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuestionnaire {
+    /// The round's id.
+    pub round: i64,
+    /// Original language of the texts (default `en`).
+    pub language: Option<Lang>,
+    #[schema(value_type = Object, example = json!({"en": "Self-Review Questionnaire", "es": "Cuestionario de Autoevaluación"}))]
+    pub title: TextIn,
+    #[schema(value_type = Option<Object>)]
+    pub introduction: Option<TextIn>,
+    pub sections: Vec<SectionIn>,
+}
+
+/// The whole structure of a draft, replacing the current one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionnaireIn {
+    #[schema(value_type = Object)]
+    pub title: TextIn,
+    #[schema(value_type = Option<Object>)]
+    pub introduction: Option<TextIn>,
+    pub sections: Vec<SectionIn>,
+}
+
+/// Filters of the questionnaire list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QuestionnaireQuery {
+    /// The round's id.
+    #[param(value_type = Option<i64>)]
+    pub round: Option<String>,
+    #[param(value_type = Option<QuestionnaireStatus>)]
+    pub status: Option<String>,
+}
+
+/// List questionnaire versions. Drafts appear to the secretariat only.
+#[utoipa::path(
+    tag = "questionnaires",
+    params(QuestionnaireQuery, PageParams, LangParam),
+    responses(
+        (status = 200, description = "A page of versions", body = Page<QuestionnaireSummary>),
+        (status = 400, description = "Bad filter, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/questionnaires")]
+pub async fn list_questionnaires(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: MaybePrincipal,
+    query: web::Query<QuestionnaireQuery>,
+    page: web::Query<PageParams>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::new();
+    let round = match query.round.as_deref() {
+        None => None,
+        Some(r) => match r.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                checks.add("round", "integer", "must be a round id");
+                None
+            }
+        },
+    };
+    let status = query.status.as_deref().and_then(|s| {
+        checks.one_of(
+            "status",
+            s,
+            QuestionnaireStatus::parse,
+            "draft, published, retired",
+        )
+    });
+    let filter = QuestionnaireFilter {
+        round,
+        status: status.map(|s| s.as_str().to_owned()),
+        include_drafts: caller.0.as_ref().is_some_and(|p| p.is(Role::Secretariat)),
+    };
+    let page = page.parse::<i64>(&mut checks.errors);
+    checks.finish_query()?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(store::list(conn, &filter, page.after, limit)?)
+    })
+    .await?;
+    let mut langs = LangTracker::default();
+    let page = Page::from_rows(rows, limit, |r| r.id, |r| summary(r, pref, &mut langs));
+    page_response(&req, &page, Some(langs.header_value(pref)))
+}
+
+/// One questionnaire version, whole. Drafts are the secretariat's (404 for others).
+#[utoipa::path(
+    tag = "questionnaires",
+    params(("id" = i64, Path, description = "The questionnaire's id"), LangParam),
+    responses(
+        (status = 200, description = "The questionnaire", body = Questionnaire, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such questionnaire (or a draft)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/questionnaires/{id}")]
+pub async fn get_questionnaire(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: MaybePrincipal,
+    id: web::Path<i64>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        load_visible(conn, id, caller.0.as_ref())
+    })
+    .await?;
+    respond(&req, &row, pref)
+}
+
+/// Create a round's questionnaire (secretariat): version 1, a draft. Later versions come from
+/// `POST …/new-version`.
+#[utoipa::path(
+    tag = "questionnaires",
+    security(("bearer" = [])),
+    request_body = NewQuestionnaire,
+    responses(
+        (status = 201, description = "Created", body = Questionnaire, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The round already has a questionnaire, or is under review", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the structure", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/questionnaires")]
+pub async fn create_questionnaire(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<NewQuestionnaire>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let body = body.into_inner();
+    let row = db::run_tx(&state.pool, move |conn| {
+        let round = crate::rounds::store::find(conn, body.round)?;
+        let mut checks = Checks::new();
+        let Some(round) = round else {
+            checks.add("round", "unknown", format!("no round {}", body.round));
+            return Err(checks.finish().unwrap_err());
+        };
+        check_round_allows_drafting(RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Planned))?;
+        let lang = body.language.unwrap_or(Lang::En);
+        let areas = store::known_areas(conn)?;
+        let doc = rules::validate(
+            &mut checks,
+            &DocumentIn {
+                title: &body.title,
+                introduction: body.introduction.as_ref(),
+                sections: &body.sections,
+            },
+            lang,
+            &areas,
+        );
+        checks.finish()?;
+        if let Some(existing) = store::versions_of_round(conn, round.id)?.first() {
+            return Err(ApiError::conflict(
+                "questionnaire-exists",
+                format!(
+                    "round {} has a questionnaire (/api/v1/questionnaires/{}); draft a new version of it instead",
+                    round.number, existing.id
+                ),
+                vec![],
+            ));
+        }
+        let id = store::insert(conn, round.id, 1, lang.code(), &doc)?;
+        audit.record(
+            conn,
+            "questionnaire.create",
+            "questionnaire",
+            id,
+            json!({"round": round.id, "version": 1, "questions": doc.question_count()}),
+        )?;
+        store::find(conn, id)?.ok_or_else(|| ApiError::internal("questionnaire vanished"))
+    })
+    .await?;
+    created(respond(&req, &row, pref)?, row.id)
+}
+
+/// Replace the whole structure of a draft (secretariat). Requires `If-Match` (428 without,
+/// 412 when stale). Atomic: all of it or nothing.
+#[utoipa::path(
+    tag = "questionnaires",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The questionnaire's id")),
+    request_body = QuestionnaireIn,
+    responses(
+        (status = 200, description = "The new structure", body = Questionnaire, headers(("ETag" = String))),
+        (status = 409, description = "Not a draft (published versions are frozen), or the round is under review", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the structure", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/questionnaires/{id}")]
+pub async fn put_questionnaire(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: web::Json<QuestionnaireIn>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let if_match = etag::required_if_match(&req)?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let (id, body) = (id.into_inner(), body.into_inner());
+    let row = db::run_tx(&state.pool, move |conn| {
+        let row = load_visible(conn, id, Some(&principal))?;
+        etag::check_revision(Some(&if_match), row.revision)?;
+        rules::check_editable(status_of(&row))
+            .map_err(|why| ApiError::conflict("questionnaire-frozen", why, vec![]))?;
+        check_round_allows_drafting(round_status(conn, row.round_id)?)?;
+        let mut checks = Checks::new();
+        let areas = store::known_areas(conn)?;
+        let doc = rules::validate(
+            &mut checks,
+            &DocumentIn {
+                title: &body.title,
+                introduction: body.introduction.as_ref(),
+                sections: &body.sections,
+            },
+            lang_of(&row),
+            &areas,
+        );
+        checks.finish()?;
+        store::replace(conn, &row, &doc)?;
+        audit.record(
+            conn,
+            "questionnaire.update",
+            "questionnaire",
+            id,
+            json!({"questions": doc.question_count(), "sections": doc.sections.len()}),
+        )?;
+        store::find(conn, id)?.ok_or_else(|| ApiError::internal("questionnaire vanished"))
+    })
+    .await?;
+    respond(&req, &row, pref)
+}
+
+/// Delete a draft (secretariat). Published and retired versions are kept for ever.
+#[utoipa::path(
+    tag = "questionnaires",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The questionnaire's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/questionnaires/{id}")]
+pub async fn delete_questionnaire(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let id = id.into_inner();
+    db::run_tx(&state.pool, move |conn| {
+        let row = load_visible(conn, id, Some(&principal))?;
+        etag::check_revision(if_match.as_deref(), row.revision)?;
+        rules::check_editable(status_of(&row))
+            .map_err(|why| ApiError::conflict("questionnaire-frozen", why, vec![]))?;
+        store::delete(conn, id)?;
+        audit.record(
+            conn,
+            "questionnaire.delete",
+            "questionnaire",
+            id,
+            json!({"round": row.round_id, "version": row.version}),
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Publish a draft (secretariat): it becomes the version countries answer and is frozen; the
+/// previously published version of the round is retired.
+#[utoipa::path(
+    tag = "questionnaires",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The questionnaire's id")),
+    responses(
+        (status = 200, description = "Published", body = Questionnaire),
+        (status = 409, description = "Not a draft (`allowed` lists what is), empty, or the round is closed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/questionnaires/{id}/publish")]
+pub async fn publish_questionnaire(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let id = id.into_inner();
+    let row = db::run_tx(&state.pool, move |conn| {
+        let row = load_visible(conn, id, Some(&principal))?;
+        etag::check_revision(if_match.as_deref(), row.revision)?;
+        let status = status_of(&row);
+        if status != QuestionnaireStatus::Draft {
+            let allowed: &[&str] = if status == QuestionnaireStatus::Published {
+                &["new-version"]
+            } else {
+                &[]
+            };
+            return Err(ApiError::invalid_transition(
+                status.as_str(),
+                "publish",
+                allowed,
+            ));
+        }
+        check_round_allows_drafting(round_status(conn, row.round_id)?)?;
+        rules::check_publishable(&row.doc()).map_err(|why| {
+            ApiError::conflict(
+                "questionnaire-empty",
+                "the questionnaire cannot be published",
+                why,
+            )
+        })?;
+        let mut retired = None;
+        for other in store::versions_of_round(conn, row.round_id)? {
+            if other.status == QuestionnaireStatus::Published.as_str() {
+                store::set_status(
+                    conn,
+                    other.id,
+                    QuestionnaireStatus::Retired.as_str(),
+                    other.revision + 1,
+                )?;
+                audit.record(
+                    conn,
+                    "questionnaire.retire",
+                    "questionnaire",
+                    other.id,
+                    json!({"replaced_by": id}),
+                )?;
+                retired = Some(other.id);
+            }
+        }
+        store::set_status(
+            conn,
+            id,
+            QuestionnaireStatus::Published.as_str(),
+            row.revision + 1,
+        )?;
+        audit.record(
+            conn,
+            "questionnaire.publish",
+            "questionnaire",
+            id,
+            json!({"round": row.round_id, "version": row.version, "retired": retired}),
+        )?;
+        store::find(conn, id)?.ok_or_else(|| ApiError::internal("questionnaire vanished"))
+    })
+    .await?;
+    respond(&req, &row, pref)
+}
+
+/// Draft the next version of a published questionnaire (secretariat): a deep, independent
+/// copy with `version` n+1. One draft per round at a time.
+#[utoipa::path(
+    tag = "questionnaires",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The published questionnaire's id")),
+    responses(
+        (status = 201, description = "The new draft", body = Questionnaire, headers(("Location" = String))),
+        (status = 409, description = "Not published, or a draft exists already (its location is in the detail)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/questionnaires/{id}/new-version")]
+pub async fn new_version(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let id = id.into_inner();
+    let row = db::run_tx(&state.pool, move |conn| {
+        let row = load_visible(conn, id, Some(&principal))?;
+        let status = status_of(&row);
+        if status != QuestionnaireStatus::Published {
+            let allowed: &[&str] = if status == QuestionnaireStatus::Draft {
+                &["publish"]
+            } else {
+                &[]
+            };
+            return Err(ApiError::invalid_transition(
+                status.as_str(),
+                "new-version",
+                allowed,
+            ));
+        }
+        check_round_allows_drafting(round_status(conn, row.round_id)?)?;
+        let versions = store::versions_of_round(conn, row.round_id)?;
+        if let Some(draft) = versions
+            .iter()
+            .find(|v| v.status == QuestionnaireStatus::Draft.as_str())
+        {
+            return Err(ApiError::conflict(
+                "draft-exists",
+                format!(
+                    "version {} is already a draft: /api/v1/questionnaires/{}",
+                    draft.version, draft.id
+                ),
+                vec![],
+            ));
+        }
+        let next = versions
+            .iter()
+            .map(|v| v.version)
+            .max()
+            .unwrap_or(row.version)
+            + 1;
+        let new_id = store::insert(conn, row.round_id, next, &row.language, &row.doc())?;
+        audit.record(
+            conn,
+            "questionnaire.new_version",
+            "questionnaire",
+            new_id,
+            json!({"from": id, "version": next}),
+        )?;
+        store::find(conn, new_id)?.ok_or_else(|| ApiError::internal("questionnaire vanished"))
+    })
+    .await?;
+    created(respond(&req, &row, pref)?, row.id)
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_questionnaires)
+        .service(create_questionnaire)
+        .service(get_questionnaire)
+        .service(put_questionnaire)
+        .service(delete_questionnaire)
+        .service(publish_questionnaire)
+        .service(new_version);
+}

@@ -1,0 +1,6 @@
+//! Rounds of exchange: schedule, thematic areas, participants, lifecycle.
+
+pub mod model;
+pub mod routes;
+pub mod rules;
+pub mod store;

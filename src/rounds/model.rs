@@ -1,0 +1,69 @@
+//! Round rows.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{round_participants, rounds};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rounds)]
+pub struct RoundRow {
+    pub id: i64,
+    pub number: i32,
+    pub status: String,
+    pub language: String,
+    pub title: String,
+    pub description: String,
+    pub starts_on: NaiveDate,
+    pub responses_due_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub reviewers_per_country: i32,
+    pub response_publication: String,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = rounds)]
+pub struct NewRoundRow {
+    pub number: i32,
+    pub status: String,
+    pub language: String,
+    pub title: String,
+    pub description: String,
+    pub starts_on: NaiveDate,
+    pub responses_due_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub reviewers_per_country: i32,
+    pub response_publication: String,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = rounds)]
+pub struct RoundChanges {
+    pub status: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub responses_due_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub reviewers_per_country: Option<i32>,
+    pub response_publication: Option<String>,
+    pub revision: Option<i32>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = round_participants)]
+pub struct ParticipantRow {
+    pub round_id: i64,
+    pub country: String,
+    pub due_on_extension: Option<NaiveDate>,
+    pub extension_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

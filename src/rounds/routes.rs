@@ -1,0 +1,892 @@
+//! `/rounds`: the rounds, their lifecycle and their participants.
+
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{NewRoundRow, ParticipantRow, RoundChanges};
+use super::rules::{self, RoundAction, RoundStatus};
+use super::store::{self, RoundFilter, RoundRecord};
+use crate::app::AppState;
+use crate::audit::AuditCtx;
+use crate::auth::{policy, Principal};
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag;
+use crate::http::lang::{
+    i18n_from_json, i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker,
+    Localized, TextIn,
+};
+use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::validate::{double_option, Checks};
+use crate::time::utc;
+
+/// Whether accepted responses become public once the round concludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponsePublication {
+    PublicAfterConclusion,
+    Confidential,
+}
+
+impl ResponsePublication {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponsePublication::PublicAfterConclusion => "public_after_conclusion",
+            ResponsePublication::Confidential => "confidential",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::PublicAfterConclusion, Self::Confidential]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// A round of exchange.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Round {
+    pub id: i64,
+    /// 1st, 2nd… round.
+    #[schema(example = 2)]
+    pub number: i32,
+    pub title: Localized,
+    pub description: Localized,
+    /// Original language of the texts.
+    pub language: Lang,
+    /// Slugs of the thematic areas covered, in the Guide's order.
+    #[schema(example = json!(["public-budget", "civil-service"]))]
+    pub thematic_areas: Vec<String>,
+    pub starts_on: NaiveDate,
+    pub responses_due_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    #[schema(example = 2)]
+    pub reviewers_per_country: i32,
+    pub response_publication: ResponsePublication,
+    pub status: RoundStatus,
+    /// Lifecycle actions the status allows now.
+    #[schema(example = json!(["open", "cancel"]))]
+    pub allowed_actions: Vec<String>,
+    pub participant_count: i64,
+    /// The questionnaire version countries answer now, if published.
+    pub published_questionnaire: Option<i64>,
+    pub revision: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Round {
+    fn from_record(r: RoundRecord, pref: LangPref, langs: &mut LangTracker) -> Round {
+        let lang = Lang::parse(&r.row.language).unwrap_or(Lang::En);
+        let status = RoundStatus::parse(&r.row.status).unwrap_or(RoundStatus::Planned);
+        Round {
+            id: r.row.id,
+            number: r.row.number,
+            title: langs.pick(pref, &i18n_from_json(&r.row.title), lang),
+            description: langs.pick(pref, &i18n_from_json(&r.row.description), lang),
+            language: lang,
+            thematic_areas: r.areas,
+            starts_on: r.row.starts_on,
+            responses_due_on: r.row.responses_due_on,
+            ends_on: r.row.ends_on,
+            reviewers_per_country: r.row.reviewers_per_country,
+            response_publication: ResponsePublication::parse(&r.row.response_publication)
+                .unwrap_or(ResponsePublication::Confidential),
+            status,
+            allowed_actions: rules::allowed(status)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            participant_count: r.participants,
+            published_questionnaire: r.published_questionnaire,
+            revision: r.row.revision,
+            created_at: utc(r.row.created_at),
+            updated_at: utc(r.row.updated_at),
+        }
+    }
+}
+
+/// A new round.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRound {
+    /// Defaults to the next number.
+    pub number: Option<i32>,
+    /// A string in `language`, or an object keyed by language.
+    #[schema(value_type = Object, example = json!({"en": "Second Round", "es": "Segunda Ronda"}))]
+    pub title: TextIn,
+    #[schema(value_type = Option<Object>)]
+    pub description: Option<TextIn>,
+    /// Original language of the texts (default `en`).
+    pub language: Option<Lang>,
+    #[schema(example = json!(["public-budget"]))]
+    pub thematic_areas: Vec<String>,
+    pub starts_on: NaiveDate,
+    pub responses_due_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// 2 to 4 (default 2).
+    pub reviewers_per_country: Option<i32>,
+    /// Default `confidential`.
+    pub response_publication: Option<ResponsePublication>,
+}
+
+/// Changes to a round; absent fields stay. Which fields may change depends on the status.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoundPatch {
+    #[schema(value_type = Option<Object>)]
+    pub title: Option<TextIn>,
+    #[schema(value_type = Option<Object>)]
+    pub description: Option<TextIn>,
+    pub thematic_areas: Option<Vec<String>>,
+    pub starts_on: Option<NaiveDate>,
+    pub responses_due_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub reviewers_per_country: Option<i32>,
+    pub response_publication: Option<ResponsePublication>,
+}
+
+/// Filters of the round list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoundQuery {
+    #[param(value_type = Option<RoundStatus>)]
+    pub status: Option<String>,
+    /// Rounds covering this area (slug).
+    pub thematic_area: Option<String>,
+    /// Rounds in which this country (alpha-3) participates.
+    pub country: Option<String>,
+}
+
+fn check_areas(conn: &mut DbConn, checks: &mut Checks, areas: &[String]) -> ApiResult<Vec<String>> {
+    let mut slugs: Vec<String> = Vec::new();
+    for a in areas {
+        let s = a.trim().to_ascii_lowercase();
+        if !slugs.contains(&s) {
+            slugs.push(s);
+        }
+    }
+    if slugs.is_empty() {
+        checks.add(
+            "thematic_areas",
+            "required",
+            "a round covers at least one thematic area",
+        );
+    }
+    for unknown in store::unknown_areas(conn, &slugs)? {
+        checks.add(
+            "thematic_areas",
+            "unknown",
+            format!("'{unknown}' is not a thematic area"),
+        );
+    }
+    Ok(slugs)
+}
+
+fn check_reviewers(checks: &mut Checks, n: i32) {
+    if !(2..=4).contains(&n) {
+        checks.add("reviewers_per_country", "range", "must be from 2 to 4");
+    }
+}
+
+fn load(conn: &mut DbConn, id: i64) -> ApiResult<RoundRecord> {
+    store::find_record(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no round {id}")))
+}
+
+fn respond(req: &HttpRequest, record: RoundRecord, pref: LangPref) -> ApiResult<HttpResponse> {
+    let mut langs = LangTracker::default();
+    let revision = record.row.revision;
+    let round = Round::from_record(record, pref, &mut langs);
+    etag::versioned_json(req, revision, &round, Some(langs.header_value(pref)))
+}
+
+/// List rounds, in number order.
+#[utoipa::path(
+    tag = "rounds",
+    params(RoundQuery, PageParams, LangParam),
+    responses(
+        (status = 200, description = "A page of rounds", body = Page<Round>),
+        (status = 400, description = "Bad filter, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/rounds")]
+pub async fn list_rounds(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<RoundQuery>,
+    page: web::Query<PageParams>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::new();
+    let status = query.status.as_deref().and_then(|s| {
+        checks.one_of(
+            "status",
+            s,
+            RoundStatus::parse,
+            "planned, open, in_review, concluded, cancelled",
+        )
+    });
+    let filter = RoundFilter {
+        status: status.map(|s| s.as_str().to_owned()),
+        thematic_area: query
+            .thematic_area
+            .as_deref()
+            .map(|s| s.trim().to_ascii_lowercase()),
+        country: query
+            .country
+            .as_deref()
+            .map(|s| s.trim().to_ascii_uppercase()),
+    };
+    let page = page.parse::<i32>(&mut checks.errors);
+    checks.finish_query()?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(store::list(conn, &filter, page.after, limit)?)
+    })
+    .await?;
+    let mut langs = LangTracker::default();
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| r.row.number,
+        |r| Round::from_record(r, pref, &mut langs),
+    );
+    page_response(&req, &page, Some(langs.header_value(pref)))
+}
+
+/// One round.
+#[utoipa::path(
+    tag = "rounds",
+    params(("id" = i64, Path, description = "The round's id"), LangParam),
+    responses(
+        (status = 200, description = "The round", body = Round, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such round", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/rounds/{id}")]
+pub async fn get_round(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let record = db::run(&state.pool, move |conn| load(conn, id)).await?;
+    respond(&req, record, pref)
+}
+
+/// Create a round (secretariat). It starts `planned`.
+#[utoipa::path(
+    tag = "rounds",
+    security(("bearer" = [])),
+    request_body = NewRound,
+    responses(
+        (status = 201, description = "Created", body = Round, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The number is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/rounds")]
+pub async fn create_round(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<NewRound>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let body = body.into_inner();
+    let record = db::run_tx(&state.pool, move |conn| {
+        let mut checks = Checks::new();
+        let lang = body.language.unwrap_or(Lang::En);
+        let title = body.title.to_i18n(&mut checks, "title", lang, true, 300);
+        let description = body
+            .description
+            .as_ref()
+            .map(|d| d.to_i18n(&mut checks, "description", lang, false, 20_000))
+            .unwrap_or_default();
+        let areas = check_areas(conn, &mut checks, &body.thematic_areas)?;
+        rules::check_schedule(
+            &mut checks,
+            body.starts_on,
+            body.responses_due_on,
+            body.ends_on,
+        );
+        let reviewers = body.reviewers_per_country.unwrap_or(2);
+        check_reviewers(&mut checks, reviewers);
+        if body.number.is_some_and(|n| n < 1) {
+            checks.add("number", "range", "must be 1 or more");
+        }
+        checks.finish()?;
+        let number = match body.number {
+            Some(n) if store::number_taken(conn, n)? => {
+                return Err(ApiError::conflict(
+                    "number-taken",
+                    format!("round {n} exists"),
+                    vec![],
+                ))
+            }
+            Some(n) => n,
+            None => store::next_number(conn)?,
+        };
+        let now = crate::time::now();
+        let id = store::insert(
+            conn,
+            &NewRoundRow {
+                number,
+                status: RoundStatus::Planned.as_str().into(),
+                language: lang.code().into(),
+                title: i18n_to_json(&title),
+                description: i18n_to_json(&description),
+                starts_on: body.starts_on,
+                responses_due_on: body.responses_due_on,
+                ends_on: body.ends_on,
+                reviewers_per_country: reviewers,
+                response_publication: body
+                    .response_publication
+                    .unwrap_or(ResponsePublication::Confidential)
+                    .as_str()
+                    .into(),
+                revision: 1,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        store::set_areas(conn, id, &areas)?;
+        audit.record(
+            conn,
+            "round.create",
+            "round",
+            id,
+            json!({"number": number, "thematic_areas": areas}),
+        )?;
+        load(conn, id)
+    })
+    .await?;
+    let id = record.row.id;
+    let mut res = respond(&req, record, pref)?;
+    *res.status_mut() = actix_web::http::StatusCode::CREATED;
+    res.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&format!("/api/v1/rounds/{id}"))
+            .map_err(|e| ApiError::internal(e.to_string()))?,
+    );
+    Ok(res)
+}
+
+/// Change a round (secretariat). Honours `If-Match`; `?lang=xx` says which language plain
+/// strings are in (to add a translation). Concluded and cancelled rounds are frozen.
+#[utoipa::path(
+    tag = "rounds",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The round's id"), LangParam),
+    request_body = RoundPatch,
+    responses(
+        (status = 200, description = "The changed round", body = Round, headers(("ETag" = String))),
+        (status = 409, description = "The status does not allow changing these fields", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/rounds/{id}")]
+pub async fn patch_round(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: web::Json<RoundPatch>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let write_lang = write_language(&req)?;
+    let (id, patch) = (id.into_inner(), body.into_inner());
+    let record = db::run_tx(&state.pool, move |conn| {
+        let current = load(conn, id)?.row;
+        etag::check_revision(if_match.as_deref(), current.revision)?;
+        let status = RoundStatus::parse(&current.status).unwrap_or(RoundStatus::Planned);
+        let given: Vec<&str> = [
+            ("title", patch.title.is_some()),
+            ("description", patch.description.is_some()),
+            ("thematic_areas", patch.thematic_areas.is_some()),
+            ("starts_on", patch.starts_on.is_some()),
+            ("responses_due_on", patch.responses_due_on.is_some()),
+            ("ends_on", patch.ends_on.is_some()),
+            (
+                "reviewers_per_country",
+                patch.reviewers_per_country.is_some(),
+            ),
+            ("response_publication", patch.response_publication.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, g)| *g)
+        .map(|(f, _)| f)
+        .collect();
+        let frozen: Vec<String> = given
+            .iter()
+            .filter(|f| !rules::may_change(status, f))
+            .map(|f| format!("{f} cannot change while the round is {}", status.as_str()))
+            .collect();
+        if !frozen.is_empty() {
+            return Err(ApiError::conflict(
+                "round-frozen",
+                "these fields are fixed in this status",
+                frozen,
+            ));
+        }
+        let original = Lang::parse(&current.language).unwrap_or(Lang::En);
+        let lang = write_lang.unwrap_or(original);
+        let mut checks = Checks::new();
+        let merge = |checks: &mut Checks,
+                     field: &str,
+                     text: &TextIn,
+                     stored: &str,
+                     required: bool,
+                     max: usize| {
+            let mut texts = i18n_from_json(stored);
+            let given = text.to_i18n(checks, field, lang, false, max);
+            if matches!(text, TextIn::One(s) if s.trim().is_empty()) {
+                texts.remove(&lang);
+            }
+            texts.extend(given);
+            if required && !texts.contains_key(&original) {
+                checks.add(
+                    field,
+                    "required",
+                    format!("must keep a text in the original language ({original})"),
+                );
+            }
+            i18n_to_json(&texts)
+        };
+        let title = patch
+            .title
+            .as_ref()
+            .map(|t| merge(&mut checks, "title", t, &current.title, true, 300));
+        let description = patch.description.as_ref().map(|t| {
+            merge(
+                &mut checks,
+                "description",
+                t,
+                &current.description,
+                false,
+                20_000,
+            )
+        });
+        let areas = match &patch.thematic_areas {
+            Some(a) => Some(check_areas(conn, &mut checks, a)?),
+            None => None,
+        };
+        let starts = patch.starts_on.unwrap_or(current.starts_on);
+        let due = patch.responses_due_on.unwrap_or(current.responses_due_on);
+        let ends = patch.ends_on.unwrap_or(current.ends_on);
+        rules::check_schedule(&mut checks, starts, due, ends);
+        if let Some(n) = patch.reviewers_per_country {
+            check_reviewers(&mut checks, n);
+        }
+        checks.finish()?;
+        store::update(
+            conn,
+            id,
+            &RoundChanges {
+                title,
+                description,
+                starts_on: patch.starts_on,
+                responses_due_on: patch.responses_due_on,
+                ends_on: patch.ends_on,
+                reviewers_per_country: patch.reviewers_per_country,
+                response_publication: patch.response_publication.map(|p| p.as_str().to_owned()),
+                revision: Some(current.revision + 1),
+                updated_at: Some(crate::time::now()),
+                ..RoundChanges::default()
+            },
+        )?;
+        if let Some(a) = &areas {
+            store::set_areas(conn, id, a)?;
+        }
+        audit.record(
+            conn,
+            "round.update",
+            "round",
+            id,
+            json!({"fields": given, "lang": lang}),
+        )?;
+        load(conn, id)
+    })
+    .await?;
+    respond(&req, record, pref)
+}
+
+async fn transition(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: i64,
+    action: RoundAction,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let record = db::run_tx(&state.pool, move |conn| {
+        let current = load(conn, id)?.row;
+        etag::check_revision(if_match.as_deref(), current.revision)?;
+        let status = RoundStatus::parse(&current.status).unwrap_or(RoundStatus::Planned);
+        let next = rules::transition(status, action).map_err(|allowed| {
+            ApiError::invalid_transition(status.as_str(), action.as_str(), &allowed)
+        })?;
+        match action {
+            RoundAction::Open => {
+                let published = store::has_published_questionnaire(conn, id)?;
+                let participants = store::participant_count(conn, id)? as usize;
+                rules::check_open(published, participants).map_err(|unmet| {
+                    ApiError::conflict("round-not-ready", "the round cannot open yet", unmet)
+                })?;
+            }
+            RoundAction::Conclude => {
+                // Reports are not tracked yet, so none can hold a conclusion back.
+                rules::check_conclude(None).map_err(|unmet| {
+                    ApiError::conflict("round-not-ready", "the round cannot conclude yet", unmet)
+                })?;
+            }
+            RoundAction::Review | RoundAction::Cancel => {}
+        }
+        store::update(
+            conn,
+            id,
+            &RoundChanges {
+                status: Some(next.as_str().into()),
+                revision: Some(current.revision + 1),
+                updated_at: Some(crate::time::now()),
+                ..RoundChanges::default()
+            },
+        )?;
+        audit.record(
+            conn,
+            &format!("round.{}", action.as_str()),
+            "round",
+            id,
+            json!({"from": status, "to": next}),
+        )?;
+        load(conn, id)
+    })
+    .await?;
+    respond(&req, record, pref)
+}
+
+macro_rules! transition_endpoint {
+    ($name:ident, $path:literal, $action:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+            tag = "rounds",
+            security(("bearer" = [])),
+            params(("id" = i64, Path, description = "The round's id")),
+            responses(
+                (status = 200, description = "The round in its new status", body = Round),
+                (status = 404, description = "No such round", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Not allowed from the current status (the problem lists `allowed`), or a condition is unmet (`reasons`)", body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[post($path)]
+        pub async fn $name(
+            req: HttpRequest,
+            state: web::Data<AppState>,
+            principal: Principal,
+            id: web::Path<i64>,
+            pref: LangPref,
+        ) -> ApiResult<HttpResponse> {
+            transition(req, state, principal, id.into_inner(), $action, pref).await
+        }
+    };
+}
+
+transition_endpoint!(open_round, "/rounds/{id}/open", RoundAction::Open,
+    "Open the round for responses (secretariat): needs a published questionnaire and two participants.");
+transition_endpoint!(
+    review_round,
+    "/rounds/{id}/review",
+    RoundAction::Review,
+    "Close responses and start the review (secretariat)."
+);
+transition_endpoint!(
+    conclude_round,
+    "/rounds/{id}/conclude",
+    RoundAction::Conclude,
+    "Conclude the round (secretariat) once its hemispheric report is adopted."
+);
+transition_endpoint!(
+    cancel_round,
+    "/rounds/{id}/cancel",
+    RoundAction::Cancel,
+    "Cancel a planned round (secretariat)."
+);
+
+/// A participating country.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Participant {
+    /// Alpha-3 code.
+    #[schema(example = "ARG")]
+    pub country: String,
+    /// This country's own due date, when extended.
+    pub due_on_extension: Option<NaiveDate>,
+    /// Why the extension was granted.
+    pub extension_reason: Option<String>,
+    /// The due date that applies to this country.
+    pub due_on: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Participant {
+    fn new(p: ParticipantRow, round_due: NaiveDate) -> Participant {
+        Participant {
+            due_on: p.due_on_extension.unwrap_or(round_due),
+            country: p.country,
+            due_on_extension: p.due_on_extension,
+            extension_reason: p.extension_reason,
+            created_at: utc(p.created_at),
+            updated_at: utc(p.updated_at),
+        }
+    }
+}
+
+/// Adding a participant, or setting its extension.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantIn {
+    /// A due date later than the round's, for this country only; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub due_on_extension: Option<Option<NaiveDate>>,
+    /// Required with an extension: equal treatment means every exception is justified.
+    pub reason: Option<String>,
+}
+
+/// The round's participants, by country code.
+#[utoipa::path(
+    tag = "rounds",
+    params(("id" = i64, Path, description = "The round's id")),
+    responses(
+        (status = 200, description = "Every participant (a round has at most 35)", body = Page<Participant>),
+        (status = 404, description = "No such round", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/rounds/{id}/participants")]
+pub async fn list_participants(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (round, rows) = db::run(&state.pool, move |conn| {
+        let round = load(conn, id)?.row;
+        Ok((round.clone(), store::participants(conn, id)?))
+    })
+    .await?;
+    let page = Page {
+        data: rows
+            .into_iter()
+            .map(|p| Participant::new(p, round.responses_due_on))
+            .collect(),
+        next_cursor: None,
+    };
+    page_response(&req, &page, None)
+}
+
+/// Path of one participant.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ParticipantPath {
+    /// The round's id.
+    pub id: i64,
+    /// Alpha-3 code of the country.
+    pub code: String,
+}
+
+/// Add a participant or set its extension (secretariat). Only active member states take part;
+/// countries join while the round is planned or open.
+#[utoipa::path(
+    tag = "rounds",
+    security(("bearer" = [])),
+    params(ParticipantPath),
+    request_body = ParticipantIn,
+    responses(
+        (status = 200, description = "Updated", body = Participant),
+        (status = 201, description = "Added", body = Participant),
+        (status = 409, description = "The round's status does not allow it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown or inactive country, bad extension", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/rounds/{id}/participants/{code}")]
+pub async fn put_participant(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<ParticipantPath>,
+    body: Option<web::Json<ParticipantIn>>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let ParticipantPath { id, code } = path.into_inner();
+    let code = code.trim().to_ascii_uppercase();
+    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    let (created, participant) = db::run_tx(&state.pool, move |conn| {
+        let round = load(conn, id)?.row;
+        let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Planned);
+        let existing = store::participant(conn, id, &code)?;
+        let mut checks = Checks::new();
+        if existing.is_none() {
+            if !matches!(status, RoundStatus::Planned | RoundStatus::Open) {
+                return Err(ApiError::conflict(
+                    "round-closed",
+                    format!(
+                        "countries join only planned or open rounds; this one is {}",
+                        status.as_str()
+                    ),
+                    vec![],
+                ));
+            }
+            match store::membership(conn, &code)?.as_deref() {
+                None => checks.add(
+                    "country",
+                    "unknown",
+                    format!("'{code}' is not an OAS member state"),
+                ),
+                Some("active") => {}
+                Some(m) => checks.add(
+                    "country",
+                    "inactive",
+                    format!("'{code}' is {m}: only active member states take part"),
+                ),
+            }
+        } else if status.is_final() {
+            return Err(ApiError::conflict(
+                "round-frozen",
+                format!("the round is {}", status.as_str()),
+                vec![],
+            ));
+        }
+        let extension = match body.due_on_extension {
+            Some(e) => e,
+            None => existing.as_ref().and_then(|p| p.due_on_extension),
+        };
+        let reason = match (&body.due_on_extension, &body.reason) {
+            (_, Some(r)) => Some(checks.text("reason", r, 1, 1000)),
+            (Some(None), None) => None,
+            _ => existing.as_ref().and_then(|p| p.extension_reason.clone()),
+        };
+        let reason = extension.and(reason);
+        if let Some(e) = extension {
+            rules::check_extension(&mut checks, e, round.responses_due_on, round.ends_on);
+            if reason.is_none() {
+                checks.add("reason", "required", "an extension needs a reason");
+            }
+        }
+        checks.finish()?;
+        let now = crate::time::now();
+        let row = ParticipantRow {
+            round_id: id,
+            country: code.clone(),
+            due_on_extension: extension,
+            extension_reason: reason.clone(),
+            created_at: existing.as_ref().map(|p| p.created_at).unwrap_or(now),
+            updated_at: now,
+        };
+        let created = existing.is_none();
+        if created {
+            store::insert_participant(conn, &row)?;
+        } else {
+            store::update_participant(conn, &row)?;
+        }
+        audit.record(
+            conn,
+            if created {
+                "round.participant_add"
+            } else {
+                "round.participant_update"
+            },
+            "round",
+            id,
+            json!({"country": code, "due_on_extension": extension, "reason": reason}),
+        )?;
+        Ok((created, Participant::new(row, round.responses_due_on)))
+    })
+    .await?;
+    let mut res = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(res.json(participant))
+}
+
+/// Remove a participant (secretariat), only while the round is planned.
+#[utoipa::path(
+    tag = "rounds",
+    security(("bearer" = [])),
+    params(ParticipantPath),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such round or participant", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The round is no longer planned", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/rounds/{id}/participants/{code}")]
+pub async fn delete_participant(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<ParticipantPath>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let ParticipantPath { id, code } = path.into_inner();
+    let code = code.trim().to_ascii_uppercase();
+    db::run_tx(&state.pool, move |conn| {
+        let round = load(conn, id)?.row;
+        store::participant(conn, id, &code)?.ok_or_else(|| {
+            ApiError::not_found(format!("{code} does not participate in round {id}"))
+        })?;
+        if round.status != RoundStatus::Planned.as_str() {
+            return Err(ApiError::conflict(
+                "round-not-planned",
+                format!(
+                    "participants are removed only while the round is planned; it is {}",
+                    round.status
+                ),
+                vec![],
+            ));
+        }
+        store::delete_participant(conn, id, &code)?;
+        audit.record(
+            conn,
+            "round.participant_remove",
+            "round",
+            id,
+            json!({"country": code}),
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_rounds)
+        .service(create_round)
+        .service(get_round)
+        .service(patch_round)
+        .service(open_round)
+        .service(review_round)
+        .service(conclude_round)
+        .service(cancel_round)
+        .service(list_participants)
+        .service(put_participant)
+        .service(delete_participant);
+}

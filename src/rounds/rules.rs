@@ -1,0 +1,228 @@
+//! The round's state machine and schedule rules. No I/O.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::http::validate::Checks;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundStatus {
+    Planned,
+    Open,
+    InReview,
+    Concluded,
+    Cancelled,
+}
+
+impl RoundStatus {
+    pub const ALL: [RoundStatus; 5] = [
+        RoundStatus::Planned,
+        RoundStatus::Open,
+        RoundStatus::InReview,
+        RoundStatus::Concluded,
+        RoundStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundStatus::Planned => "planned",
+            RoundStatus::Open => "open",
+            RoundStatus::InReview => "in_review",
+            RoundStatus::Concluded => "concluded",
+            RoundStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RoundStatus> {
+        RoundStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Nothing about the round may change any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, RoundStatus::Concluded | RoundStatus::Cancelled)
+    }
+}
+
+/// A lifecycle action (`POST /rounds/{id}/<action>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundAction {
+    Open,
+    Review,
+    Conclude,
+    Cancel,
+}
+
+impl RoundAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundAction::Open => "open",
+            RoundAction::Review => "review",
+            RoundAction::Conclude => "conclude",
+            RoundAction::Cancel => "cancel",
+        }
+    }
+
+    fn edge(self) -> (RoundStatus, RoundStatus) {
+        match self {
+            RoundAction::Open => (RoundStatus::Planned, RoundStatus::Open),
+            RoundAction::Review => (RoundStatus::Open, RoundStatus::InReview),
+            RoundAction::Conclude => (RoundStatus::InReview, RoundStatus::Concluded),
+            RoundAction::Cancel => (RoundStatus::Planned, RoundStatus::Cancelled),
+        }
+    }
+}
+
+const ACTIONS: [RoundAction; 4] = [
+    RoundAction::Open,
+    RoundAction::Review,
+    RoundAction::Conclude,
+    RoundAction::Cancel,
+];
+
+/// The actions the status allows.
+pub fn allowed(status: RoundStatus) -> Vec<&'static str> {
+    ACTIONS
+        .iter()
+        .filter(|a| a.edge().0 == status)
+        .map(|a| a.as_str())
+        .collect()
+}
+
+/// The status `action` leads to, or `Err(allowed actions)`.
+pub fn transition(
+    status: RoundStatus,
+    action: RoundAction,
+) -> Result<RoundStatus, Vec<&'static str>> {
+    let (from, to) = action.edge();
+    if from == status {
+        Ok(to)
+    } else {
+        Err(allowed(status))
+    }
+}
+
+/// What opening a round needs; every unmet condition is reported.
+pub fn check_open(
+    has_published_questionnaire: bool,
+    participants: usize,
+) -> Result<(), Vec<String>> {
+    let mut unmet = Vec::new();
+    if !has_published_questionnaire {
+        unmet.push("the round needs a published questionnaire".to_owned());
+    }
+    if participants < 2 {
+        unmet.push(format!(
+            "the round needs at least 2 participants (it has {participants})"
+        ));
+    }
+    if unmet.is_empty() {
+        Ok(())
+    } else {
+        Err(unmet)
+    }
+}
+
+/// The hook for concluding: a round concludes once its hemispheric report is adopted. `None`
+/// means the deployment tracks no reports for the round, which cannot block it.
+pub fn check_conclude(hemispheric_report_adopted: Option<bool>) -> Result<(), Vec<String>> {
+    match hemispheric_report_adopted {
+        Some(false) => Err(vec![
+            "the hemispheric report of the round must be adopted first".into(),
+        ]),
+        _ => Ok(()),
+    }
+}
+
+/// `starts_on ≤ responses_due_on ≤ ends_on`.
+pub fn check_schedule(checks: &mut Checks, starts: NaiveDate, due: NaiveDate, ends: NaiveDate) {
+    if due < starts {
+        checks.add("responses_due_on", "order", "must not be before starts_on");
+    }
+    if ends < due {
+        checks.add("ends_on", "order", "must not be before responses_due_on");
+    }
+}
+
+/// Fields each status lets the secretariat change.
+pub fn may_change(status: RoundStatus, field: &str) -> bool {
+    match status {
+        RoundStatus::Planned => true,
+        // Once countries answer, the subject and the reviewers' number are fixed; the texts
+        // and the end of the schedule may still move (recorded in the audit log).
+        RoundStatus::Open => matches!(
+            field,
+            "title" | "description" | "responses_due_on" | "ends_on" | "response_publication"
+        ),
+        RoundStatus::InReview => matches!(
+            field,
+            "title" | "description" | "ends_on" | "response_publication"
+        ),
+        RoundStatus::Concluded | RoundStatus::Cancelled => false,
+    }
+}
+
+/// A participant's extension must extend: after the round's due date, not after its end.
+pub fn check_extension(checks: &mut Checks, extension: NaiveDate, due: NaiveDate, ends: NaiveDate) {
+    if extension <= due {
+        checks.add(
+            "due_on_extension",
+            "order",
+            format!("must be after the round's due date ({due})"),
+        );
+    }
+    if extension > ends {
+        checks.add(
+            "due_on_extension",
+            "order",
+            format!("must not be after the round's end ({ends})"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RoundAction as A;
+    use RoundStatus as S;
+
+    #[test]
+    fn every_transition_legal_and_illegal() {
+        let legal = [
+            (S::Planned, A::Open, S::Open),
+            (S::Open, A::Review, S::InReview),
+            (S::InReview, A::Conclude, S::Concluded),
+            (S::Planned, A::Cancel, S::Cancelled),
+        ];
+        for s in RoundStatus::ALL {
+            for a in ACTIONS {
+                let expected = legal
+                    .iter()
+                    .find(|(f, x, _)| *f == s && *x == a)
+                    .map(|l| l.2);
+                match (transition(s, a), expected) {
+                    (Ok(to), Some(e)) => assert_eq!(to, e),
+                    (Err(allowed_now), None) => assert_eq!(allowed_now, allowed(s)),
+                    (got, want) => panic!("{s:?} --{a:?}--> {got:?}, expected {want:?}"),
+                }
+            }
+        }
+        assert!(allowed(S::Concluded).is_empty() && allowed(S::Cancelled).is_empty());
+        assert_eq!(allowed(S::Planned), ["open", "cancel"]);
+    }
+
+    #[test]
+    fn opening_needs_questionnaire_and_two_participants() {
+        assert!(check_open(true, 2).is_ok());
+        assert_eq!(check_open(false, 1).unwrap_err().len(), 2);
+        assert_eq!(check_open(true, 1).unwrap_err().len(), 1);
+    }
+
+    #[test]
+    fn conclusion_hook() {
+        assert!(check_conclude(None).is_ok());
+        assert!(check_conclude(Some(true)).is_ok());
+        assert!(check_conclude(Some(false)).is_err());
+    }
+}
