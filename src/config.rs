@@ -126,11 +126,14 @@ pub struct ServeArgs {
     /// Its password (at least 12 characters). Unset: one is generated and printed once.
     #[arg(long, env = "MECIGEP_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// Load the demo content (rounds, questionnaires) at start, if missing.
+    #[arg(long, env = "MECIGEP_DEMO")]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct SeedArgs {
-    /// Also load the demo content (a sample guide, rounds and reports) when available.
+    /// Also load the demo content: a concluded and an open round with their questionnaire.
     #[arg(long)]
     pub demo: bool,
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod countries;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod health;
 pub mod http;

@@ -38,6 +38,9 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
         &settings.admin_email,
         settings.admin_password.as_deref(),
     )?;
+    if args.demo {
+        demo(&pool)?;
+    }
     let state = AppState::new(pool, settings.app.clone());
     let bind = settings.bind;
     actix_web::rt::System::new().block_on(async move {
@@ -73,6 +76,21 @@ fn bootstrap(pool: &db::DbPool, email: &str, password: Option<&str>) -> Result<(
         if let Some(pw) = generated {
             println!("  password (shown once, change it with POST /api/v1/me/password): {pw}");
         }
+    }
+    Ok(())
+}
+
+fn demo(pool: &db::DbPool) -> Result<(), String> {
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("no database connection: {e}"))?;
+    let added = mecigep::demo::load(&mut conn)
+        .map_err(|e| format!("loading the demo content failed: {}", e.to_problem().detail))?;
+    if added.is_empty() {
+        println!("demo content: already loaded");
+    }
+    for a in added {
+        println!("demo content: added {a}");
     }
     Ok(())
 }
@@ -155,7 +173,7 @@ fn run(cli: Cli) -> Result<(), String> {
             mecigep::seed::prepare(&pool)?;
             println!("{target}: reference data loaded (35 member states, 12 thematic areas)");
             if args.demo {
-                println!("demo content: none is defined in this version yet");
+                demo(&pool)?;
             }
             Ok(())
         }

@@ -536,3 +536,43 @@ async fn list_filters_and_pages() {
         .await
         .assert_problem(400, "invalid-query");
 }
+
+#[actix_web::test]
+async fn demo_content_loads_once_and_is_served() {
+    let app = TestApp::new().await;
+    let added = app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
+    assert_eq!(added.len(), 2);
+    assert!(
+        app.with_conn(|conn| mecigep::demo::load(conn).unwrap())
+            .is_empty(),
+        "idempotent"
+    );
+    let rounds = app.get("/api/v1/rounds?lang=es").send().await.json();
+    let rounds = rounds["data"].as_array().unwrap();
+    assert_eq!(rounds.len(), 2);
+    assert_eq!(rounds[0]["status"], "concluded");
+    assert_eq!(rounds[1]["status"], "open");
+    assert!(rounds[1]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Segunda Ronda"));
+    assert_eq!(rounds[1]["participant_count"], 16);
+    let q = app
+        .get(&format!(
+            "/api/v1/questionnaires/{}?lang=es",
+            rounds[1]["published_questionnaire"]
+        ))
+        .send()
+        .await
+        .json();
+    assert!(q["question_count"].as_u64().unwrap() >= 30);
+    let sections = q["sections"].as_array().unwrap();
+    assert!(sections.len() >= 5);
+    let kinds: std::collections::BTreeSet<&str> = sections
+        .iter()
+        .flat_map(|s| s["questions"].as_array().unwrap())
+        .map(|q| q["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 9, "every kind is used: {kinds:?}");
+    assert_eq!(sections[0]["title"], "Información general");
+}
