@@ -219,7 +219,7 @@ where
     F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| conn.transaction::<T, ApiError, _>(f)).await
+    run(pool, move |conn| dialect::write_transaction::<T, ApiError, _>(conn, f)).await
 }
 
 #[cfg(test)]
