@@ -19,7 +19,9 @@ use crate::auth::throttle::LoginThrottle;
 use crate::db::DbPool;
 use crate::http::{self, request_id, RouteTable};
 use crate::openapi::{self, ApiDoc, SpecDocument};
-use crate::{audit, auth, countries, health, questionnaires, rounds, thematic_areas, users};
+use crate::{
+    audit, auth, countries, health, questionnaires, responses, rounds, thematic_areas, users,
+};
 
 /// Settings the running application needs.
 #[derive(Debug, Clone)]
@@ -129,6 +131,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(countries::routes::configure)
             .configure(rounds::routes::configure)
             .configure(questionnaires::routes::configure)
+            .configure(responses::routes::configure)
             .configure(thematic_areas::routes::configure),
     );
 }
@@ -164,6 +167,7 @@ fn cors(settings: &AppSettings) -> Cors {
             header::CONTENT_LANGUAGE,
             header::RETRY_AFTER,
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotency-replayed"),
         ])
         .max_age(3600);
     for origin in &settings.cors_origins {
@@ -218,6 +222,7 @@ pub fn build(
             }),
         )
         .default_service(web::to(http::fallback))
+        .wrap(from_fn(http::idempotency::middleware))
         .wrap(from_fn(http::reject_oversize))
         .wrap(cors(&settings))
         .wrap(from_fn(request_id::middleware))

@@ -13,6 +13,7 @@ pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod questionnaires;
+pub mod responses;
 pub mod rounds;
 pub mod seed;
 pub mod thematic_areas;

@@ -26,6 +26,7 @@ use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
         (name = "thematic-areas", description = "The twelve GEMGPE thematic areas"),
         (name = "rounds", description = "Rounds of exchange: schedule, participants, lifecycle"),
         (name = "questionnaires", description = "Self-Review Questionnaires: versioned documents of typed questions"),
+        (name = "responses", description = "Countries' responses: answers, submission, review, progress"),
         (name = "auth", description = "Login, tokens, and machine clients of focal points"),
         (name = "users", description = "Accounts (secretariat) and the caller's own (`/me`)"),
         (name = "audit", description = "The append-only audit log (secretariat)"),

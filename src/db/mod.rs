@@ -219,7 +219,18 @@ where
     F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| dialect::write_transaction::<T, ApiError, _>(conn, f)).await
+    // A POST with an Idempotency-Key marks its claim in the transaction of its effect.
+    let claim = crate::http::idempotency::current();
+    run(pool, move |conn| {
+        dialect::write_transaction::<T, ApiError, _>(conn, |conn| {
+            let value = f(conn)?;
+            if let Some(c) = &claim {
+                crate::http::idempotency::mark_effect(conn, c)?;
+            }
+            Ok(value)
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

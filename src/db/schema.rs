@@ -117,6 +117,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     round_participants,
     questionnaires,
     questionnaire_questions,
+    responses,
+    answers,
+    answer_history,
+    idempotency_keys,
 );
 
 diesel::table! {
@@ -188,3 +192,66 @@ diesel::joinable!(questionnaires -> rounds (round_id));
 diesel::joinable!(questionnaire_questions -> questionnaires (questionnaire_id));
 diesel::joinable!(round_areas -> thematic_areas (area_slug));
 diesel::joinable!(round_participants -> countries (country));
+
+diesel::table! {
+    responses (id) {
+        id -> BigInt,
+        questionnaire_id -> BigInt,
+        round_id -> BigInt,
+        country -> Text,
+        status -> Text,
+        revision -> Integer,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<BigInt>,
+        late -> Bool,
+        return_reason -> Nullable<Text>,
+        carry_over_report -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    answers (response_id, question_code) {
+        response_id -> BigInt,
+        question_code -> Text,
+        value -> Text,
+        comment -> Nullable<Text>,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    answer_history (id) {
+        id -> BigInt,
+        response_id -> BigInt,
+        question_code -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        old_comment -> Nullable<Text>,
+        new_comment -> Nullable<Text>,
+        via -> Text,
+        changed_by -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (principal, key) {
+        principal -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        claimed_at -> Timestamp,
+        effect_at -> Nullable<Timestamp>,
+        status -> Nullable<Integer>,
+        headers -> Nullable<Text>,
+        body -> Nullable<Text>,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(responses -> questionnaires (questionnaire_id));
+diesel::joinable!(answers -> responses (response_id));
+diesel::joinable!(answer_history -> responses (response_id));

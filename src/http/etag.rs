@@ -149,3 +149,15 @@ fn respond<T: Serialize>(
     }
     Ok(res.content_type("application/json").body(body))
 }
+
+/// The revision an `If-Match` names (`None` without the header or with `*`); a tag that names
+/// no revision can never match, so it is a 412 at once.
+pub fn expected_revision(if_match: Option<&str>) -> ApiResult<Option<i32>> {
+    match if_match {
+        None => Ok(None),
+        Some(v) if v.trim() == "*" => Ok(None),
+        Some(v) => v.split(',').find_map(revision_of).map(Some).ok_or_else(|| {
+            ApiError::PreconditionFailed("If-Match names no revision of this resource".into())
+        }),
+    }
+}

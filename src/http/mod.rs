@@ -2,6 +2,7 @@
 //! the problem+json answers for actix's own extractor failures and unknown routes.
 
 pub mod etag;
+pub mod idempotency;
 pub mod lang;
 pub mod pagination;
 pub mod request_id;

@@ -575,6 +575,7 @@ pub async fn publish_questionnaire(
                     other.id,
                     json!({"replaced_by": id}),
                 )?;
+                crate::responses::carry_over(conn, &audit, &other, &row)?;
                 retired = Some(other.id);
             }
         }

@@ -10,6 +10,7 @@ mod errors;
 mod meta;
 mod migrations;
 mod questionnaires;
+mod responses;
 mod rounds;
 mod thematic_areas;
 mod users;

@@ -1,0 +1,88 @@
+//! Countries' responses to questionnaires: answers saved one by one or in bulk, validated on
+//! save, submitted by a deadline, reviewed by the secretariat; never lost.
+
+pub mod model;
+pub mod routes;
+pub mod rules;
+pub mod store;
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::audit::AuditCtx;
+use crate::db::DbConn;
+use crate::error::ApiResult;
+use crate::questionnaires::model::QuestionnaireRow;
+use routes::CarryOverItem;
+use store::Change;
+
+/// Moves the draft and returned responses of `from` to the newly published `to`: answers keep
+/// their question code when the kind is still compatible and the value still fits; the others
+/// are removed (kept in the history) and listed in the response's `carry_over_report`.
+/// Returns how many responses moved.
+pub fn carry_over(
+    conn: &mut DbConn,
+    audit: &AuditCtx,
+    from: &QuestionnaireRow,
+    to: &QuestionnaireRow,
+) -> ApiResult<usize> {
+    let old_doc = from.doc();
+    let new_doc = to.doc();
+    let moving: Vec<_> = store::of_round(conn, from.round_id)?
+        .into_iter()
+        .filter(|r| {
+            r.questionnaire_id == from.id && (r.status == "draft" || r.status == "returned")
+        })
+        .collect();
+    let ids: Vec<i64> = moving.iter().map(|r| r.id).collect();
+    let mut answers = store::answers_of(conn, &ids)?;
+    for r in &moving {
+        let mut report = Vec::new();
+        let mut changes = Vec::new();
+        for a in answers.remove(&r.id).unwrap_or_default() {
+            let value: Value = serde_json::from_str(&a.value).unwrap_or(Value::Null);
+            let old_kind = old_doc.question(&a.question_code).map(|q| q.kind);
+            let outcome = match (old_kind, new_doc.question(&a.question_code)) {
+                (_, None) => Err("the question is not in the new version".to_owned()),
+                (None, Some(_)) => Err("the question was unknown to the old version".to_owned()),
+                (Some(k), Some(q)) => rules::carry_over(k, q, &value),
+            };
+            match outcome {
+                Ok(v) if v == value => {}
+                Ok(v) => changes.push(Change {
+                    code: a.question_code,
+                    value: Some(v.to_string()),
+                    comment: a.comment,
+                }),
+                Err(reason) => {
+                    report.push(CarryOverItem {
+                        question: a.question_code.clone(),
+                        value,
+                        reason,
+                    });
+                    changes.push(Change {
+                        code: a.question_code,
+                        value: None,
+                        comment: None,
+                    });
+                }
+            }
+        }
+        store::save(conn, r.id, &changes, audit.actor_id, "carry_over")?;
+        let report_json = serde_json::to_string(&report).unwrap_or_else(|_| "[]".into());
+        store::move_to(conn, r.id, to.id, &report_json)?;
+        let dropped: HashMap<&str, &str> = report
+            .iter()
+            .map(|i| (i.question.as_str(), i.reason.as_str()))
+            .collect();
+        audit.record(
+            conn,
+            "response.carry_over",
+            "response",
+            r.id,
+            json!({"from": from.id, "to": to.id, "dropped": dropped}),
+        )?;
+    }
+    Ok(moving.len())
+}

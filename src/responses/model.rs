@@ -1,0 +1,65 @@
+//! Response, answer and history rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{answer_history, answers, responses};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = responses)]
+pub struct ResponseRow {
+    pub id: i64,
+    pub questionnaire_id: i64,
+    pub round_id: i64,
+    pub country: String,
+    pub status: String,
+    pub revision: i32,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub submitted_by: Option<i64>,
+    pub late: bool,
+    pub return_reason: Option<String>,
+    pub carry_over_report: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = answers)]
+pub struct AnswerRow {
+    pub response_id: i64,
+    pub question_code: String,
+    pub value: String,
+    pub comment: Option<String>,
+    pub updated_by: Option<i64>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = answer_history)]
+pub struct NewHistoryRow {
+    pub response_id: i64,
+    pub question_code: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub old_comment: Option<String>,
+    pub new_comment: Option<String>,
+    pub via: String,
+    pub changed_by: Option<i64>,
+    pub changed_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = answer_history)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub response_id: i64,
+    pub question_code: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub old_comment: Option<String>,
+    pub new_comment: Option<String>,
+    pub via: String,
+    pub changed_by: Option<i64>,
+    pub changed_at: NaiveDateTime,
+}

@@ -1,0 +1,1335 @@
+//! `/responses` and the response endpoints under questionnaires and rounds.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{AnswerRow, ResponseRow};
+use super::rules::{self, ResponseAction, ResponseStatus};
+use super::store::{self, Change, ResponseFilter, Visibility};
+use crate::app::AppState;
+use crate::audit::AuditCtx;
+use crate::auth::policy::{self, ResponseFacts};
+use crate::auth::{MaybePrincipal, Principal, Role};
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::etag;
+use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::validate::Checks;
+use crate::questionnaires::model::{Document, Kind};
+use crate::rounds::model::RoundRow;
+use crate::rounds::rules::RoundStatus;
+use crate::time::utc;
+
+/// One answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerOut {
+    /// The question's code.
+    #[schema(example = "B.2.1")]
+    pub question: String,
+    /// The value, typed by the question's kind.
+    #[schema(value_type = Object)]
+    pub value: Value,
+    pub comment: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<i64>,
+}
+
+/// How far a section is answered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SectionProgress {
+    pub code: String,
+    pub questions: usize,
+    pub answered: usize,
+    pub required: usize,
+    pub required_answered: usize,
+}
+
+/// An answer a new questionnaire version could not take over.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CarryOverItem {
+    pub question: String,
+    #[schema(value_type = Object)]
+    pub value: Value,
+    pub reason: String,
+}
+
+/// A country's response to a questionnaire version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseOut {
+    pub id: i64,
+    /// The questionnaire version's id.
+    pub questionnaire: i64,
+    /// The round's id.
+    pub round: i64,
+    #[schema(example = "ARG")]
+    pub country: String,
+    pub status: ResponseStatus,
+    /// Workflow actions the status allows now.
+    pub allowed_actions: Vec<String>,
+    /// Bumped by every change; the ETag starts with it.
+    pub revision: i32,
+    /// The due date for this country (its extension, else the round's).
+    pub due_on: NaiveDate,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub submitted_by: Option<i64>,
+    /// Submitted after the due date.
+    pub late: bool,
+    /// Why the secretariat returned it, when it did.
+    pub return_reason: Option<String>,
+    pub questions: usize,
+    pub answered: usize,
+    pub required: usize,
+    pub required_answered: usize,
+    pub sections: Vec<SectionProgress>,
+    /// In questionnaire order.
+    pub answers: Vec<AnswerOut>,
+    /// Answers dropped when the response moved to a new questionnaire version.
+    pub carry_over_report: Vec<CarryOverItem>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A response in a list (no answers).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseSummary {
+    pub id: i64,
+    pub questionnaire: i64,
+    pub round: i64,
+    pub country: String,
+    pub status: ResponseStatus,
+    pub revision: i32,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub submitted_by: Option<i64>,
+    pub late: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ResponseRow> for ResponseSummary {
+    fn from(r: ResponseRow) -> Self {
+        ResponseSummary {
+            status: status_of(&r),
+            id: r.id,
+            questionnaire: r.questionnaire_id,
+            round: r.round_id,
+            country: r.country,
+            revision: r.revision,
+            submitted_at: r.submitted_at.map(utc),
+            submitted_by: r.submitted_by,
+            late: r.late,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+fn status_of(r: &ResponseRow) -> ResponseStatus {
+    ResponseStatus::parse(&r.status).unwrap_or(ResponseStatus::Draft)
+}
+
+fn round_status(r: &RoundRow) -> RoundStatus {
+    RoundStatus::parse(&r.status).unwrap_or(RoundStatus::Planned)
+}
+
+fn public_after_conclusion(round: &RoundRow) -> bool {
+    round.status == "concluded" && round.response_publication == "public_after_conclusion"
+}
+
+fn facts<'a>(r: &'a ResponseRow, round: &RoundRow) -> ResponseFacts<'a> {
+    ResponseFacts {
+        country: &r.country,
+        state: status_of(r).policy_state(),
+        public_after_conclusion: public_after_conclusion(round),
+    }
+}
+
+/// Everything a response's representation and rules need.
+struct Loaded {
+    row: ResponseRow,
+    doc: Document,
+    round: RoundRow,
+    due_on: NaiveDate,
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("no response {id}"))
+}
+
+fn load(conn: &mut DbConn, id: i64) -> ApiResult<Loaded> {
+    let row = store::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    let questionnaire = crate::questionnaires::store::find(conn, row.questionnaire_id)?
+        .ok_or_else(|| ApiError::internal("response without questionnaire"))?;
+    let round = crate::rounds::store::find(conn, row.round_id)?
+        .ok_or_else(|| ApiError::internal("response without round"))?;
+    let extension = crate::rounds::store::participant(conn, row.round_id, &row.country)?
+        .and_then(|p| p.due_on_extension);
+    Ok(Loaded {
+        doc: questionnaire.doc(),
+        due_on: rules::due_on(round.responses_due_on, extension),
+        row,
+        round,
+    })
+}
+
+/// Loads a response the caller may read (404 otherwise).
+fn load_visible(conn: &mut DbConn, id: i64, caller: Option<&Principal>) -> ApiResult<Loaded> {
+    let l = load(conn, id)?;
+    policy::read_response(caller, &facts(&l.row, &l.round)).map_err(|_| not_found(id))?;
+    Ok(l)
+}
+
+fn render(l: &Loaded, answers: Vec<AnswerRow>) -> ResponseOut {
+    let by_code: HashMap<&str, &AnswerRow> = answers
+        .iter()
+        .map(|a| (a.question_code.as_str(), a))
+        .collect();
+    let mut sections = Vec::new();
+    let mut ordered = Vec::new();
+    for s in &l.doc.sections {
+        let mut p = SectionProgress {
+            code: s.code.clone(),
+            questions: s.questions.len(),
+            answered: 0,
+            required: 0,
+            required_answered: 0,
+        };
+        for q in &s.questions {
+            let a = by_code.get(q.code.as_str());
+            p.answered += a.is_some() as usize;
+            p.required += q.required as usize;
+            p.required_answered += (q.required && a.is_some()) as usize;
+            if let Some(a) = a {
+                ordered.push(AnswerOut {
+                    question: a.question_code.clone(),
+                    value: serde_json::from_str(&a.value).unwrap_or(Value::Null),
+                    comment: a.comment.clone(),
+                    updated_at: utc(a.updated_at),
+                    updated_by: a.updated_by,
+                });
+            }
+        }
+        sections.push(p);
+    }
+    let status = status_of(&l.row);
+    ResponseOut {
+        id: l.row.id,
+        questionnaire: l.row.questionnaire_id,
+        round: l.row.round_id,
+        country: l.row.country.clone(),
+        status,
+        allowed_actions: rules::allowed(status)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        revision: l.row.revision,
+        due_on: l.due_on,
+        submitted_at: l.row.submitted_at.map(utc),
+        submitted_by: l.row.submitted_by,
+        late: l.row.late,
+        return_reason: l.row.return_reason.clone(),
+        questions: sections.iter().map(|s| s.questions).sum(),
+        answered: sections.iter().map(|s| s.answered).sum(),
+        required: sections.iter().map(|s| s.required).sum(),
+        required_answered: sections.iter().map(|s| s.required_answered).sum(),
+        sections,
+        answers: ordered,
+        carry_over_report: serde_json::from_str(&l.row.carry_over_report).unwrap_or_default(),
+        created_at: utc(l.row.created_at),
+        updated_at: utc(l.row.updated_at),
+    }
+}
+
+fn current(conn: &mut DbConn, id: i64) -> ApiResult<(i32, ResponseOut)> {
+    let l = load(conn, id)?;
+    let answers = store::answers(conn, id)?;
+    Ok((l.row.revision, render(&l, answers)))
+}
+
+fn respond(req: &HttpRequest, revision: i32, out: &ResponseOut) -> ApiResult<HttpResponse> {
+    etag::versioned_json(req, revision, out, None)
+}
+
+/// The response may take answers now: its status, and its round's.
+fn check_saving(l: &Loaded) -> ApiResult<()> {
+    let status = status_of(&l.row);
+    if !status.editable() {
+        return Err(ApiError::conflict(
+            "response-not-editable",
+            format!("a {} response no longer takes answers", status.as_str()),
+            vec![],
+        ));
+    }
+    match round_status(&l.round) {
+        RoundStatus::Open => Ok(()),
+        RoundStatus::InReview if status == ResponseStatus::Returned => Ok(()),
+        s => Err(ApiError::conflict(
+            "round-not-open",
+            format!("the round is {}: answers are no longer taken", s.as_str()),
+            vec![],
+        )),
+    }
+}
+
+/// Locks the response for a write after the visibility and role checks, honouring `If-Match`.
+fn begin_write(
+    conn: &mut DbConn,
+    id: i64,
+    caller: &Principal,
+    if_match: Option<&str>,
+    check: impl Fn(Option<&Principal>, &ResponseFacts) -> Result<(), ApiError>,
+) -> ApiResult<Loaded> {
+    let before = load_visible(conn, id, Some(caller))?;
+    check(Some(caller), &facts(&before.row, &before.round))?;
+    let expected = etag::expected_revision(if_match)?;
+    if store::lock_for_write(conn, id, expected)?.is_none() {
+        return Err(ApiError::PreconditionFailed(format!(
+            "the response changed since you read it (it is at revision {}); read it again",
+            before.row.revision
+        )));
+    }
+    load(conn, id)
+}
+
+/// An answer to save.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerIn {
+    /// The question's code.
+    #[schema(example = "B.2.1")]
+    pub question: String,
+    /// Typed by the question's kind: string, number, boolean, `YYYY-MM-DD`, option value, or
+    /// array of option values.
+    #[schema(value_type = Object)]
+    pub value: Value,
+    pub comment: Option<String>,
+}
+
+/// One answer's value, for `PUT …/answers/{code}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueIn {
+    #[schema(value_type = Object)]
+    pub value: Value,
+    pub comment: Option<String>,
+}
+
+/// Validates answers against the document; every problem is reported, keyed by question code.
+fn validate_answers(doc: &Document, answers: &[AnswerIn]) -> ApiResult<Vec<Change>> {
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    let mut changes = Vec::new();
+    for a in answers {
+        let code = a.question.trim();
+        if !seen.insert(code.to_owned()) {
+            errors.push(FieldError::new(
+                code,
+                "duplicate",
+                "this question is answered twice in the request",
+            ));
+            continue;
+        }
+        let Some(q) = doc.question(code) else {
+            errors.push(FieldError::new(
+                code,
+                "unknown_question",
+                "no question has this code in this questionnaire version",
+            ));
+            continue;
+        };
+        if a.comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > rules::MAX_COMMENT)
+        {
+            errors.push(FieldError::new(
+                code,
+                "comment_length",
+                format!(
+                    "the comment must have at most {} characters",
+                    rules::MAX_COMMENT
+                ),
+            ));
+        }
+        match rules::validate_value(q, &a.value) {
+            Ok(v) => changes.push(Change {
+                code: code.to_owned(),
+                value: Some(v.to_string()),
+                comment: a.comment.clone().filter(|c| !c.trim().is_empty()),
+            }),
+            Err((c, m)) => errors.push(FieldError::new(code, c, m)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(changes)
+    } else {
+        Err(ApiError::Validation {
+            detail: format!("{} answer(s) are invalid; nothing was saved", errors.len()),
+            errors,
+        })
+    }
+}
+
+fn record_answers(
+    conn: &mut DbConn,
+    audit: &AuditCtx,
+    id: i64,
+    changes: &[Change],
+    changed: usize,
+) -> ApiResult<()> {
+    let codes: Vec<&str> = changes.iter().take(50).map(|c| c.code.as_str()).collect();
+    audit.record(
+        conn,
+        "response.answers",
+        "response",
+        id,
+        json!({"sent": changes.len(), "changed": changed, "codes": codes}),
+    )?;
+    Ok(())
+}
+
+/// Create the draft response of the caller's country (the secretariat names the country).
+/// Only for the published questionnaire of an open round in which the country participates.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewResponse {
+    /// Alpha-3 code: required from the secretariat (answering on a country's behalf);
+    /// focal points answer for their own country.
+    pub country: Option<String>,
+}
+
+/// Start a country's response to a published questionnaire.
+#[utoipa::path(
+    tag = "responses",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The questionnaire's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    request_body(content = Option<NewResponse>),
+    responses(
+        (status = 201, description = "The new draft response", body = ResponseOut, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The country already has a response (see `location`), the questionnaire is not the current version, or the round is not open", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No country given, or the country does not participate", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/questionnaires/{id}/responses")]
+pub async fn create_response(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: Option<web::Json<NewResponse>>,
+) -> ApiResult<HttpResponse> {
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let qid = id.into_inner();
+    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    let country = match (principal.role, body.country.as_deref()) {
+        (Role::Secretariat, Some(c)) => c.trim().to_ascii_uppercase(),
+        (Role::Secretariat, None) => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "country",
+                "required",
+                "name the country you answer for",
+            )]))
+        }
+        (Role::MemberCountry, Some(c)) if !principal.of_country(&c.trim().to_ascii_uppercase()) => {
+            return Err(ApiError::Forbidden(
+                "focal points answer for their own country only".into(),
+            ))
+        }
+        (Role::MemberCountry, _) => principal.country.clone().unwrap_or_default(),
+        (Role::Expert, _) => {
+            return Err(ApiError::Forbidden(
+                "experts review responses; they do not write them".into(),
+            ))
+        }
+    };
+    let outcome = db::run_tx(&state.pool, move |conn| {
+        let q = crate::questionnaires::store::find(conn, qid)?
+            .filter(|q| q.status != "draft" || principal.is(Role::Secretariat))
+            .ok_or_else(|| ApiError::not_found(format!("no questionnaire {qid}")))?;
+        if q.status != "published" {
+            return Err(ApiError::conflict(
+                "questionnaire-not-current",
+                format!(
+                    "questionnaire {qid} is {}; answer the published version of its round",
+                    q.status
+                ),
+                vec![],
+            ));
+        }
+        let round = crate::rounds::store::find(conn, q.round_id)?
+            .ok_or_else(|| ApiError::internal("questionnaire without round"))?;
+        if round_status(&round) != RoundStatus::Open {
+            return Err(ApiError::conflict(
+                "round-not-open",
+                format!("round {} is {}", round.number, round.status),
+                vec![],
+            ));
+        }
+        if crate::rounds::store::participant(conn, round.id, &country)?.is_none() {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "country",
+                "not_participant",
+                format!("{country} does not participate in round {}", round.number),
+            )]));
+        }
+        if let Some(existing) = store::find_for(conn, qid, &country)? {
+            let mut ext = serde_json::Map::new();
+            ext.insert(
+                "location".into(),
+                Value::from(format!("/api/v1/responses/{}", existing.id)),
+            );
+            return Err(ApiError::Conflict {
+                slug: "response-exists",
+                detail: format!(
+                    "{country} already has a response to this questionnaire: /api/v1/responses/{}",
+                    existing.id
+                ),
+                extensions: ext,
+            });
+        }
+        let id = store::insert(conn, qid, round.id, &country, principal.user_id)?;
+        audit.record(
+            conn,
+            "response.create",
+            "response",
+            id,
+            json!({"questionnaire": qid, "country": country}),
+        )?;
+        current(conn, id)
+    })
+    .await;
+    let (revision, out) = match outcome {
+        Ok(v) => v,
+        Err(ApiError::Conflict {
+            slug: "response-exists",
+            detail,
+            extensions,
+        }) => {
+            let location = extensions
+                .get("location")
+                .and_then(|l| l.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let err = ApiError::Conflict {
+                slug: "response-exists",
+                detail,
+                extensions,
+            };
+            let mut res = actix_web::ResponseError::error_response(&err);
+            if let Ok(v) = header::HeaderValue::from_str(&location) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+            return Ok(res);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut res = respond(&req, revision, &out)?;
+    *res.status_mut() = StatusCode::CREATED;
+    res.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&format!("/api/v1/responses/{}", out.id))
+            .map_err(|e| ApiError::internal(e.to_string()))?,
+    );
+    Ok(res)
+}
+
+/// One response with its answers and progress per section.
+#[utoipa::path(
+    tag = "responses",
+    params(("id" = i64, Path, description = "The response's id")),
+    responses(
+        (status = 200, description = "The response", body = ResponseOut, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such response, or one the caller may not see", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/responses/{id}")]
+pub async fn get_response(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: MaybePrincipal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (revision, out) = db::run(&state.pool, move |conn| {
+        let l = load_visible(conn, id, caller.0.as_ref())?;
+        let answers = store::answers(conn, id)?;
+        Ok((l.row.revision, render(&l, answers)))
+    })
+    .await?;
+    respond(&req, revision, &out)
+}
+
+/// Save many answers at once (up to the whole questionnaire). Atomic: every answer is checked
+/// against its question and one bad answer saves nothing; the 422 lists every bad answer with
+/// `field` = its question code. Honours `If-Match`.
+#[utoipa::path(
+    tag = "responses",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The response's id")),
+    request_body = Vec<AnswerIn>,
+    responses(
+        (status = 200, description = "The response after the save", body = ResponseOut, headers(("ETag" = String))),
+        (status = 409, description = "Not editable (submitted or accepted), or the round is closed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every bad answer, by question code", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/responses/{id}/answers")]
+pub async fn put_answers(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: web::Json<Vec<AnswerIn>>,
+) -> ApiResult<HttpResponse> {
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let (id, answers) = (id.into_inner(), body.into_inner());
+    if answers.len() > crate::questionnaires::rules::MAX_QUESTIONS {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "body",
+            "too_many",
+            "at most 2000 answers per request",
+        )]));
+    }
+    let (revision, out) = db::run_tx(&state.pool, move |conn| {
+        let l = begin_write(
+            conn,
+            id,
+            &principal,
+            if_match.as_deref(),
+            policy::write_response,
+        )?;
+        check_saving(&l)?;
+        let changes = validate_answers(&l.doc, &answers)?;
+        let changed = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
+        record_answers(conn, &audit, id, &changes, changed)?;
+        current(conn, id)
+    })
+    .await?;
+    respond(&req, revision, &out)
+}
+
+/// Path of one answer.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AnswerPath {
+    /// The response's id.
+    pub id: i64,
+    /// The question's code.
+    pub code: String,
+}
+
+/// Save one answer. Honours `If-Match`.
+#[utoipa::path(
+    tag = "responses",
+    security(("bearer" = [])),
+    params(AnswerPath),
+    request_body = ValueIn,
+    responses(
+        (status = 200, description = "The response after the save", body = ResponseOut, headers(("ETag" = String))),
+        (status = 409, description = "Not editable, or the round is closed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The value does not fit the question", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/responses/{id}/answers/{code}")]
+pub async fn put_answer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<AnswerPath>,
+    body: web::Json<ValueIn>,
+) -> ApiResult<HttpResponse> {
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let AnswerPath { id, code } = path.into_inner();
+    let body = body.into_inner();
+    let (revision, out) = db::run_tx(&state.pool, move |conn| {
+        let l = begin_write(
+            conn,
+            id,
+            &principal,
+            if_match.as_deref(),
+            policy::write_response,
+        )?;
+        check_saving(&l)?;
+        let changes = validate_answers(
+            &l.doc,
+            &[AnswerIn {
+                question: code,
+                value: body.value,
+                comment: body.comment,
+            }],
+        )?;
+        let changed = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
+        record_answers(conn, &audit, id, &changes, changed)?;
+        current(conn, id)
+    })
+    .await?;
+    respond(&req, revision, &out)
+}
+
+/// Clear one answer (kept in the history). Honours `If-Match`.
+#[utoipa::path(
+    tag = "responses",
+    security(("bearer" = [])),
+    params(AnswerPath),
+    responses(
+        (status = 200, description = "The response after the change", body = ResponseOut, headers(("ETag" = String))),
+        (status = 409, description = "Not editable, or the round is closed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such question", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/responses/{id}/answers/{code}")]
+pub async fn delete_answer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<AnswerPath>,
+) -> ApiResult<HttpResponse> {
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let AnswerPath { id, code } = path.into_inner();
+    let (revision, out) = db::run_tx(&state.pool, move |conn| {
+        let l = begin_write(
+            conn,
+            id,
+            &principal,
+            if_match.as_deref(),
+            policy::write_response,
+        )?;
+        check_saving(&l)?;
+        if l.doc.question(&code).is_none() {
+            return Err(ApiError::validation(vec![FieldError::new(
+                &code,
+                "unknown_question",
+                "no question has this code",
+            )]));
+        }
+        let changes = [Change {
+            code: code.clone(),
+            value: None,
+            comment: None,
+        }];
+        let changed = store::save(conn, id, &changes, Some(principal.user_id), "delete")?;
+        record_answers(conn, &audit, id, &changes, changed)?;
+        current(conn, id)
+    })
+    .await?;
+    respond(&req, revision, &out)
+}
+
+/// A reason, for returning a response.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonIn {
+    /// Why (required to return a response).
+    pub reason: Option<String>,
+}
+
+async fn workflow(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: i64,
+    action: ResponseAction,
+    reason: Option<String>,
+) -> ApiResult<HttpResponse> {
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let (revision, out) = db::run_tx(&state.pool, move |conn| {
+        let check = match action {
+            ResponseAction::Submit => policy::write_response,
+            ResponseAction::Return | ResponseAction::Accept => policy::decide_response,
+        };
+        let l = begin_write(conn, id, &principal, if_match.as_deref(), check)?;
+        let status = status_of(&l.row);
+        let next = rules::transition(status, action)
+            .map_err(|allowed| ApiError::invalid_transition(status.as_str(), action.as_str(), &allowed))?;
+        let round = round_status(&l.round);
+        let round_ok = match action {
+            ResponseAction::Submit => round == RoundStatus::Open || (round == RoundStatus::InReview && status == ResponseStatus::Returned),
+            _ => matches!(round, RoundStatus::Open | RoundStatus::InReview),
+        };
+        if !round_ok {
+            return Err(ApiError::conflict("round-not-open", format!("the round is {}", round.as_str()), vec![]));
+        }
+        let mut submitted = None;
+        let mut return_reason = None;
+        match action {
+            ResponseAction::Submit => {
+                let answered: HashSet<String> = store::answers(conn, id)?.into_iter().map(|a| a.question_code).collect();
+                let missing: Vec<FieldError> = l
+                    .doc
+                    .questions()
+                    .filter(|(_, q)| q.required && !answered.contains(&q.code))
+                    .map(|(_, q)| FieldError::new(&q.code, "required", "this required question has no answer"))
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(ApiError::Validation {
+                        detail: format!("{} required question(s) have no answer", missing.len()),
+                        errors: missing,
+                    });
+                }
+                let today = Utc::now().date_naive();
+                let late = rules::check_deadline(today, l.due_on, status, principal.is(Role::Secretariat)).map_err(|_| {
+                    let mut ext = serde_json::Map::new();
+                    ext.insert("due_on".into(), Value::from(l.due_on.to_string()));
+                    ApiError::Conflict {
+                        slug: "deadline-passed",
+                        detail: format!("the due date for {} was {}; ask the secretariat for an extension", l.row.country, l.due_on),
+                        extensions: ext,
+                    }
+                })?;
+                submitted = Some((crate::time::now(), principal.user_id, late));
+            }
+            ResponseAction::Return => {
+                let mut checks = Checks::new();
+                let r = checks.text("reason", reason.as_deref().unwrap_or(""), 1, 5000);
+                checks.finish()?;
+                return_reason = Some(Some(r));
+            }
+            ResponseAction::Accept => {}
+        }
+        store::set_status(conn, id, next.as_str(), submitted, return_reason.clone())?;
+        audit.record(
+            conn,
+            &format!("response.{}", action.as_str()),
+            "response",
+            id,
+            json!({"from": status, "to": next, "late": submitted.map(|s| s.2), "reason": return_reason.flatten()}),
+        )?;
+        current(conn, id)
+    })
+    .await?;
+    respond(&req, revision, &out)
+}
+
+/// Submit the response: every required question must be answered (the 422 lists every missing
+/// code). After the due date (or the country's extension) a first submission answers 409
+/// `deadline-passed`; `submitted_at`, `submitted_by` and `late` are recorded.
+#[utoipa::path(
+    tag = "responses",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The response's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses(
+        (status = 200, description = "Submitted", body = ResponseOut),
+        (status = 409, description = "`invalid-transition` (with `allowed`), `deadline-passed` or `round-not-open`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every required question without an answer", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/responses/{id}/submit")]
+pub async fn submit_response(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    workflow(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        ResponseAction::Submit,
+        None,
+    )
+    .await
+}
+
+/// Return a submitted response to its country with a reason (secretariat): it becomes editable.
+#[utoipa::path(
+    tag = "responses",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The response's id")),
+    request_body = ReasonIn,
+    responses(
+        (status = 200, description = "Returned", body = ResponseOut),
+        (status = 409, description = "Not submitted (`allowed` lists what is possible)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/responses/{id}/return")]
+pub async fn return_response(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: Option<web::Json<ReasonIn>>,
+) -> ApiResult<HttpResponse> {
+    let reason = body.and_then(|b| b.into_inner().reason);
+    workflow(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        ResponseAction::Return,
+        reason,
+    )
+    .await
+}
+
+/// Accept a submitted response (secretariat): final.
+#[utoipa::path(
+    tag = "responses",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The response's id")),
+    responses(
+        (status = 200, description = "Accepted", body = ResponseOut),
+        (status = 409, description = "Not submitted (`allowed` lists what is possible)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/responses/{id}/accept")]
+pub async fn accept_response(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    workflow(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        ResponseAction::Accept,
+        None,
+    )
+    .await
+}
+
+/// What the caller may see, as a list condition.
+pub fn visibility(caller: Option<&Principal>) -> Visibility {
+    match caller {
+        None => Visibility::Public,
+        Some(p) => match p.role {
+            Role::Secretariat => Visibility::All,
+            Role::Expert => Visibility::NotDraft,
+            Role::MemberCountry => {
+                Visibility::CountryOrPublic(p.country.clone().unwrap_or_default())
+            }
+        },
+    }
+}
+
+/// Filters of the response list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResponseQuery {
+    /// Questionnaire version id.
+    #[param(value_type = Option<i64>)]
+    pub questionnaire: Option<String>,
+    /// Round id.
+    #[param(value_type = Option<i64>)]
+    pub round: Option<String>,
+    /// Alpha-3 code.
+    pub country: Option<String>,
+    #[param(value_type = Option<ResponseStatus>)]
+    pub status: Option<String>,
+    /// Only responses changed at or after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_since: Option<String>,
+}
+
+fn int_param(checks: &mut Checks, field: &str, raw: &Option<String>) -> Option<i64> {
+    let raw = raw.as_deref()?;
+    match raw.trim().parse() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            checks.add(field, "integer", "must be an id");
+            None
+        }
+    }
+}
+
+/// Responses the caller may see: focal points their own country's (and public ones), experts
+/// every non-draft one, the secretariat all, the public accepted responses of concluded rounds
+/// that publish them.
+#[utoipa::path(
+    tag = "responses",
+    params(ResponseQuery, PageParams),
+    responses(
+        (status = 200, description = "A page of responses (without answers)", body = Page<ResponseSummary>),
+        (status = 400, description = "Bad filter, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/responses")]
+pub async fn list_responses(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: MaybePrincipal,
+    query: web::Query<ResponseQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::new();
+    let filter = ResponseFilter {
+        questionnaire: int_param(&mut checks, "questionnaire", &query.questionnaire),
+        round: int_param(&mut checks, "round", &query.round),
+        country: query
+            .country
+            .as_deref()
+            .map(|c| c.trim().to_ascii_uppercase()),
+        status: query
+            .status
+            .as_deref()
+            .and_then(|s| {
+                checks.one_of(
+                    "status",
+                    s,
+                    ResponseStatus::parse,
+                    "draft, submitted, returned, accepted",
+                )
+            })
+            .map(|s| s.as_str().to_owned()),
+        updated_since: match query.updated_since.as_deref() {
+            None => None,
+            Some(raw) => match DateTime::parse_from_rfc3339(raw) {
+                Ok(t) => Some(t.with_timezone(&Utc).naive_utc()),
+                Err(_) => {
+                    checks.add("updated_since", "datetime", "must be an RFC 3339 instant");
+                    None
+                }
+            },
+        },
+    };
+    let page = page.parse::<i64>(&mut checks.errors);
+    checks.finish_query()?;
+    let vis = visibility(caller.0.as_ref());
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(store::list(conn, &filter, &vis, page.after, limit)?)
+    })
+    .await?;
+    page_response(
+        &req,
+        &Page::from_rows(rows, limit, |r| r.id, ResponseSummary::from),
+        None,
+    )
+}
+
+/// One change of one answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub question: String,
+    #[schema(value_type = Option<Object>)]
+    pub old_value: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub new_value: Option<Value>,
+    pub old_comment: Option<String>,
+    pub new_comment: Option<String>,
+    /// `put`, `delete` or `carry_over`.
+    pub via: String,
+    pub changed_by: Option<i64>,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// Every change of every answer of the response, oldest first: who, when, old → new.
+#[utoipa::path(
+    tag = "responses",
+    params(("id" = i64, Path, description = "The response's id"), PageParams),
+    responses(
+        (status = 200, description = "A page of changes", body = Page<HistoryEntry>),
+        (status = 404, description = "No such response, or one the caller may not see", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/responses/{id}/history")]
+pub async fn response_history(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: MaybePrincipal,
+    id: web::Path<i64>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::new();
+    let page = page.parse::<i64>(&mut checks.errors);
+    checks.finish_query()?;
+    let id = id.into_inner();
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| {
+        load_visible(conn, id, caller.0.as_ref())?;
+        Ok(store::history(conn, id, page.after, limit)?)
+    })
+    .await?;
+    let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| r.id,
+        |r| HistoryEntry {
+            id: r.id,
+            question: r.question_code,
+            old_value: parse(r.old_value),
+            new_value: parse(r.new_value),
+            old_comment: r.old_comment,
+            new_comment: r.new_comment,
+            via: r.via,
+            changed_by: r.changed_by,
+            changed_at: utc(r.changed_at),
+        },
+    );
+    page_response(&req, &page, None)
+}
+
+/// One participant's progress in a round.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipantProgress {
+    pub country: String,
+    /// The response's status; `null` when the country has not started one.
+    pub status: Option<ResponseStatus>,
+    pub response: Option<i64>,
+    pub questionnaire: Option<i64>,
+    pub answered: usize,
+    pub required: usize,
+    pub required_answered: usize,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub late: bool,
+    /// The country's due date (its extension, else the round's).
+    pub due_on: NaiveDate,
+    pub due_on_extension: Option<NaiveDate>,
+}
+
+/// Progress of every participant of a round (secretariat and experts; a focal point sees its
+/// own country's row).
+#[utoipa::path(
+    tag = "responses",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The round's id")),
+    responses(
+        (status = 200, description = "One row per participant, by country code", body = Page<ParticipantProgress>),
+        (status = 404, description = "No such round", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/rounds/{id}/progress")]
+pub async fn round_progress(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let round_id = id.into_inner();
+    let rows = db::run(&state.pool, move |conn| {
+        let round = crate::rounds::store::find(conn, round_id)?
+            .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;
+        let participants = crate::rounds::store::participants(conn, round_id)?;
+        let responses = store::of_round(conn, round_id)?;
+        let ids: Vec<i64> = responses.iter().map(|r| r.id).collect();
+        let mut answers = store::answers_of(conn, &ids)?;
+        let qids: Vec<i64> = responses
+            .iter()
+            .map(|r| r.questionnaire_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut docs: HashMap<i64, Document> = HashMap::new();
+        for q in qids {
+            if let Some(row) = crate::questionnaires::store::find(conn, q)? {
+                docs.insert(q, row.doc());
+            }
+        }
+        let mut by_country: HashMap<String, ResponseRow> = HashMap::new();
+        for r in responses {
+            // The response on the newest version speaks for the country.
+            let keep = by_country
+                .get(&r.country)
+                .is_none_or(|o| o.questionnaire_id < r.questionnaire_id);
+            if keep {
+                by_country.insert(r.country.clone(), r);
+            }
+        }
+        Ok(participants
+            .into_iter()
+            .filter(|p| principal.role != Role::MemberCountry || principal.of_country(&p.country))
+            .map(|p| {
+                let r = by_country.remove(&p.country);
+                let (answered, required, required_answered) = match &r {
+                    Some(r) => {
+                        let codes: HashSet<String> = answers
+                            .remove(&r.id)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|a| a.question_code)
+                            .collect();
+                        let doc = docs.get(&r.questionnaire_id);
+                        let qs: Vec<_> = doc
+                            .map(|d| d.questions().map(|(_, q)| q).collect())
+                            .unwrap_or_default();
+                        (
+                            qs.iter().filter(|q| codes.contains(&q.code)).count(),
+                            qs.iter().filter(|q| q.required).count(),
+                            qs.iter()
+                                .filter(|q| q.required && codes.contains(&q.code))
+                                .count(),
+                        )
+                    }
+                    None => (0, 0, 0),
+                };
+                ParticipantProgress {
+                    status: r.as_ref().map(status_of),
+                    response: r.as_ref().map(|r| r.id),
+                    questionnaire: r.as_ref().map(|r| r.questionnaire_id),
+                    answered,
+                    required,
+                    required_answered,
+                    submitted_at: r.as_ref().and_then(|r| r.submitted_at).map(utc),
+                    late: r.as_ref().is_some_and(|r| r.late),
+                    due_on: rules::due_on(round.responses_due_on, p.due_on_extension),
+                    due_on_extension: p.due_on_extension,
+                    country: p.country,
+                }
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    page_response(
+        &req,
+        &Page {
+            data: rows,
+            next_cursor: None,
+        },
+        None,
+    )
+}
+
+/// Path of a question.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct QuestionPath {
+    /// The questionnaire's id.
+    pub id: i64,
+    /// The question's code.
+    pub code: String,
+}
+
+/// Figures over the answers to one question.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionSummary {
+    pub questionnaire: i64,
+    pub question: String,
+    pub kind: Kind,
+    /// Responses the caller may see.
+    pub responses: usize,
+    /// Of those, how many answered the question.
+    pub answered: usize,
+    /// Choice kinds: how many chose each option (every option listed, in order).
+    pub counts: Option<BTreeMap<String, usize>>,
+    /// Boolean questions: how many answered true and false.
+    pub true_count: Option<usize>,
+    pub false_count: Option<usize>,
+    /// Number kinds.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+}
+
+/// Counts per option, or count/min/max/mean/median, over the responses the caller may see.
+#[utoipa::path(
+    tag = "responses",
+    params(QuestionPath),
+    responses(
+        (status = 200, description = "The figures", body = QuestionSummary),
+        (status = 404, description = "No such questionnaire (or a draft) or question", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/questionnaires/{id}/questions/{code}/summary")]
+pub async fn question_summary(
+    state: web::Data<AppState>,
+    caller: MaybePrincipal,
+    path: web::Path<QuestionPath>,
+) -> ApiResult<HttpResponse> {
+    let QuestionPath { id, code } = path.into_inner();
+    let summary = db::run(&state.pool, move |conn| {
+        let q = crate::questionnaires::store::find(conn, id)?
+            .filter(|q| policy::read_questionnaire(caller.0.as_ref(), q.status == "draft").is_ok())
+            .ok_or_else(|| ApiError::not_found(format!("no questionnaire {id}")))?;
+        let doc = q.doc();
+        let question = doc.question(&code).cloned().ok_or_else(|| {
+            ApiError::not_found(format!("questionnaire {id} has no question {code}"))
+        })?;
+        let rows = store::visible_of_questionnaire(conn, id, &visibility(caller.0.as_ref()))?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let values: Vec<Value> = store::answers_of(conn, &ids)?
+            .into_values()
+            .flatten()
+            .filter(|a| a.question_code == code)
+            .filter_map(|a| serde_json::from_str(&a.value).ok())
+            .collect();
+        let mut s = QuestionSummary {
+            questionnaire: id,
+            question: code.clone(),
+            kind: question.kind,
+            responses: rows.len(),
+            answered: values.len(),
+            counts: None,
+            true_count: None,
+            false_count: None,
+            min: None,
+            max: None,
+            mean: None,
+            median: None,
+        };
+        match question.kind {
+            Kind::SingleChoice | Kind::MultiChoice => {
+                let mut counts: BTreeMap<String, usize> = question
+                    .options
+                    .iter()
+                    .map(|o| (o.value.clone(), 0))
+                    .collect();
+                for v in &values {
+                    let chosen: Vec<&str> = match v {
+                        Value::String(s) => vec![s.as_str()],
+                        Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+                        _ => vec![],
+                    };
+                    for c in chosen {
+                        *counts.entry(c.to_owned()).or_default() += 1;
+                    }
+                }
+                s.counts = Some(counts);
+            }
+            Kind::Boolean => {
+                s.true_count = Some(values.iter().filter(|v| v.as_bool() == Some(true)).count());
+                s.false_count = Some(values.iter().filter(|v| v.as_bool() == Some(false)).count());
+            }
+            Kind::Integer | Kind::Decimal => {
+                let mut nums: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
+                nums.sort_by(|a, b| a.total_cmp(b));
+                if !nums.is_empty() {
+                    let n = nums.len();
+                    s.min = nums.first().copied();
+                    s.max = nums.last().copied();
+                    s.mean = Some(nums.iter().sum::<f64>() / n as f64);
+                    s.median = Some(if n % 2 == 1 {
+                        nums[n / 2]
+                    } else {
+                        (nums[n / 2 - 1] + nums[n / 2]) / 2.0
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(s)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_response)
+        .service(list_responses)
+        .service(get_response)
+        .service(put_answers)
+        .service(put_answer)
+        .service(delete_answer)
+        .service(submit_response)
+        .service(return_response)
+        .service(accept_response)
+        .service(response_history)
+        .service(round_progress)
+        .service(question_summary);
+}

@@ -1,0 +1,354 @@
+//! Response queries. Saving answers runs a fixed number of statements whatever their number.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{AnswerRow, HistoryRow, NewHistoryRow, ResponseRow};
+use crate::db::schema::{answer_history, answers, responses, rounds};
+use crate::db::DbConn;
+
+/// Which responses a caller may see, as a query condition.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    All,
+    /// Submitted, returned and accepted ones (experts).
+    NotDraft,
+    /// One country's, plus the public ones (focal points).
+    CountryOrPublic(String),
+    /// Accepted responses of concluded rounds that publish them (anonymous).
+    Public,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ResponseFilter {
+    pub questionnaire: Option<i64>,
+    pub round: Option<i64>,
+    pub country: Option<String>,
+    pub status: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ResponseRow>> {
+    responses::table
+        .find(id)
+        .select(ResponseRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_for(
+    conn: &mut DbConn,
+    questionnaire: i64,
+    country: &str,
+) -> QueryResult<Option<ResponseRow>> {
+    responses::table
+        .filter(responses::questionnaire_id.eq(questionnaire))
+        .filter(responses::country.eq(country))
+        .select(ResponseRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    questionnaire: i64,
+    round: i64,
+    country: &str,
+    by: i64,
+) -> QueryResult<i64> {
+    let now = crate::time::now();
+    diesel::insert_into(responses::table)
+        .values((
+            responses::questionnaire_id.eq(questionnaire),
+            responses::round_id.eq(round),
+            responses::country.eq(country),
+            responses::status.eq("draft"),
+            responses::revision.eq(1),
+            responses::late.eq(false),
+            responses::carry_over_report.eq("[]"),
+            responses::created_by.eq(Some(by)),
+            responses::created_at.eq(now),
+            responses::updated_at.eq(now),
+        ))
+        .returning(responses::id)
+        .get_result(conn)
+}
+
+/// Takes the response for writing: bumps its revision (locking the row until commit), checking
+/// `expected` when given. `Ok(None)` when `expected` is stale.
+pub fn lock_for_write(
+    conn: &mut DbConn,
+    id: i64,
+    expected: Option<i32>,
+) -> QueryResult<Option<i32>> {
+    let now = crate::time::now();
+    let target = responses::table.filter(responses::id.eq(id));
+    let updated = match expected {
+        Some(rev) => diesel::update(target.filter(responses::revision.eq(rev)))
+            .set((
+                responses::revision.eq(responses::revision + 1),
+                responses::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((
+                responses::revision.eq(responses::revision + 1),
+                responses::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    };
+    if updated == 0 {
+        return Ok(None);
+    }
+    responses::table
+        .find(id)
+        .select(responses::revision)
+        .first(conn)
+        .map(Some)
+}
+
+pub fn answers(conn: &mut DbConn, response_id: i64) -> QueryResult<Vec<AnswerRow>> {
+    answers::table
+        .filter(answers::response_id.eq(response_id))
+        .select(AnswerRow::as_select())
+        .load(conn)
+}
+
+/// Answers of many responses at once, by response.
+pub fn answers_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<AnswerRow>>> {
+    let mut out: HashMap<i64, Vec<AnswerRow>> = HashMap::new();
+    for a in answers::table
+        .filter(answers::response_id.eq_any(ids))
+        .select(AnswerRow::as_select())
+        .load(conn)?
+    {
+        out.entry(a.response_id).or_default().push(a);
+    }
+    Ok(out)
+}
+
+/// One change to save: the question, and its new value and comment (`None` value: delete).
+pub struct Change {
+    pub code: String,
+    pub value: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// Applies `changes` and records each real change in the history, in a few statements.
+/// Returns how many answers actually changed.
+pub fn save(
+    conn: &mut DbConn,
+    response_id: i64,
+    changes: &[Change],
+    by: Option<i64>,
+    via: &str,
+) -> QueryResult<usize> {
+    let now = crate::time::now();
+    let codes: Vec<&str> = changes.iter().map(|c| c.code.as_str()).collect();
+    let existing: HashMap<String, AnswerRow> = answers::table
+        .filter(answers::response_id.eq(response_id))
+        .filter(answers::question_code.eq_any(&codes))
+        .select(AnswerRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|a| (a.question_code.clone(), a))
+        .collect();
+    let mut replaced: Vec<&str> = Vec::new();
+    let mut rows: Vec<AnswerRow> = Vec::new();
+    let mut history: Vec<NewHistoryRow> = Vec::new();
+    for c in changes {
+        let old = existing.get(&c.code);
+        let same = match (old, &c.value) {
+            (Some(o), Some(v)) => &o.value == v && o.comment == c.comment,
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            continue;
+        }
+        if old.is_some() {
+            replaced.push(&c.code);
+        }
+        if let Some(v) = &c.value {
+            rows.push(AnswerRow {
+                response_id,
+                question_code: c.code.clone(),
+                value: v.clone(),
+                comment: c.comment.clone(),
+                updated_by: by,
+                updated_at: now,
+            });
+        }
+        history.push(NewHistoryRow {
+            response_id,
+            question_code: c.code.clone(),
+            old_value: old.map(|o| o.value.clone()),
+            new_value: c.value.clone(),
+            old_comment: old.and_then(|o| o.comment.clone()),
+            new_comment: c.value.as_ref().and(c.comment.clone()),
+            via: via.into(),
+            changed_by: by,
+            changed_at: now,
+        });
+    }
+    for chunk in replaced.chunks(500) {
+        diesel::delete(
+            answers::table
+                .filter(answers::response_id.eq(response_id))
+                .filter(answers::question_code.eq_any(chunk)),
+        )
+        .execute(conn)?;
+    }
+    for chunk in rows.chunks(100) {
+        crate::batch_insert!(conn, answers::table, chunk)?;
+    }
+    for chunk in history.chunks(60) {
+        crate::batch_insert!(conn, answer_history::table, chunk)?;
+    }
+    Ok(history.len())
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = responses)]
+struct StatusChange {
+    status: String,
+    updated_at: NaiveDateTime,
+    submitted_at: Option<Option<NaiveDateTime>>,
+    submitted_by: Option<Option<i64>>,
+    late: Option<bool>,
+    return_reason: Option<Option<String>>,
+}
+
+/// Moves the response to `status` in one statement (the schema checks the whole row).
+pub fn set_status(
+    conn: &mut DbConn,
+    id: i64,
+    status: &str,
+    submitted: Option<(NaiveDateTime, i64, bool)>,
+    return_reason: Option<Option<String>>,
+) -> QueryResult<usize> {
+    diesel::update(responses::table.find(id))
+        .set(StatusChange {
+            status: status.to_owned(),
+            updated_at: crate::time::now(),
+            submitted_at: submitted.map(|s| Some(s.0)),
+            submitted_by: submitted.map(|s| Some(s.1)),
+            late: submitted.map(|s| s.2),
+            return_reason,
+        })
+        .execute(conn)
+}
+
+fn visible(
+    v: &Visibility,
+) -> Box<
+    dyn diesel::BoxableExpression<
+        responses::table,
+        crate::db::MultiBackend,
+        SqlType = diesel::sql_types::Bool,
+    >,
+> {
+    let public_rounds = rounds::table
+        .filter(rounds::status.eq("concluded"))
+        .filter(rounds::response_publication.eq("public_after_conclusion"))
+        .select(rounds::id);
+    match v {
+        Visibility::All => Box::new(responses::id.eq(responses::id)),
+        Visibility::NotDraft => Box::new(responses::status.ne("draft")),
+        Visibility::Public => Box::new(
+            responses::status
+                .eq("accepted")
+                .and(responses::round_id.eq_any(public_rounds)),
+        ),
+        Visibility::CountryOrPublic(c) => Box::new(
+            responses::country.eq(c.clone()).or(responses::status
+                .eq("accepted")
+                .and(responses::round_id.eq_any(public_rounds))),
+        ),
+    }
+}
+
+/// Up to `limit + 1` responses after id `after`, among those `vis` lets the caller see.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ResponseFilter,
+    vis: &Visibility,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ResponseRow>> {
+    let mut q = responses::table.filter(visible(vis)).into_boxed();
+    if let Some(v) = filter.questionnaire {
+        q = q.filter(responses::questionnaire_id.eq(v));
+    }
+    if let Some(v) = filter.round {
+        q = q.filter(responses::round_id.eq(v));
+    }
+    if let Some(v) = &filter.country {
+        q = q.filter(responses::country.eq(v.clone()));
+    }
+    if let Some(v) = &filter.status {
+        q = q.filter(responses::status.eq(v.clone()));
+    }
+    if let Some(v) = filter.updated_since {
+        q = q.filter(responses::updated_at.ge(v));
+    }
+    if let Some(a) = after {
+        q = q.filter(responses::id.gt(a));
+    }
+    q.order(responses::id.asc())
+        .limit(limit + 1)
+        .select(ResponseRow::as_select())
+        .load(conn)
+}
+
+/// Every response of a questionnaire version the caller may see, with answers (summaries).
+pub fn visible_of_questionnaire(
+    conn: &mut DbConn,
+    questionnaire: i64,
+    vis: &Visibility,
+) -> QueryResult<Vec<ResponseRow>> {
+    responses::table
+        .filter(visible(vis))
+        .filter(responses::questionnaire_id.eq(questionnaire))
+        .select(ResponseRow::as_select())
+        .load(conn)
+}
+
+pub fn of_round(conn: &mut DbConn, round: i64) -> QueryResult<Vec<ResponseRow>> {
+    responses::table
+        .filter(responses::round_id.eq(round))
+        .select(ResponseRow::as_select())
+        .load(conn)
+}
+
+pub fn history(
+    conn: &mut DbConn,
+    response_id: i64,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<HistoryRow>> {
+    let mut q = answer_history::table
+        .filter(answer_history::response_id.eq(response_id))
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(answer_history::id.gt(a));
+    }
+    q.order(answer_history::id.asc())
+        .limit(limit + 1)
+        .select(HistoryRow::as_select())
+        .load(conn)
+}
+
+/// Moves a response to another questionnaire version, with its carry-over report.
+pub fn move_to(conn: &mut DbConn, id: i64, questionnaire: i64, report: &str) -> QueryResult<usize> {
+    diesel::update(responses::table.find(id))
+        .set((
+            responses::questionnaire_id.eq(questionnaire),
+            responses::carry_over_report.eq(report),
+            responses::revision.eq(responses::revision + 1),
+            responses::updated_at.eq(crate::time::now()),
+        ))
+        .execute(conn)
+}
