@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Load test of the release binary on a fresh database: wrk, 64 connections, per endpoint.
 #
+# Then the focal points' writes (bench/responses.py): 300-answer PUTs and submits, 8 clients.
+#
 #   bench/run.sh                 # SQLite in a temp folder
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh
 #                                # a fresh PostgreSQL database on that server, dropped after
@@ -38,7 +40,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+ADMIN_EMAIL=bench@example.org
+ADMIN_PASSWORD=bench-password-0123
 DATABASE_URL="$DB_URL" MECIGEP_BIND="127.0.0.1:$PORT" RUST_LOG=warn \
+    MECIGEP_ADMIN_EMAIL="$ADMIN_EMAIL" MECIGEP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     ./target/release/mecigep serve >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
@@ -71,3 +76,5 @@ for path in /api/v1/countries /api/v1/countries/ARG /api/v1/thematic-areas; do
     ratio="$(awk -v a="$rps" -v b="$live_rps" 'BEGIN {printf "%.2f", a / b}')"
     printf '%-34s %12s %10s %10s %8s\n' "$path" "$rps" "$p50" "$p99" "$ratio"
 done
+
+python3 bench/responses.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "${WRITERS:-8}" "${DURATION%s}"

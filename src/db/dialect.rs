@@ -55,6 +55,8 @@ macro_rules! batch_insert {
     }};
 }
 
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A transaction that writes. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`): a
 /// deferred transaction that reads first cannot upgrade once another writer has committed, and
 /// fails instead of waiting its turn. PostgreSQL locks rows as they are written.
@@ -65,10 +67,19 @@ where
 {
     use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
     type Manager = <DbConn as Connection>::TransactionManager;
-    match conn {
+    // SQLite has one writer at a time. Waiting in its busy handler means sleeping with growing
+    // back-off (long tails under load), so this process's writers queue on a mutex instead;
+    // the busy timeout still covers other processes.
+    let _turn = match conn {
         DbConn::Pg(_) => return conn.transaction(f),
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-    }
+        DbConn::Sqlite(c) => {
+            let turn = SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            turn
+        }
+    };
     match f(conn) {
         Ok(value) => match Manager::commit_transaction(conn) {
             Ok(()) => Ok(value),
@@ -81,5 +92,49 @@ where
             Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(user_error),
             Err(rollback_error) => Err(rollback_error.into()),
         },
+    }
+}
+
+/// Inserts answers of one response, or overwrites the value, comment and author of those that exist
+/// (`ON CONFLICT … DO UPDATE`): an update in place costs the database far less than a delete
+/// and a new row.
+pub fn upsert_answers(
+    conn: &mut DbConn,
+    rows: &[crate::responses::model::AnswerRow],
+) -> diesel::QueryResult<usize> {
+    use super::schema::answers::dsl as a;
+    use diesel::upsert::excluded;
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    macro_rules! upsert {
+        ($c:expr, $rows:expr) => {
+            diesel::insert_into(a::answers)
+                .values($rows)
+                .on_conflict((a::response_id, a::question_code))
+                .do_update()
+                .set((
+                    a::value.eq(excluded(a::value)),
+                    a::comment.eq(excluded(a::comment)),
+                    a::updated_by.eq(excluded(a::updated_by)),
+                    a::updated_at.eq(excluded(a::updated_at)),
+                ))
+                .execute($c)
+        };
+    }
+    match conn {
+        DbConn::Pg(c) => upsert!(c, rows),
+        // SQLite cannot take a multi-row upsert with nullable columns through diesel; with one
+        // writer at a time, replacing the rows in two statements is as safe and faster.
+        DbConn::Sqlite(c) => {
+            use diesel::QueryDsl;
+            let response = rows.first().map(|r| r.response_id).unwrap_or_default();
+            let codes: Vec<&str> = rows.iter().map(|r| r.question_code.as_str()).collect();
+            diesel::delete(
+                a::answers
+                    .filter(a::response_id.eq(response))
+                    .filter(a::question_code.eq_any(codes)),
+            )
+            .execute(c)?;
+            diesel::insert_into(a::answers).values(rows).execute(c)
+        }
     }
 }

@@ -227,11 +227,8 @@ diesel::table! {
     answer_history (id) {
         id -> BigInt,
         response_id -> BigInt,
-        question_code -> Text,
-        old_value -> Nullable<Text>,
-        new_value -> Nullable<Text>,
-        old_comment -> Nullable<Text>,
-        new_comment -> Nullable<Text>,
+        changes -> Text,
+        change_count -> Integer,
         via -> Text,
         changed_by -> Nullable<BigInt>,
         changed_at -> Timestamp,

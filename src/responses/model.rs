@@ -35,18 +35,14 @@ pub struct AnswerRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = answer_history)]
-pub struct NewHistoryRow {
-    pub response_id: i64,
-    pub question_code: String,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
+/// One answer's change within a save.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct AnswerChange {
+    pub question: String,
+    pub old_value: Option<serde_json::Value>,
+    pub new_value: Option<serde_json::Value>,
     pub old_comment: Option<String>,
     pub new_comment: Option<String>,
-    pub via: String,
-    pub changed_by: Option<i64>,
-    pub changed_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -54,11 +50,8 @@ pub struct NewHistoryRow {
 pub struct HistoryRow {
     pub id: i64,
     pub response_id: i64,
-    pub question_code: String,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub old_comment: Option<String>,
-    pub new_comment: Option<String>,
+    pub changes: String,
+    pub change_count: i32,
     pub via: String,
     pub changed_by: Option<i64>,
     pub changed_at: NaiveDateTime,

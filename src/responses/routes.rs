@@ -284,16 +284,28 @@ fn begin_write(
     if_match: Option<&str>,
     check: impl Fn(Option<&Principal>, &ResponseFacts) -> Result<(), ApiError>,
 ) -> ApiResult<Loaded> {
-    let before = load_visible(conn, id, Some(caller))?;
-    check(Some(caller), &facts(&before.row, &before.round))?;
+    let row = store::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    let round = crate::rounds::store::find(conn, row.round_id)?
+        .ok_or_else(|| ApiError::internal("response without round"))?;
+    let f = facts(&row, &round);
+    policy::read_response(Some(caller), &f).map_err(|_| not_found(id))?;
+    check(Some(caller), &f)?;
     let expected = etag::expected_revision(if_match)?;
     if store::lock_for_write(conn, id, expected)?.is_none() {
         return Err(ApiError::PreconditionFailed(format!(
             "the response changed since you read it (it is at revision {}); read it again",
-            before.row.revision
+            row.revision
         )));
     }
+    // Read again under the lock: a concurrent write may have changed the status.
     load(conn, id)
+}
+
+/// The representation after a write, from what the write already loaded.
+fn after_write(conn: &mut DbConn, mut l: Loaded) -> ApiResult<(i32, ResponseOut)> {
+    l.row = store::find(conn, l.row.id)?.ok_or_else(|| ApiError::internal("response vanished"))?;
+    let answers = store::answers(conn, l.row.id)?;
+    Ok((l.row.revision, render(&l, answers)))
 }
 
 /// An answer to save.
@@ -609,7 +621,7 @@ pub async fn put_answers(
         let changes = validate_answers(&l.doc, &answers)?;
         let changed = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
         record_answers(conn, &audit, id, &changes, changed)?;
-        current(conn, id)
+        after_write(conn, l)
     })
     .await?;
     respond(&req, revision, &out)
@@ -668,7 +680,7 @@ pub async fn put_answer(
         )?;
         let changed = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
         record_answers(conn, &audit, id, &changes, changed)?;
-        current(conn, id)
+        after_write(conn, l)
     })
     .await?;
     respond(&req, revision, &out)
@@ -719,7 +731,7 @@ pub async fn delete_answer(
         }];
         let changed = store::save(conn, id, &changes, Some(principal.user_id), "delete")?;
         record_answers(conn, &audit, id, &changes, changed)?;
-        current(conn, id)
+        after_write(conn, l)
     })
     .await?;
     respond(&req, revision, &out)
@@ -1015,7 +1027,8 @@ pub async fn list_responses(
 /// One change of one answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryEntry {
-    pub id: i64,
+    /// The save (one request) the change belongs to.
+    pub save: i64,
     pub question: String,
     #[schema(value_type = Option<Object>)]
     pub old_value: Option<Value>,
@@ -1047,32 +1060,41 @@ pub async fn response_history(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let page = page.parse::<i64>(&mut checks.errors);
+    let page = page.parse::<(i64, usize)>(&mut checks.errors);
     checks.finish_query()?;
     let id = id.into_inner();
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| {
+    let after = page.after;
+    let saves = db::run(&state.pool, move |conn| {
         load_visible(conn, id, caller.0.as_ref())?;
-        Ok(store::history(conn, id, page.after, limit)?)
+        Ok(store::history(conn, id, after.map(|a| a.0), limit + 1)?)
     })
     .await?;
-    let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |r| r.id,
-        |r| HistoryEntry {
-            id: r.id,
-            question: r.question_code,
-            old_value: parse(r.old_value),
-            new_value: parse(r.new_value),
-            old_comment: r.old_comment,
-            new_comment: r.new_comment,
-            via: r.via,
-            changed_by: r.changed_by,
-            changed_at: utc(r.changed_at),
-        },
-    );
+    let mut entries = Vec::new();
+    for save in saves {
+        let changes: Vec<super::model::AnswerChange> =
+            serde_json::from_str(&save.changes).unwrap_or_default();
+        for (i, c) in changes.into_iter().enumerate() {
+            if after.is_some_and(|(s, idx)| save.id == s && i <= idx) {
+                continue;
+            }
+            entries.push((
+                (save.id, i),
+                HistoryEntry {
+                    save: save.id,
+                    question: c.question,
+                    old_value: c.old_value,
+                    new_value: c.new_value,
+                    old_comment: c.old_comment,
+                    new_comment: c.new_comment,
+                    via: save.via.clone(),
+                    changed_by: save.changed_by,
+                    changed_at: utc(save.changed_at),
+                },
+            ));
+        }
+    }
+    let page = Page::from_rows(entries, limit, |(k, _)| *k, |(_, e)| e);
     page_response(&req, &page, None)
 }
 

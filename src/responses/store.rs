@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{AnswerRow, HistoryRow, NewHistoryRow, ResponseRow};
+use super::model::{AnswerChange, AnswerRow, HistoryRow, ResponseRow};
 use crate::db::schema::{answer_history, answers, responses, rounds};
 use crate::db::DbConn;
 
@@ -147,17 +147,18 @@ pub fn save(
 ) -> QueryResult<usize> {
     let now = crate::time::now();
     let codes: Vec<&str> = changes.iter().map(|c| c.code.as_str()).collect();
+    let wanted: std::collections::HashSet<&str> = codes.iter().copied().collect();
     let existing: HashMap<String, AnswerRow> = answers::table
         .filter(answers::response_id.eq(response_id))
-        .filter(answers::question_code.eq_any(&codes))
         .select(AnswerRow::as_select())
         .load(conn)?
         .into_iter()
+        .filter(|a| wanted.contains(a.question_code.as_str()))
         .map(|a| (a.question_code.clone(), a))
         .collect();
-    let mut replaced: Vec<&str> = Vec::new();
+    let mut removed: Vec<&str> = Vec::new();
     let mut rows: Vec<AnswerRow> = Vec::new();
-    let mut history: Vec<NewHistoryRow> = Vec::new();
+    let mut history: Vec<AnswerChange> = Vec::new();
     for c in changes {
         let old = existing.get(&c.code);
         let same = match (old, &c.value) {
@@ -168,8 +169,8 @@ pub fn save(
         if same {
             continue;
         }
-        if old.is_some() {
-            replaced.push(&c.code);
+        if old.is_some() && c.value.is_none() {
+            removed.push(&c.code);
         }
         if let Some(v) = &c.value {
             rows.push(AnswerRow {
@@ -181,19 +182,18 @@ pub fn save(
                 updated_at: now,
             });
         }
-        history.push(NewHistoryRow {
-            response_id,
-            question_code: c.code.clone(),
-            old_value: old.map(|o| o.value.clone()),
-            new_value: c.value.clone(),
+        let parse = |v: &str| serde_json::from_str(v).ok();
+        history.push(AnswerChange {
+            question: c.code.clone(),
+            old_value: old.and_then(|o| parse(&o.value)),
+            new_value: c.value.as_deref().and_then(parse),
             old_comment: old.and_then(|o| o.comment.clone()),
             new_comment: c.value.as_ref().and(c.comment.clone()),
-            via: via.into(),
-            changed_by: by,
-            changed_at: now,
         });
     }
-    for chunk in replaced.chunks(500) {
+    // One statement per kind of row for a whole questionnaire: 2,000 rows × 9 columns stays
+    // under both backends' bound-parameter limits (SQLite ≥ 3.32: 32,766).
+    for chunk in removed.chunks(2000) {
         diesel::delete(
             answers::table
                 .filter(answers::response_id.eq(response_id))
@@ -201,11 +201,20 @@ pub fn save(
         )
         .execute(conn)?;
     }
-    for chunk in rows.chunks(100) {
-        crate::batch_insert!(conn, answers::table, chunk)?;
+    for chunk in rows.chunks(2000) {
+        crate::db::dialect::upsert_answers(conn, chunk)?;
     }
-    for chunk in history.chunks(60) {
-        crate::batch_insert!(conn, answer_history::table, chunk)?;
+    if !history.is_empty() {
+        diesel::insert_into(answer_history::table)
+            .values((
+                answer_history::response_id.eq(response_id),
+                answer_history::changes.eq(serde_json::to_string(&history).unwrap_or_default()),
+                answer_history::change_count.eq(history.len() as i32),
+                answer_history::via.eq(via),
+                answer_history::changed_by.eq(by),
+                answer_history::changed_at.eq(now),
+            ))
+            .execute(conn)?;
     }
     Ok(history.len())
 }

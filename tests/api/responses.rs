@@ -559,6 +559,27 @@ async fn history_keeps_every_change() {
         (json!(1), json!(2))
     );
     assert_eq!(rows[2]["via"], "delete");
+    let page1 = s
+        .app
+        .get(&format!("/api/v1/responses/{id}/history?limit=2"))
+        .auth(&s.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(page1["data"].as_array().unwrap().len(), 2);
+    let next = page1["next_cursor"].as_str().unwrap();
+    let page2 = s
+        .app
+        .get(&format!(
+            "/api/v1/responses/{id}/history?limit=2&cursor={next}"
+        ))
+        .auth(&s.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(page2["data"].as_array().unwrap().len(), 1);
+    assert_eq!(page2["data"][0]["via"], "delete");
+    assert_eq!(page2["next_cursor"], Value::Null);
     assert_eq!(rows[2]["new_value"], Value::Null);
     let other = s.app.member("BRA");
     s.app

@@ -34,18 +34,16 @@ CREATE TABLE answers (
     PRIMARY KEY (response_id, question_code)
 );
 
+-- One row per save: every answer it changed, old → new, as a JSON array of
+-- {question, old_value, new_value, old_comment, new_comment}.
 CREATE TABLE answer_history (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    response_id   BIGINT NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
-    question_code TEXT NOT NULL,
-    old_value     TEXT,
-    new_value     TEXT,
-    old_comment   TEXT,
-    new_comment   TEXT,
-    -- put, delete, carry_over
-    via           TEXT NOT NULL CHECK (via IN ('put', 'delete', 'carry_over')),
-    changed_by    BIGINT REFERENCES users (id),
-    changed_at    TIMESTAMP NOT NULL
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    response_id BIGINT NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+    changes     TEXT NOT NULL,
+    change_count INTEGER NOT NULL CHECK (change_count > 0),
+    via         TEXT NOT NULL CHECK (via IN ('put', 'delete', 'carry_over')),
+    changed_by  BIGINT REFERENCES users (id),
+    changed_at  TIMESTAMP NOT NULL
 );
 CREATE INDEX answer_history_response_idx ON answer_history (response_id, id);
 

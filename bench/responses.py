@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Load of the focal points' writes against a running server (standard library only).
+
+    bench/responses.py BASE_URL ADMIN_EMAIL ADMIN_PASSWORD [CLIENTS] [SECONDS]
+
+Sets up, through the API, rounds with a 300-question questionnaire and responses of many
+countries (the secretariat answers on their behalf), then measures:
+  put    PUT /responses/{id}/answers with 300 answers, each client on its own response,
+         alternating two answer sets so every request really rewrites all 300 answers;
+  submit POST /responses/{id}/submit, each response once.
+Prints requests/s, p50 and p99 in milliseconds.
+"""
+
+import http.client
+import json
+import sys
+import threading
+import time
+from urllib.parse import urlparse
+
+BASE, EMAIL, PASSWORD = sys.argv[1], sys.argv[2], sys.argv[3]
+CLIENTS = int(sys.argv[4]) if len(sys.argv) > 4 else 8
+SECONDS = float(sys.argv[5]) if len(sys.argv) > 5 else 10.0
+URL = urlparse(BASE)
+QUESTIONS = 300
+COUNTRIES = [
+    "ARG", "ATG", "BHS", "BLZ", "BOL", "BRA", "BRB", "CAN", "CHL", "COL", "CRI", "DMA", "DOM", "ECU",
+    "GRD", "GTM", "GUY", "HND", "HTI", "JAM", "KNA", "LCA", "MEX", "PAN", "PER", "PRY", "SLV", "SUR",
+    "TTO", "URY", "USA", "VCT", "VEN",
+]
+
+
+class Client:
+    def __init__(self, token=None):
+        self.conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=60)
+        self.token = token
+
+    def call(self, method, path, body=None):
+        headers = {"content-type": "application/json"}
+        if self.token:
+            headers["authorization"] = "Bearer " + self.token
+        data = json.dumps(body).encode() if body is not None else None
+        self.conn.request(method, path, body=data, headers=headers)
+        res = self.conn.getresponse()
+        payload = res.read()
+        return res.status, payload
+
+
+def must(status, payload, expected):
+    if status != expected:
+        sys.exit(f"setup failed: {status} {payload[:300]!r}")
+    return json.loads(payload) if payload else None
+
+
+def questionnaire():
+    questions = []
+    for i in range(QUESTIONS):
+        kind = "integer" if i % 5 == 0 else "text"
+        q = {"code": f"Q{i:03}", "prompt": f"Question {i}", "kind": kind, "required": i % 10 == 0}
+        if kind == "integer":
+            q.update({"min": 0, "max": 1_000_000})
+        questions.append(q)
+    sections = [{"code": f"S{s}", "title": f"Section {s}", "questions": questions[s * 30:(s + 1) * 30]} for s in range(10)]
+    return {"title": "Bench questionnaire", "sections": sections}
+
+
+def answers(flip):
+    out = []
+    for i in range(QUESTIONS):
+        if i % 5 == 0:
+            out.append({"question": f"Q{i:03}", "value": i * 10 + flip})
+        else:
+            out.append({"question": f"Q{i:03}", "value": f"Answer {i} ({'a' if flip else 'b'}) — institutional framework"})
+    return out
+
+
+def setup(admin, rounds):
+    """Creates `rounds` open rounds of all COUNTRIES; returns response ids by round."""
+    status, payload = admin.call("GET", "/api/v1/rounds?limit=500")
+    first = max([r["number"] for r in must(status, payload, 200)["data"]] + [0]) + 1
+    doc = questionnaire()
+    by_round = []
+    for n in range(first, first + rounds):
+        r = must(*admin.call("POST", "/api/v1/rounds", {
+            "number": n, "title": f"Bench round {n}", "thematic_areas": ["public-budget"],
+            "starts_on": "2026-01-01", "responses_due_on": "2099-12-31", "ends_on": "2099-12-31"}), 201)
+        q = must(*admin.call("POST", "/api/v1/questionnaires", dict(doc, round=r["id"])), 201)
+        must(*admin.call("POST", f"/api/v1/questionnaires/{q['id']}/publish"), 200)
+        for c in COUNTRIES:
+            must(*admin.call("PUT", f"/api/v1/rounds/{r['id']}/participants/{c}"), 201)
+        must(*admin.call("POST", f"/api/v1/rounds/{r['id']}/open"), 200)
+        ids = []
+        for c in COUNTRIES:
+            resp = must(*admin.call("POST", f"/api/v1/questionnaires/{q['id']}/responses", {"country": c}), 201)
+            ids.append(resp["id"])
+        by_round.append(ids)
+    return by_round
+
+
+def percentile(sorted_ms, p):
+    if not sorted_ms:
+        return float("nan")
+    k = min(len(sorted_ms) - 1, int(round(p / 100 * (len(sorted_ms) - 1))))
+    return sorted_ms[k]
+
+
+def report(name, latencies, elapsed, errors):
+    latencies.sort()
+    rps = len(latencies) / elapsed if elapsed else 0
+    print(f"{name:<34} {rps:12.1f} {percentile(latencies, 50):10.2f} {percentile(latencies, 99):10.2f}"
+          f"   ({len(latencies)} requests, {errors} errors, {CLIENTS} clients)")
+
+
+def bench_put(token, response_ids):
+    bodies = [json.dumps(answers(0)).encode(), json.dumps(answers(1)).encode()]
+    latencies, errors, lock = [], [0], threading.Lock()
+    deadline = time.monotonic() + SECONDS
+
+    def worker(rid):
+        c = Client(token)
+        flip = 0
+        mine = []
+        while time.monotonic() < deadline:
+            flip ^= 1
+            t = time.perf_counter()
+            c.conn.request("PUT", f"/api/v1/responses/{rid}/answers", body=bodies[flip],
+                           headers={"content-type": "application/json", "authorization": "Bearer " + token})
+            res = c.conn.getresponse()
+            res.read()
+            ms = (time.perf_counter() - t) * 1000
+            if res.status == 200:
+                mine.append(ms)
+            else:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(rid,)) for rid in response_ids[:CLIENTS]]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    report("PUT /responses/{id}/answers (300)", latencies, time.monotonic() - start, errors[0])
+
+
+def bench_submit(token, response_ids):
+    required = [a for a in answers(0) if int(a["question"][1:]) % 10 == 0]
+    filler = Client(token)
+    for rid in response_ids:
+        must(*filler.call("PUT", f"/api/v1/responses/{rid}/answers", required), 200)
+    latencies, errors, lock = [], [0], threading.Lock()
+    chunks = [response_ids[i::CLIENTS] for i in range(CLIENTS)]
+
+    def worker(ids):
+        c = Client(token)
+        mine = []
+        for rid in ids:
+            t = time.perf_counter()
+            status, _ = c.call("POST", f"/api/v1/responses/{rid}/submit")
+            ms = (time.perf_counter() - t) * 1000
+            if status == 200:
+                mine.append(ms)
+            else:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(ids,)) for ids in chunks]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    report("POST /responses/{id}/submit", latencies, time.monotonic() - start, errors[0])
+
+
+def main():
+    anon = Client()
+    token = must(*anon.call("POST", "/api/v1/auth/login", {"email": EMAIL, "password": PASSWORD}), 200)["access_token"]
+    admin = Client(token)
+    by_round = setup(admin, rounds=4)
+    bench_put(token, by_round[0])
+    bench_submit(token, [rid for ids in by_round[1:] for rid in ids])
+
+
+if __name__ == "__main__":
+    main()
