@@ -120,16 +120,7 @@ pub async fn list_audit_log(
 ) -> ApiResult<HttpResponse> {
     policy::read_audit_log(Some(&principal))?;
     let mut checks = Checks::new();
-    let actor = match query.actor.as_deref() {
-        None => None,
-        Some(a) => match a.parse::<i64>() {
-            Ok(v) => Some(v),
-            Err(_) => {
-                checks.add("actor", "integer", "must be a user id");
-                None
-            }
-        },
-    };
+    let actor = checks.integer("actor", query.actor.as_deref());
     let filter = AuditFilter {
         actor,
         entity_type: query.entity_type.clone(),

@@ -163,3 +163,16 @@ pub async fn reject_oversize(
     }
     next.call(req).await
 }
+
+/// Turns a representation into the answer to a creation: `201 Created` with its `Location`.
+pub fn created(
+    mut res: actix_web::HttpResponse,
+    location: &str,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    *res.status_mut() = actix_web::http::StatusCode::CREATED;
+    let value = actix_web::http::header::HeaderValue::from_str(location)
+        .map_err(|e| ApiError::internal(format!("location header: {e}")))?;
+    res.headers_mut()
+        .insert(actix_web::http::header::LOCATION, value);
+    Ok(res)
+}

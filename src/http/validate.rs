@@ -109,3 +109,17 @@ where
 {
     serde::Deserialize::deserialize(de).map(Some)
 }
+
+impl Checks {
+    /// An optional integer parameter (an id, usually).
+    pub fn integer(&mut self, field: &str, raw: Option<&str>) -> Option<i64> {
+        let raw = raw?;
+        match raw.trim().parse() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.add(field, "integer", "must be a whole number (an id)");
+                None
+            }
+        }
+    }
+}

@@ -1,6 +1,5 @@
 //! `/questionnaires`: versioned Self-Review Questionnaires.
 
-use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -179,16 +178,6 @@ fn respond(req: &HttpRequest, row: &QuestionnaireRow, pref: LangPref) -> ApiResu
     etag::versioned_json(req, row.revision, &q, Some(langs.header_value(pref)))
 }
 
-fn created(mut res: HttpResponse, id: i64) -> ApiResult<HttpResponse> {
-    *res.status_mut() = StatusCode::CREATED;
-    res.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&format!("/api/v1/questionnaires/{id}"))
-            .map_err(|e| ApiError::internal(e.to_string()))?,
-    );
-    Ok(res)
-}
-
 /// Loads a version the caller may see (drafts are the secretariat's: 404 for others).
 fn load_visible(
     conn: &mut DbConn,
@@ -280,16 +269,7 @@ pub async fn list_questionnaires(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let round = match query.round.as_deref() {
-        None => None,
-        Some(r) => match r.parse::<i64>() {
-            Ok(v) => Some(v),
-            Err(_) => {
-                checks.add("round", "integer", "must be a round id");
-                None
-            }
-        },
-    };
+    let round = checks.integer("round", query.round.as_deref());
     let status = query.status.as_deref().and_then(|s| {
         checks.one_of(
             "status",
@@ -406,7 +386,10 @@ pub async fn create_questionnaire(
         store::find(conn, id)?.ok_or_else(|| ApiError::internal("questionnaire vanished"))
     })
     .await?;
-    created(respond(&req, &row, pref)?, row.id)
+    crate::http::created(
+        respond(&req, &row, pref)?,
+        &format!("/api/v1/questionnaires/{}", row.id),
+    )
 }
 
 /// Replace the whole structure of a draft (secretariat). Requires `If-Match` (428 without,
@@ -667,7 +650,10 @@ pub async fn new_version(
         store::find(conn, new_id)?.ok_or_else(|| ApiError::internal("questionnaire vanished"))
     })
     .await?;
-    created(respond(&req, &row, pref)?, row.id)
+    crate::http::created(
+        respond(&req, &row, pref)?,
+        &format!("/api/v1/questionnaires/{}", row.id),
+    )
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -539,14 +539,10 @@ pub async fn create_response(
         }
         Err(e) => return Err(e),
     };
-    let mut res = respond(&req, revision, &out)?;
-    *res.status_mut() = StatusCode::CREATED;
-    res.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&format!("/api/v1/responses/{}", out.id))
-            .map_err(|e| ApiError::internal(e.to_string()))?,
-    );
-    Ok(res)
+    crate::http::created(
+        respond(&req, revision, &out)?,
+        &format!("/api/v1/responses/{}", out.id),
+    )
 }
 
 /// One response with its answers and progress per section.
@@ -948,17 +944,6 @@ pub struct ResponseQuery {
     pub updated_since: Option<String>,
 }
 
-fn int_param(checks: &mut Checks, field: &str, raw: &Option<String>) -> Option<i64> {
-    let raw = raw.as_deref()?;
-    match raw.trim().parse() {
-        Ok(v) => Some(v),
-        Err(_) => {
-            checks.add(field, "integer", "must be an id");
-            None
-        }
-    }
-}
-
 /// Responses the caller may see: focal points their own country's (and public ones), experts
 /// every non-draft one, the secretariat all, the public accepted responses of concluded rounds
 /// that publish them.
@@ -980,8 +965,8 @@ pub async fn list_responses(
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
     let filter = ResponseFilter {
-        questionnaire: int_param(&mut checks, "questionnaire", &query.questionnaire),
-        round: int_param(&mut checks, "round", &query.round),
+        questionnaire: checks.integer("questionnaire", query.questionnaire.as_deref()),
+        round: checks.integer("round", query.round.as_deref()),
         country: query
             .country
             .as_deref()

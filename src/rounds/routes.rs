@@ -1,6 +1,5 @@
 //! `/rounds`: the rounds, their lifecycle and their participants.
 
-use actix_web::http::header;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -370,14 +369,10 @@ pub async fn create_round(
     })
     .await?;
     let id = record.row.id;
-    let mut res = respond(&req, record, pref)?;
-    *res.status_mut() = actix_web::http::StatusCode::CREATED;
-    res.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&format!("/api/v1/rounds/{id}"))
-            .map_err(|e| ApiError::internal(e.to_string()))?,
-    );
-    Ok(res)
+    crate::http::created(
+        respond(&req, record, pref)?,
+        &format!("/api/v1/rounds/{id}"),
+    )
 }
 
 /// Change a round (secretariat). Honours `If-Match`; `?lang=xx` says which language plain
