@@ -1,6 +1,6 @@
 //! `GET /countries`, `GET /countries/{code}`.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -8,11 +8,16 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{Membership, Subregion};
 use super::store::{self, CountryFilter, CountryRecord};
 use crate::app::AppState;
+use crate::audit::AuditCtx;
+use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag;
-use crate::http::lang::{Lang, LangParam, LangPref, LangTracker, Localized};
+use crate::http::lang::{
+    write_language, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
+};
 use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::validate::Checks;
 use crate::time::utc;
 
 /// An OAS member state.
@@ -158,6 +163,72 @@ pub async fn get_country(
     etag::single_json(&req, &country, Some(langs.header_value(pref)))
 }
 
+/// Corrections to a member state (secretariat). Absent fields stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountryPatch {
+    /// A string (in `?lang=`, default en) or an object keyed by language.
+    #[schema(value_type = Option<Object>, example = json!({"fr": "Argentine"}))]
+    pub name: Option<TextIn>,
+    pub subregion: Option<Subregion>,
+    pub membership: Option<Membership>,
+}
+
+/// Correct a member state's names, subregion or membership (secretariat). Honours `If-Match`
+/// (the ETag of the representation in the request's language).
+#[utoipa::path(
+    tag = "countries",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Alpha-3 or alpha-2 code", example = "ARG"), LangParam),
+    request_body = CountryPatch,
+    responses(
+        (status = 200, description = "The corrected country", body = Country, headers(("ETag" = String))),
+        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/countries/{code}")]
+pub async fn patch_country(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    code: web::Path<String>,
+    body: web::Json<CountryPatch>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    policy::edit_reference(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let lang = write_language(&req)?.unwrap_or(Lang::En);
+    let (wanted, patch) = (code.into_inner(), body.into_inner());
+    let record = db::run_tx(&state.pool, move |conn| {
+        let current = store::find(conn, &wanted)?
+            .ok_or_else(|| ApiError::not_found(format!("no member state with code '{wanted}'")))?;
+        let code = current.row.code.clone();
+        let mut langs = LangTracker::default();
+        etag::matches(if_match.as_deref(), &etag::of_json(&Country::from_record(current, pref, &mut langs)))?;
+        let mut checks = Checks::new();
+        let names = patch.name.as_ref().map(|n| n.to_i18n(&mut checks, "name", lang, false, 200)).unwrap_or_default();
+        checks.finish()?;
+        store::set_names(conn, &code, &names)?;
+        store::update(conn, &code, patch.subregion, patch.membership)?;
+        audit.record(
+            conn,
+            "country.update",
+            "country",
+            &code,
+            serde_json::json!({"names": names.keys().map(|l| l.code()).collect::<Vec<_>>(), "subregion": patch.subregion, "membership": patch.membership}),
+        )?;
+        store::find(conn, &code)?.ok_or_else(|| ApiError::internal("country vanished"))
+    })
+    .await?;
+    let mut langs = LangTracker::default();
+    let country = Country::from_record(record, pref, &mut langs);
+    etag::single_json(&req, &country, Some(langs.header_value(pref)))
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_countries).service(get_country);
+    cfg.service(list_countries)
+        .service(get_country)
+        .service(patch_country);
 }

@@ -136,3 +136,51 @@ pub fn seed_reference(conn: &mut DbConn) -> QueryResult<usize> {
     }
     Ok(added)
 }
+
+/// Sets the translations given (adds missing languages, replaces present ones).
+pub fn set_names(conn: &mut DbConn, code: &str, names: &BTreeMap<Lang, String>) -> QueryResult<()> {
+    for (lang, name) in names {
+        let n = diesel::update(
+            country_names::table
+                .filter(country_names::country_code.eq(code))
+                .filter(country_names::lang.eq(lang.code())),
+        )
+        .set(country_names::name.eq(name))
+        .execute(conn)?;
+        if n == 0 {
+            diesel::insert_into(country_names::table)
+                .values(CountryNameRow {
+                    country_code: code.into(),
+                    lang: lang.code().into(),
+                    name: name.clone(),
+                })
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Changes a country's subregion or membership; always touches `updated_at`.
+pub fn update(
+    conn: &mut DbConn,
+    code: &str,
+    subregion: Option<Subregion>,
+    membership: Option<Membership>,
+) -> QueryResult<usize> {
+    let now = crate::time::now();
+    let target = countries::table.filter(countries::code.eq(code));
+    diesel::update(target)
+        .set(countries::updated_at.eq(now))
+        .execute(conn)?;
+    if let Some(s) = subregion {
+        diesel::update(target)
+            .set(countries::subregion.eq(s.as_str()))
+            .execute(conn)?;
+    }
+    if let Some(m) = membership {
+        diesel::update(target)
+            .set(countries::membership.eq(m.as_str()))
+            .execute(conn)?;
+    }
+    Ok(1)
+}

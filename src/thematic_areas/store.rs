@@ -125,3 +125,74 @@ pub fn seed_reference(conn: &mut DbConn) -> QueryResult<usize> {
     }
     Ok(added)
 }
+
+/// Sets the names and descriptions given, by language (a new language needs both).
+pub fn set_texts(
+    conn: &mut DbConn,
+    slug: &str,
+    names: &BTreeMap<Lang, String>,
+    descriptions: &BTreeMap<Lang, String>,
+) -> QueryResult<()> {
+    let langs: std::collections::BTreeSet<Lang> =
+        names.keys().chain(descriptions.keys()).copied().collect();
+    for lang in langs {
+        let target = thematic_area_texts::table
+            .filter(thematic_area_texts::area_slug.eq(slug))
+            .filter(thematic_area_texts::lang.eq(lang.code()));
+        let exists: i64 = target.count().get_result(conn)?;
+        if exists == 0 {
+            diesel::insert_into(thematic_area_texts::table)
+                .values(AreaTextRow {
+                    area_slug: slug.into(),
+                    lang: lang.code().into(),
+                    name: names.get(&lang).cloned().unwrap_or_default(),
+                    description: descriptions.get(&lang).cloned().unwrap_or_default(),
+                })
+                .execute(conn)?;
+            continue;
+        }
+        if let Some(n) = names.get(&lang) {
+            diesel::update(target)
+                .set(thematic_area_texts::name.eq(n))
+                .execute(conn)?;
+        }
+        if let Some(d) = descriptions.get(&lang) {
+            diesel::update(target)
+                .set(thematic_area_texts::description.eq(d))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn insert(conn: &mut DbConn, slug: &str, position: i32) -> QueryResult<usize> {
+    let now = crate::time::now();
+    diesel::insert_into(thematic_areas::table)
+        .values(AreaRow {
+            slug: slug.into(),
+            position,
+            created_at: now,
+            updated_at: now,
+        })
+        .execute(conn)
+}
+
+pub fn update(conn: &mut DbConn, slug: &str, position: Option<i32>) -> QueryResult<usize> {
+    let target = thematic_areas::table.filter(thematic_areas::slug.eq(slug));
+    diesel::update(target)
+        .set(thematic_areas::updated_at.eq(crate::time::now()))
+        .execute(conn)?;
+    if let Some(p) = position {
+        diesel::update(target)
+            .set(thematic_areas::position.eq(p))
+            .execute(conn)?;
+    }
+    Ok(1)
+}
+
+pub fn next_position(conn: &mut DbConn) -> QueryResult<i32> {
+    let max: Option<i32> = thematic_areas::table
+        .select(diesel::dsl::max(thematic_areas::position))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}

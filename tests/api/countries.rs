@@ -298,3 +298,69 @@ async fn single_country_has_a_strong_etag_and_honours_if_none_match() {
         .await;
     assert_eq!(again.status, 200);
 }
+
+#[actix_web::test]
+async fn the_secretariat_corrects_a_member_state() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let res = app.get("/api/v1/countries/VEN").send().await;
+    let etag = res.header("etag").unwrap().to_owned();
+    let res = app
+        .patch("/api/v1/countries/ve?lang=fr")
+        .auth(&admin)
+        .header("if-match", &etag)
+        .header("x-action-notes", "per Permanent Council note")
+        .json(&serde_json::json!({"membership": "withdrawn", "name": "République bolivarienne du Venezuela"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(res.json()["membership"], "withdrawn");
+    let fr = app.get("/api/v1/countries/VEN?lang=fr").send().await.json();
+    assert_eq!(fr["name"], "République bolivarienne du Venezuela");
+    assert_eq!(
+        app.get("/api/v1/countries/VEN").send().await.json()["name"],
+        "Venezuela"
+    );
+    let rows = app.audit_rows("country.update");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].3.as_deref(), Some("per Permanent Council note"));
+    let res = app
+        .patch("/api/v1/countries/VEN")
+        .auth(&admin)
+        .header("if-match", &etag)
+        .json(&serde_json::json!({"membership": "active"}))
+        .send()
+        .await;
+    res.assert_problem(412, "precondition-failed");
+    let bad = app
+        .patch("/api/v1/countries/VEN")
+        .auth(&admin)
+        .json(&serde_json::json!({"membership": "expelled"}))
+        .send()
+        .await;
+    bad.assert_problem(422, "validation");
+    app.patch("/api/v1/countries/XYZ")
+        .auth(&admin)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+    let member = app.member("VEN");
+    app.patch("/api/v1/countries/VEN")
+        .auth(&member)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    app.patch("/api/v1/countries/VEN")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .assert_problem(401, "authentication-required");
+    // The reference data loader never undoes the correction.
+    app.with_conn(|conn| mecigep::seed::reference_data(conn).unwrap());
+    assert_eq!(
+        app.get("/api/v1/countries/VEN").send().await.json()["membership"],
+        "withdrawn"
+    );
+}

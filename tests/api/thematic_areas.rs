@@ -126,3 +126,94 @@ async fn single_area_etag_and_304() {
         .await;
     assert_eq!(res.status, 304);
 }
+
+#[actix_web::test]
+async fn the_secretariat_adds_and_edits_areas() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let body = serde_json::json!({
+        "slug": "open-government",
+        "name": {"en": "Open Government", "es": "Gobierno abierto"},
+        "description": "Practices that open public management to citizens."
+    });
+    let res = app
+        .post("/api/v1/thematic-areas")
+        .auth(&admin)
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(
+        res.header("location"),
+        Some("/api/v1/thematic-areas/open-government")
+    );
+    assert_eq!(res.json()["position"], 13);
+    app.post("/api/v1/thematic-areas")
+        .auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .assert_problem(409, "slug-taken");
+    let res = app
+        .post("/api/v1/thematic-areas")
+        .auth(&admin)
+        .json(&serde_json::json!({"slug": "Bad Slug", "position": 0}))
+        .send()
+        .await;
+    res.assert_problem(422, "validation");
+    let mut f = res.error_fields();
+    f.sort();
+    assert_eq!(f, ["name", "position", "slug"]);
+
+    let res = app
+        .patch("/api/v1/thematic-areas/open-government?lang=es")
+        .auth(&admin)
+        .json(&serde_json::json!({"description": "Prácticas que abren la gestión pública a la ciudadanía."}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    let all = app
+        .get("/api/v1/thematic-areas/open-government?lang=all")
+        .send()
+        .await
+        .json();
+    assert_eq!(all["name"]["es"], "Gobierno abierto");
+    assert_eq!(
+        all["description"]["es"],
+        "Prácticas que abren la gestión pública a la ciudadanía."
+    );
+    assert_eq!(
+        all["description"]["en"],
+        "Practices that open public management to citizens."
+    );
+    let res = app
+        .patch("/api/v1/thematic-areas/ict")
+        .auth(&admin)
+        .json(&serde_json::json!({"slug": "digital"}))
+        .send()
+        .await;
+    assert_eq!(res.error_fields(), ["slug"]);
+    assert_eq!(
+        app.get("/api/v1/thematic-areas").send().await.json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        13
+    );
+    for who in [app.member("ARG"), app.expert("ARG")] {
+        app.post("/api/v1/thematic-areas")
+            .auth(&who)
+            .json(&body)
+            .send()
+            .await
+            .assert_problem(403, "forbidden");
+        app.patch("/api/v1/thematic-areas/ict")
+            .auth(&who)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    assert_eq!(app.audit_rows("thematic_area.create").len(), 1);
+    assert_eq!(app.audit_rows("thematic_area.update").len(), 1);
+}
