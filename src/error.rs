@@ -330,6 +330,14 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
+            // A conflict that names the resource in the way also points at it.
+            ApiError::Conflict { extensions, .. } => {
+                if let Some(location) = extensions.get("location").and_then(|l| l.as_str()) {
+                    if let Ok(value) = HeaderValue::from_str(location) {
+                        res.insert_header((header::LOCATION, value));
+                    }
+                }
+            }
             _ => {}
         }
         res.body(body)

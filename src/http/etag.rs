@@ -44,11 +44,6 @@ pub fn of_json<T: Serialize>(value: &T) -> String {
     of_bytes(&serde_json::to_vec(value).unwrap_or_default())
 }
 
-/// `If-Match` (strong comparison): absent or matching is fine; anything else is a 412.
-pub fn check_if_match(req: &HttpRequest, current: &str) -> ApiResult<()> {
-    matches(if_match_values(req).as_deref(), current)
-}
-
 /// The `If-Match` values sent, for handlers that must check inside a transaction.
 pub fn if_match_values(req: &HttpRequest) -> Option<String> {
     let joined = req
@@ -60,7 +55,8 @@ pub fn if_match_values(req: &HttpRequest) -> Option<String> {
     (!joined.is_empty()).then_some(joined)
 }
 
-/// [`check_if_match`] for a value captured with [`if_match_values`].
+/// `If-Match` (strong comparison) against `current`, for a value captured with
+/// [`if_match_values`]: absent, `*` or matching passes; anything else is a 412.
 pub fn matches(if_match: Option<&str>, current: &str) -> ApiResult<()> {
     match if_match {
         None => Ok(()),

@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -514,31 +513,7 @@ pub async fn create_response(
         current(conn, id)
     })
     .await;
-    let (revision, out) = match outcome {
-        Ok(v) => v,
-        Err(ApiError::Conflict {
-            slug: "response-exists",
-            detail,
-            extensions,
-        }) => {
-            let location = extensions
-                .get("location")
-                .and_then(|l| l.as_str())
-                .unwrap_or_default()
-                .to_owned();
-            let err = ApiError::Conflict {
-                slug: "response-exists",
-                detail,
-                extensions,
-            };
-            let mut res = actix_web::ResponseError::error_response(&err);
-            if let Ok(v) = header::HeaderValue::from_str(&location) {
-                res.headers_mut().insert(header::LOCATION, v);
-            }
-            return Ok(res);
-        }
-        Err(e) => return Err(e),
-    };
+    let (revision, out) = outcome?;
     crate::http::created(
         respond(&req, revision, &out)?,
         &format!("/api/v1/responses/{}", out.id),
