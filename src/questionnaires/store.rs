@@ -1,6 +1,6 @@
 //! Questionnaire queries.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
@@ -48,6 +48,17 @@ pub fn list(
         .limit(limit + 1)
         .select(QuestionnaireRow::as_select())
         .load(conn)
+}
+
+/// Several versions at once (one query), by id.
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, QuestionnaireRow>> {
+    Ok(questionnaires::table
+        .filter(questionnaires::id.eq_any(ids))
+        .select(QuestionnaireRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|q| (q.id, q))
+        .collect())
 }
 
 /// Every version of the round, newest first.
@@ -142,15 +153,25 @@ fn index_questions(conn: &mut DbConn, id: i64, doc: &Document) -> QueryResult<()
     Ok(())
 }
 
+#[derive(AsChangeset)]
+#[diesel(table_name = questionnaires)]
+struct StatusChange<'a> {
+    status: &'a str,
+    published_at: Option<Option<chrono::NaiveDateTime>>,
+    revision: i32,
+    updated_at: chrono::NaiveDateTime,
+}
+
+/// Moves a version to `status`. Publishing stamps `published_at`; retiring keeps it.
 pub fn set_status(conn: &mut DbConn, id: i64, status: &str, revision: i32) -> QueryResult<usize> {
     let now = crate::time::now();
     diesel::update(questionnaires::table.find(id))
-        .set((
-            questionnaires::status.eq(status),
-            questionnaires::published_at.eq(Some(now)),
-            questionnaires::revision.eq(revision),
-            questionnaires::updated_at.eq(now),
-        ))
+        .set(StatusChange {
+            status,
+            published_at: (status == "published").then_some(Some(now)),
+            revision,
+            updated_at: now,
+        })
         .execute(conn)
 }
 

@@ -1108,12 +1108,10 @@ pub async fn round_progress(
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let mut docs: HashMap<i64, Document> = HashMap::new();
-        for q in qids {
-            if let Some(row) = crate::questionnaires::store::find(conn, q)? {
-                docs.insert(q, row.doc());
-            }
-        }
+        let docs: HashMap<i64, Document> = crate::questionnaires::store::find_many(conn, &qids)?
+            .into_iter()
+            .map(|(id, row)| (id, row.doc()))
+            .collect();
         let mut by_country: HashMap<String, ResponseRow> = HashMap::new();
         for r in responses {
             // The response on the newest version speaks for the country.
