@@ -70,19 +70,13 @@ pub struct LangParam {
 
 impl LangPref {
     fn from_request_parts(req: &HttpRequest) -> Result<Self, ApiError> {
-        let query: Vec<(String, String)> =
-            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-        if let Some((_, value)) = query.iter().find(|(k, _)| k == "lang") {
+        if let Some(value) = lang_param(req) {
             if value.eq_ignore_ascii_case("all") {
                 return Ok(LangPref::All);
             }
-            return Lang::parse(value).map(LangPref::One).ok_or_else(|| {
-                ApiError::invalid_query(vec![FieldError::new(
-                    "lang",
-                    "unsupported",
-                    format!("'{value}' is not one of en, es, fr, pt, all"),
-                )])
-            });
+            return Lang::parse(&value)
+                .map(LangPref::One)
+                .ok_or_else(|| unsupported(&value, "en, es, fr, pt, all"));
         }
         let header = req
             .headers()
@@ -286,21 +280,30 @@ impl TextIn {
 
 /// `lang` of the request, for writes: which language plain-string texts are in.
 pub fn write_language(req: &actix_web::HttpRequest) -> Result<Option<Lang>, ApiError> {
-    let query: Vec<(String, String)> =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    match query.iter().find(|(k, _)| k == "lang") {
+    match lang_param(req) {
         None => Ok(None),
-        Some((_, v)) => Lang::parse(v)
+        Some(v) => Lang::parse(&v)
             .filter(|l| l.code() == v.to_ascii_lowercase())
             .map(Some)
-            .ok_or_else(|| {
-                ApiError::invalid_query(vec![FieldError::new(
-                    "lang",
-                    "unsupported",
-                    format!("'{v}' is not one of en, es, fr, pt"),
-                )])
-            }),
+            .ok_or_else(|| unsupported(&v, "en, es, fr, pt")),
     }
+}
+
+/// The `lang` query parameter, if the request has one.
+fn lang_param(req: &HttpRequest) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v)
+}
+
+fn unsupported(value: &str, allowed: &str) -> ApiError {
+    ApiError::invalid_query(vec![FieldError::new(
+        "lang",
+        "unsupported",
+        format!("'{value}' is not one of {allowed}"),
+    )])
 }
 
 /// Translations as stored in a TEXT column: a JSON object keyed by language.
