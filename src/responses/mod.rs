@@ -1,6 +1,7 @@
 //! Countries' responses to questionnaires: answers saved one by one or in bulk, validated on
 //! save, submitted by a deadline, reviewed by the secretariat; never lost.
 
+pub mod insights;
 pub mod model;
 pub mod routes;
 pub mod rules;

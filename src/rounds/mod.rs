@@ -1,6 +1,7 @@
 //! Rounds of exchange: schedule, thematic areas, participants, lifecycle.
 
 pub mod model;
+pub mod participants;
 pub mod routes;
 pub mod rules;
 pub mod store;

@@ -1,12 +1,12 @@
 //! `/rounds`: the rounds, their lifecycle and their participants.
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{NewRoundRow, ParticipantRow, RoundChanges};
+use super::model::{NewRoundRow, RoundChanges};
 use super::rules::{self, RoundAction, RoundStatus};
 use super::store::{self, RoundFilter, RoundRecord};
 use crate::app::AppState;
@@ -20,7 +20,7 @@ use crate::http::lang::{
     Localized, TextIn,
 };
 use crate::http::pagination::{page_response, Page, PageParams};
-use crate::http::validate::{double_option, Checks};
+use crate::http::validate::Checks;
 use crate::time::utc;
 
 /// Whether accepted responses become public once the round concludes.
@@ -192,7 +192,7 @@ fn check_reviewers(checks: &mut Checks, n: i32) {
     }
 }
 
-fn load(conn: &mut DbConn, id: i64) -> ApiResult<RoundRecord> {
+pub(super) fn load(conn: &mut DbConn, id: i64) -> ApiResult<RoundRecord> {
     store::find_record(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no round {id}")))
 }
 
@@ -623,255 +623,6 @@ transition_endpoint!(
     "Cancel a planned round (secretariat)."
 );
 
-/// A participating country.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Participant {
-    /// Alpha-3 code.
-    #[schema(example = "ARG")]
-    pub country: String,
-    /// This country's own due date, when extended.
-    pub due_on_extension: Option<NaiveDate>,
-    /// Why the extension was granted.
-    pub extension_reason: Option<String>,
-    /// The due date that applies to this country.
-    pub due_on: NaiveDate,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Participant {
-    fn new(p: ParticipantRow, round_due: NaiveDate) -> Participant {
-        Participant {
-            due_on: p.due_on_extension.unwrap_or(round_due),
-            country: p.country,
-            due_on_extension: p.due_on_extension,
-            extension_reason: p.extension_reason,
-            created_at: utc(p.created_at),
-            updated_at: utc(p.updated_at),
-        }
-    }
-}
-
-/// Adding a participant, or setting its extension.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ParticipantIn {
-    /// A due date later than the round's, for this country only; `null` removes it.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub due_on_extension: Option<Option<NaiveDate>>,
-    /// Required with an extension: equal treatment means every exception is justified.
-    pub reason: Option<String>,
-}
-
-/// The round's participants, by country code.
-#[utoipa::path(
-    tag = "rounds",
-    params(("id" = i64, Path, description = "The round's id")),
-    responses(
-        (status = 200, description = "Every participant (a round has at most 35)", body = Page<Participant>),
-        (status = 404, description = "No such round", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/rounds/{id}/participants")]
-pub async fn list_participants(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let (round, rows) = db::run(&state.pool, move |conn| {
-        let round = load(conn, id)?.row;
-        Ok((round.clone(), store::participants(conn, id)?))
-    })
-    .await?;
-    let page = Page {
-        data: rows
-            .into_iter()
-            .map(|p| Participant::new(p, round.responses_due_on))
-            .collect(),
-        next_cursor: None,
-    };
-    page_response(&req, &page, None)
-}
-
-/// Path of one participant.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ParticipantPath {
-    /// The round's id.
-    pub id: i64,
-    /// Alpha-3 code of the country.
-    pub code: String,
-}
-
-/// Add a participant or set its extension (secretariat). Only active member states take part;
-/// countries join while the round is planned or open.
-#[utoipa::path(
-    tag = "rounds",
-    security(("bearer" = [])),
-    params(ParticipantPath),
-    request_body = ParticipantIn,
-    responses(
-        (status = 200, description = "Updated", body = Participant),
-        (status = 201, description = "Added", body = Participant),
-        (status = 409, description = "The round's status does not allow it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown or inactive country, bad extension", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[put("/rounds/{id}/participants/{code}")]
-pub async fn put_participant(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<ParticipantPath>,
-    body: Option<web::Json<ParticipantIn>>,
-) -> ApiResult<HttpResponse> {
-    policy::manage_rounds(Some(&principal))?;
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let ParticipantPath { id, code } = path.into_inner();
-    let code = code.trim().to_ascii_uppercase();
-    let body = body.map(|b| b.into_inner()).unwrap_or_default();
-    let (created, participant) = db::run_tx(&state.pool, move |conn| {
-        let round = load(conn, id)?.row;
-        let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Planned);
-        let existing = store::participant(conn, id, &code)?;
-        let mut checks = Checks::new();
-        if existing.is_none() {
-            if !matches!(status, RoundStatus::Planned | RoundStatus::Open) {
-                return Err(ApiError::conflict(
-                    "round-closed",
-                    format!(
-                        "countries join only planned or open rounds; this one is {}",
-                        status.as_str()
-                    ),
-                    vec![],
-                ));
-            }
-            match store::membership(conn, &code)?.as_deref() {
-                None => checks.add(
-                    "country",
-                    "unknown",
-                    format!("'{code}' is not an OAS member state"),
-                ),
-                Some("active") => {}
-                Some(m) => checks.add(
-                    "country",
-                    "inactive",
-                    format!("'{code}' is {m}: only active member states take part"),
-                ),
-            }
-        } else if status.is_final() {
-            return Err(ApiError::conflict(
-                "round-frozen",
-                format!("the round is {}", status.as_str()),
-                vec![],
-            ));
-        }
-        let extension = match body.due_on_extension {
-            Some(e) => e,
-            None => existing.as_ref().and_then(|p| p.due_on_extension),
-        };
-        let reason = match (&body.due_on_extension, &body.reason) {
-            (_, Some(r)) => Some(checks.text("reason", r, 1, 1000)),
-            (Some(None), None) => None,
-            _ => existing.as_ref().and_then(|p| p.extension_reason.clone()),
-        };
-        let reason = extension.and(reason);
-        if let Some(e) = extension {
-            rules::check_extension(&mut checks, e, round.responses_due_on, round.ends_on);
-            if reason.is_none() {
-                checks.add("reason", "required", "an extension needs a reason");
-            }
-        }
-        checks.finish()?;
-        let now = crate::time::now();
-        let row = ParticipantRow {
-            round_id: id,
-            country: code.clone(),
-            due_on_extension: extension,
-            extension_reason: reason.clone(),
-            created_at: existing.as_ref().map(|p| p.created_at).unwrap_or(now),
-            updated_at: now,
-        };
-        let created = existing.is_none();
-        if created {
-            store::insert_participant(conn, &row)?;
-        } else {
-            store::update_participant(conn, &row)?;
-        }
-        audit.record(
-            conn,
-            if created {
-                "round.participant_add"
-            } else {
-                "round.participant_update"
-            },
-            "round",
-            id,
-            json!({"country": code, "due_on_extension": extension, "reason": reason}),
-        )?;
-        Ok((created, Participant::new(row, round.responses_due_on)))
-    })
-    .await?;
-    let mut res = if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(res.json(participant))
-}
-
-/// Remove a participant (secretariat), only while the round is planned.
-#[utoipa::path(
-    tag = "rounds",
-    security(("bearer" = [])),
-    params(ParticipantPath),
-    responses(
-        (status = 204, description = "Removed"),
-        (status = 404, description = "No such round or participant", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The round is no longer planned", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/rounds/{id}/participants/{code}")]
-pub async fn delete_participant(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<ParticipantPath>,
-) -> ApiResult<HttpResponse> {
-    policy::manage_rounds(Some(&principal))?;
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let ParticipantPath { id, code } = path.into_inner();
-    let code = code.trim().to_ascii_uppercase();
-    db::run_tx(&state.pool, move |conn| {
-        let round = load(conn, id)?.row;
-        store::participant(conn, id, &code)?.ok_or_else(|| {
-            ApiError::not_found(format!("{code} does not participate in round {id}"))
-        })?;
-        if round.status != RoundStatus::Planned.as_str() {
-            return Err(ApiError::conflict(
-                "round-not-planned",
-                format!(
-                    "participants are removed only while the round is planned; it is {}",
-                    round.status
-                ),
-                vec![],
-            ));
-        }
-        store::delete_participant(conn, id, &code)?;
-        audit.record(
-            conn,
-            "round.participant_remove",
-            "round",
-            id,
-            json!({"country": code}),
-        )?;
-        Ok(())
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_rounds)
         .service(create_round)
@@ -881,7 +632,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(review_round)
         .service(conclude_round)
         .service(cancel_round)
-        .service(list_participants)
-        .service(put_participant)
-        .service(delete_participant);
+        .service(super::participants::list_participants)
+        .service(super::participants::put_participant)
+        .service(super::participants::delete_participant);
 }
