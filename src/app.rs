@@ -20,7 +20,8 @@ use crate::db::DbPool;
 use crate::http::{self, request_id, RouteTable};
 use crate::openapi::{self, ApiDoc, SpecDocument};
 use crate::{
-    audit, auth, countries, health, questionnaires, responses, rounds, thematic_areas, users,
+    audit, auth, countries, experiences, health, questionnaires, responses, rounds, thematic_areas,
+    users,
 };
 
 /// Settings the running application needs.
@@ -129,6 +130,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(users::routes::configure)
             .configure(audit::routes::configure)
             .configure(countries::routes::configure)
+            .configure(experiences::routes::configure)
             .configure(rounds::routes::configure)
             .configure(questionnaires::routes::configure)
             .configure(responses::routes::configure)

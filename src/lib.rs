@@ -9,6 +9,7 @@ pub mod countries;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod experiences;
 pub mod health;
 pub mod http;
 pub mod openapi;

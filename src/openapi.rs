@@ -24,6 +24,8 @@ use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
     tags(
         (name = "countries", description = "OAS member states"),
         (name = "thematic-areas", description = "The twelve GEMGPE thematic areas"),
+        (name = "experiences", description = "The Guide (GEMGPE): experiences, their workflow, versions, translations and search"),
+        (name = "guide", description = "The public Guide at a glance: coverage of countries × thematic areas"),
         (name = "rounds", description = "Rounds of exchange: schedule, participants, lifecycle"),
         (name = "questionnaires", description = "Self-Review Questionnaires: versioned documents of typed questions"),
         (name = "responses", description = "Countries' responses: answers, submission, review, progress"),

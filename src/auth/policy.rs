@@ -111,6 +111,21 @@ pub fn publish_experience(p: Option<&Principal>, e: &ExperienceFacts) -> Result<
     }
 }
 
+/// Listing unpublished experiences (drafts, in review): the secretariat sees all; a focal point
+/// its own country's (the country returned).
+pub fn list_unpublished_experiences(p: Option<&Principal>) -> Result<Option<String>, ApiError> {
+    let p = need(p)?;
+    match p.role {
+        Role::Secretariat => Ok(None),
+        Role::MemberCountry => p
+            .country
+            .clone()
+            .map(Some)
+            .ok_or_else(|| forbidden("list unpublished experiences without a country")),
+        Role::Expert => Err(forbidden("list unpublished experiences")),
+    }
+}
+
 // ---- rounds and questionnaires ----------------------------------------------------------
 
 /// Creating and running rounds, participants, questionnaires, draws.

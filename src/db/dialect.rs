@@ -138,3 +138,195 @@ pub fn upsert_answers(
         }
     }
 }
+
+/// A value bound to a `?` of an [`Sql`] text.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Text(String),
+    BigInt(i64),
+    Date(chrono::NaiveDate),
+    Timestamp(chrono::NaiveDateTime),
+    Double(f64),
+}
+
+/// A hand-built statement: text with `?` placeholders and their values in order. For the few
+/// queries the query builder cannot express on both backends (ranked full-text search).
+#[derive(Debug, Clone, Default)]
+pub struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_owned(),
+            binds: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends another statement piece, its binds after these.
+    pub fn append(&mut self, other: Sql) -> &mut Sql {
+        self.text.push_str(&other.text);
+        self.binds.extend(other.binds);
+        self
+    }
+
+    pub fn bind(&mut self, value: Bind) -> &mut Sql {
+        self.text.push('?');
+        self.binds.push(value);
+        self
+    }
+
+    /// The text for PostgreSQL, whose placeholders are numbered (`$1`, `$2`…). Values never
+    /// appear in the text, so every `?` is a placeholder.
+    fn numbered(&self) -> String {
+        let mut out = String::with_capacity(self.text.len() + 16);
+        let mut n = 0;
+        for ch in self.text.chars() {
+            if ch == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(ch);
+            }
+        }
+        out
+    }
+}
+
+macro_rules! bound_query {
+    ($db:ty, $text:expr, $binds:expr) => {{
+        use diesel::sql_types as st;
+        let mut q = diesel::sql_query($text).into_boxed::<$db>();
+        for b in $binds {
+            q = match b.clone() {
+                Bind::Text(v) => q.bind::<st::Text, _>(v),
+                Bind::BigInt(v) => q.bind::<st::BigInt, _>(v),
+                Bind::Date(v) => q.bind::<st::Date, _>(v),
+                Bind::Timestamp(v) => q.bind::<st::Timestamp, _>(v),
+                Bind::Double(v) => q.bind::<st::Double, _>(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs a hand-built query on either backend.
+pub fn load<R>(conn: &mut DbConn, sql: &Sql) -> diesel::QueryResult<Vec<R>>
+where
+    R: diesel::QueryableByName<diesel::pg::Pg>
+        + diesel::QueryableByName<diesel::sqlite::Sqlite>
+        + 'static,
+{
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConn::Pg(c) => bound_query!(diesel::pg::Pg, sql.numbered(), &sql.binds).load(c),
+        DbConn::Sqlite(c) => {
+            bound_query!(diesel::sqlite::Sqlite, sql.text.clone(), &sql.binds).load(c)
+        }
+    }
+}
+
+/// Words of a search as SQLite's FTS5 reads them: each one quoted, so that no character of
+/// the user's text is taken for query syntax; all must match.
+fn fts5_query(q: &str) -> String {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether `q` holds anything to search for.
+pub fn has_search_terms(q: &str) -> bool {
+    q.chars().any(char::is_alphanumeric)
+}
+
+/// Adds to `sql` (a `FROM` over `experience_search s`) the join that keeps the rows matching
+/// `q`, and returns the expression of their rank, lower is better. PostgreSQL matches the words
+/// stemmed in each language (accents folded by `unaccent`) and ranks with `ts_rank`, titles
+/// first; SQLite matches FTS5 tokens with diacritics removed and ranks with `bm25`, titles
+/// weighing ten times the rest.
+pub fn experience_text_match(conn: &DbConn, sql: &mut Sql, q: &str) -> &'static str {
+    match conn {
+        DbConn::Pg(_) => {
+            sql.push(
+                " CROSS JOIN (SELECT websearch_to_tsquery('mecigep_en', x.q) \
+                 || websearch_to_tsquery('mecigep_es', x.q) \
+                 || websearch_to_tsquery('mecigep_fr', x.q) \
+                 || websearch_to_tsquery('mecigep_pt', x.q) \
+                 || websearch_to_tsquery('mecigep_simple', x.q) AS query FROM (SELECT CAST(",
+            )
+            .bind(Bind::Text(q.to_owned()))
+            .push(" AS TEXT) AS q) x) tq");
+            sql.push(" ");
+            "CAST(-ts_rank(s.tsv, tq.query) AS DOUBLE PRECISION)"
+        }
+        DbConn::Sqlite(_) => {
+            sql.push(" JOIN experience_search_fts ON experience_search_fts.rowid = s.id AND experience_search_fts MATCH ")
+                .bind(Bind::Text(fts5_query(q)));
+            sql.push(" ");
+            "bm25(experience_search_fts, 10.0, 1.0)"
+        }
+    }
+}
+
+/// The `WHERE` condition that goes with [`experience_text_match`].
+pub fn experience_text_condition(conn: &DbConn) -> &'static str {
+    match conn {
+        DbConn::Pg(_) => "s.tsv @@ tq.query",
+        DbConn::Sqlite(_) => "1 = 1",
+    }
+}
+
+/// Texts of one experience for the search index, by language where they have one.
+#[derive(Debug, Default)]
+pub struct SearchTexts {
+    pub titles: Vec<(crate::http::lang::Lang, String)>,
+    pub bodies: Vec<(crate::http::lang::Lang, String)>,
+    /// Names, acronyms, numbers, tags: words of no particular language.
+    pub neutral: String,
+}
+
+/// Makes the search index match the row `id` of `experience_search`, whose plain-text columns
+/// are written: PostgreSQL computes its `tsvector` here, each text with its language's
+/// configuration; SQLite's FTS5 table follows its content table by triggers.
+pub fn index_experience_texts(
+    conn: &mut DbConn,
+    id: i64,
+    texts: &SearchTexts,
+) -> diesel::QueryResult<()> {
+    use crate::http::lang::Lang;
+    use diesel::RunQueryDsl;
+    let DbConn::Pg(c) = conn else {
+        return Ok(());
+    };
+    let config = |l: Lang| match l {
+        Lang::En => "mecigep_en",
+        Lang::Es => "mecigep_es",
+        Lang::Fr => "mecigep_fr",
+        Lang::Pt => "mecigep_pt",
+    };
+    let mut sql = Sql::new("UPDATE experience_search SET tsv = to_tsvector('mecigep_simple', ");
+    sql.bind(Bind::Text(texts.neutral.clone())).push(")");
+    for (lang, title) in &texts.titles {
+        sql.push(&format!(" || setweight(to_tsvector('{}', ", config(*lang)))
+            .bind(Bind::Text(title.clone()))
+            .push("), 'A')");
+    }
+    for (lang, body) in &texts.bodies {
+        sql.push(&format!(" || to_tsvector('{}', ", config(*lang)))
+            .bind(Bind::Text(body.clone()))
+            .push(")");
+    }
+    sql.push(" WHERE id = ").bind(Bind::BigInt(id));
+    bound_query!(diesel::pg::Pg, sql.numbered(), &sql.binds).execute(c)?;
+    Ok(())
+}

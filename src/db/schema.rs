@@ -121,6 +121,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     answer_history,
     idempotency_keys,
+    experiences,
+    experience_texts,
+    experience_institutions,
+    experience_legal_instruments,
+    experience_tags,
+    experience_versions,
+    experience_search,
 );
 
 diesel::table! {
@@ -252,3 +259,95 @@ diesel::table! {
 diesel::joinable!(responses -> questionnaires (questionnaire_id));
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(answer_history -> responses (response_id));
+
+diesel::table! {
+    experiences (id) {
+        id -> BigInt,
+        country -> Text,
+        thematic_area -> Text,
+        language -> Text,
+        status -> Text,
+        version -> Integer,
+        revision -> Integer,
+        snapshot_date -> Date,
+        return_reason -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    experience_texts (experience_id, lang) {
+        experience_id -> BigInt,
+        lang -> Text,
+        title -> Text,
+        introduction -> Text,
+        strategies -> Text,
+    }
+}
+
+diesel::table! {
+    experience_institutions (experience_id, position) {
+        experience_id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        acronym -> Nullable<Text>,
+        role -> Nullable<Text>,
+        website -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    experience_legal_instruments (experience_id, position) {
+        experience_id -> BigInt,
+        position -> Integer,
+        title -> Text,
+        kind -> Text,
+        number -> Nullable<Text>,
+        year -> Nullable<Integer>,
+        url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    experience_tags (experience_id, tag) {
+        experience_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    experience_versions (experience_id, version) {
+        experience_id -> BigInt,
+        version -> Integer,
+        snapshot_date -> Date,
+        document -> Text,
+        published_by -> Nullable<BigInt>,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    experience_search (id) {
+        id -> BigInt,
+        experience_id -> BigInt,
+        scope -> Text,
+        snapshot_date -> Date,
+        updated_at -> Timestamp,
+        tags -> Text,
+        languages -> Text,
+        title_text -> Text,
+        body_text -> Text,
+    }
+}
+
+diesel::joinable!(experience_texts -> experiences (experience_id));
+diesel::joinable!(experience_institutions -> experiences (experience_id));
+diesel::joinable!(experience_legal_instruments -> experiences (experience_id));
+diesel::joinable!(experience_tags -> experiences (experience_id));
+diesel::joinable!(experience_versions -> experiences (experience_id));
+diesel::joinable!(experience_search -> experiences (experience_id));
+diesel::joinable!(experiences -> countries (country));

@@ -69,7 +69,8 @@ pub struct LangParam {
 }
 
 impl LangPref {
-    fn from_request_parts(req: &HttpRequest) -> Result<Self, ApiError> {
+    /// The preference of `req`, for handlers that cannot take the extractor.
+    pub fn from_request_parts(req: &HttpRequest) -> Result<Self, ApiError> {
         if let Some(value) = lang_param(req) {
             if value.eq_ignore_ascii_case("all") {
                 return Ok(LangPref::All);

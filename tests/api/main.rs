@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod countries;
 mod errors;
+mod experiences;
 mod meta;
 mod migrations;
 mod questionnaires;

@@ -1,0 +1,14 @@
+DROP TABLE experience_search;
+DROP TRIGGER experience_versions_no_update ON experience_versions;
+DROP TABLE experience_versions;
+DROP FUNCTION experience_versions_immutable();
+DROP TABLE experience_tags;
+DROP TABLE experience_legal_instruments;
+DROP TABLE experience_institutions;
+DROP TABLE experience_texts;
+DROP TABLE experiences;
+DROP TEXT SEARCH CONFIGURATION mecigep_simple;
+DROP TEXT SEARCH CONFIGURATION mecigep_pt;
+DROP TEXT SEARCH CONFIGURATION mecigep_fr;
+DROP TEXT SEARCH CONFIGURATION mecigep_es;
+DROP TEXT SEARCH CONFIGURATION mecigep_en;

@@ -1,0 +1,13 @@
+DROP TRIGGER experience_search_au;
+DROP TRIGGER experience_search_ad;
+DROP TRIGGER experience_search_ai;
+DROP TABLE experience_search_fts;
+DROP TABLE experience_search;
+DROP TRIGGER experience_versions_no_delete;
+DROP TRIGGER experience_versions_no_update;
+DROP TABLE experience_versions;
+DROP TABLE experience_tags;
+DROP TABLE experience_legal_instruments;
+DROP TABLE experience_institutions;
+DROP TABLE experience_texts;
+DROP TABLE experiences;

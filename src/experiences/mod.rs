@@ -1,0 +1,9 @@
+//! The Guide (GEMGPE): each country's formal framework in each thematic area, edited as a
+//! working document, reviewed, published as immutable versions, searched in four languages.
+
+pub mod coverage;
+pub mod model;
+pub mod routes;
+pub mod rules;
+pub mod search;
+pub mod store;

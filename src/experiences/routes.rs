@@ -1,0 +1,1387 @@
+//! `/experiences`: the Guide's entries, their workflow, versions and translations.
+
+use std::collections::BTreeMap;
+
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{ExperienceChanges, ExperienceRow, NewExperienceRow, VersionRow};
+use super::rules::{
+    self, Document, ExperienceAction, ExperienceStatus, Institution, InstitutionIn,
+    LegalInstrument, LegalInstrumentIn,
+};
+use super::search::{self, Hit, ListCursor, ListSpec, Sort};
+use super::store::{self, Scope};
+use crate::app::AppState;
+use crate::audit::AuditCtx;
+use crate::auth::policy::{self, ExperienceFacts};
+use crate::auth::{MaybePrincipal, Principal, Role};
+use crate::countries::model::Subregion;
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag;
+use crate::http::lang::{
+    write_language, I18n, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
+};
+use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::validate::Checks;
+use crate::time::utc;
+
+/// Which state of the experience a representation shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// The editable document (its editors only).
+    Working,
+    /// The latest published version (everyone).
+    Published,
+}
+
+/// A Guide entry: one country's formal framework in one thematic area, as of `snapshot_date`.
+/// Sections come in the Guide's order: introduction, institutions, strategies and mechanisms,
+/// legal framework.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Experience {
+    pub id: i64,
+    #[schema(example = "CHL")]
+    pub country: String,
+    #[schema(example = "public-budget")]
+    pub thematic_area: String,
+    /// Original language: the fallback of every text.
+    pub language: Lang,
+    pub status: ExperienceStatus,
+    /// Which state this is: the working document or the published version.
+    pub view: View,
+    /// Number of the version shown (published view), or of the latest published version
+    /// (working view; 0 when never published).
+    pub version: i32,
+    /// The date the information describes.
+    pub snapshot_date: NaiveDate,
+    pub title: Localized,
+    pub introduction: Localized,
+    pub institutions: Vec<Institution>,
+    pub strategies: Localized,
+    pub legal_framework: Vec<LegalInstrument>,
+    pub tags: Vec<String>,
+    /// Languages the texts exist in.
+    pub available_languages: Vec<Lang>,
+    /// Working view: the document differs from the published version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_unpublished_changes: Option<bool>,
+    /// Working view: why the secretariat sent it back, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_reason: Option<String>,
+    /// Working view: lifecycle actions the status allows.
+    pub allowed_actions: Vec<String>,
+    /// Working view: the revision `If-Match` compares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// An experience in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExperienceSummary {
+    pub id: i64,
+    pub country: String,
+    pub thematic_area: String,
+    pub language: Lang,
+    pub status: ExperienceStatus,
+    pub view: View,
+    pub version: i32,
+    pub snapshot_date: NaiveDate,
+    pub title: Localized,
+    /// The beginning of the introduction.
+    pub excerpt: Localized,
+    pub tags: Vec<String>,
+    pub available_languages: Vec<Lang>,
+    /// With `q`: how well it matches, higher is better.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<f64>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A published version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionSummary {
+    pub version: i32,
+    pub snapshot_date: NaiveDate,
+    pub title: Localized,
+    pub published_at: DateTime<Utc>,
+    pub published_by: Option<i64>,
+}
+
+/// A whole experience as clients write it (`POST`, and `PUT` which replaces the document).
+/// Texts are a string in the experience's language or an object keyed by language.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExperienceIn {
+    /// Alpha-3 code. A focal point's own country by default; the secretariat names it.
+    /// Cannot change after creation.
+    #[schema(example = "CHL")]
+    pub country: Option<String>,
+    /// Slug of the thematic area. Cannot change after creation.
+    #[schema(example = "public-budget")]
+    pub thematic_area: Option<String>,
+    /// Original language, `en` by default: the fallback of every text. Cannot change after
+    /// creation.
+    #[schema(example = "es")]
+    pub language: Option<String>,
+    /// The date the information describes, `YYYY-MM-DD`, not in the future.
+    #[schema(example = "2026-06-30")]
+    pub snapshot_date: String,
+    #[schema(value_type = Object, example = json!({"es": "Presupuesto por resultados", "en": "Performance-based budgeting"}))]
+    pub title: TextIn,
+    #[schema(value_type = Object)]
+    pub introduction: TextIn,
+    #[serde(default)]
+    pub institutions: Vec<InstitutionIn>,
+    #[schema(value_type = Object)]
+    pub strategies: TextIn,
+    #[serde(default)]
+    pub legal_framework: Vec<LegalInstrumentIn>,
+    #[serde(default)]
+    #[schema(example = json!(["results-based-budgeting"]))]
+    pub tags: Vec<String>,
+}
+
+/// Changes to an experience; absent fields stay. Plain-string texts are written in the
+/// request's `lang` (a translation) or else in the experience's language; an object writes the
+/// languages it names. Lists replace the whole list.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExperiencePatch {
+    pub snapshot_date: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub title: Option<TextIn>,
+    #[schema(value_type = Option<Object>)]
+    pub introduction: Option<TextIn>,
+    pub institutions: Option<Vec<InstitutionIn>>,
+    #[schema(value_type = Option<Object>)]
+    pub strategies: Option<TextIn>,
+    pub legal_framework: Option<Vec<LegalInstrumentIn>>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Why the secretariat sends an experience back.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnIn {
+    #[schema(example = "Please cite the budget law's number and year.")]
+    pub reason: Option<String>,
+}
+
+/// Filters of the experience list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExperienceQuery {
+    /// Alpha-3 codes, comma-separated (any of them).
+    #[param(example = "CHL,MEX")]
+    pub country: Option<String>,
+    /// Area slugs, comma-separated (any of them).
+    pub thematic_area: Option<String>,
+    #[param(value_type = Option<Subregion>)]
+    pub subregion: Option<String>,
+    /// Tags, comma-separated (any of them).
+    pub tag: Option<String>,
+    /// Only experiences available in this language.
+    #[param(value_type = Option<Lang>)]
+    pub language: Option<String>,
+    /// `published` (default), `archived`; `draft` and `in_review` for their editors (the
+    /// secretariat, a focal point for its own country).
+    #[param(value_type = Option<ExperienceStatus>)]
+    pub status: Option<String>,
+    /// Snapshot date from (inclusive), `YYYY-MM-DD`.
+    pub snapshot_from: Option<String>,
+    /// Snapshot date to (inclusive), `YYYY-MM-DD`.
+    pub snapshot_to: Option<String>,
+    /// Changed at or after this instant (RFC 3339): for incremental pulls.
+    pub updated_since: Option<String>,
+    /// Full-text search over every text field, in every language, accents and case ignored.
+    pub q: Option<String>,
+    /// `relevance` (default with `q`), `-snapshot_date` (default without), `country`,
+    /// `-updated_at`.
+    pub sort: Option<String>,
+}
+
+/// `view=` of a single experience.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ViewQuery {
+    /// `working` (default for its editors) or `published` (default for everyone else).
+    #[param(value_type = Option<View>)]
+    pub view: Option<String>,
+}
+
+fn facts(row: &ExperienceRow) -> ExperienceFacts<'_> {
+    ExperienceFacts {
+        country: &row.country,
+        has_published_version: row.version > 0,
+    }
+}
+
+fn status_of(row: &ExperienceRow) -> ExperienceStatus {
+    ExperienceStatus::parse(&row.status).unwrap_or(ExperienceStatus::Draft)
+}
+
+fn lang_of(row: &ExperienceRow) -> Lang {
+    Lang::parse(&row.language).unwrap_or(Lang::En)
+}
+
+/// The status the public sees for a published version.
+fn public_status(row: &ExperienceRow) -> ExperienceStatus {
+    if status_of(row) == ExperienceStatus::Archived {
+        ExperienceStatus::Archived
+    } else {
+        ExperienceStatus::Published
+    }
+}
+
+fn parse_version(v: &VersionRow) -> ApiResult<Document> {
+    serde_json::from_str(&v.document).map_err(|e| {
+        ApiError::internal(format!(
+            "version {} of experience {}: {e}",
+            v.version, v.experience_id
+        ))
+    })
+}
+
+/// One experience in the chosen view.
+struct Shown {
+    row: ExperienceRow,
+    doc: Document,
+    view: View,
+    /// The version shown (published view).
+    version: Option<VersionRow>,
+}
+
+impl Shown {
+    fn render(self, pref: LangPref, langs: &mut LangTracker) -> Experience {
+        let lang = lang_of(&self.row);
+        let working = self.view == View::Working;
+        let status = if working {
+            status_of(&self.row)
+        } else {
+            public_status(&self.row)
+        };
+        Experience {
+            id: self.row.id,
+            country: self.row.country.clone(),
+            thematic_area: self.row.thematic_area.clone(),
+            language: lang,
+            status,
+            view: self.view,
+            version: self
+                .version
+                .as_ref()
+                .map_or(self.row.version, |v| v.version),
+            snapshot_date: self.doc.snapshot_date,
+            title: langs.pick(pref, &self.doc.title, lang),
+            introduction: langs.pick(pref, &self.doc.introduction, lang),
+            strategies: langs.pick(pref, &self.doc.strategies, lang),
+            available_languages: self.doc.languages(),
+            institutions: self.doc.institutions,
+            legal_framework: self.doc.legal_framework,
+            tags: self.doc.tags,
+            has_unpublished_changes: working.then_some(
+                self.row.version > 0
+                    && matches!(status, ExperienceStatus::Draft | ExperienceStatus::InReview),
+            ),
+            return_reason: if working {
+                self.row.return_reason.clone()
+            } else {
+                None
+            },
+            allowed_actions: if working {
+                rules::allowed(status)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            revision: working.then_some(self.row.revision),
+            created_at: utc(self.row.created_at),
+            updated_at: match &self.version {
+                Some(v) if !working => utc(v.published_at),
+                _ => utc(self.row.updated_at),
+            },
+            published_at: self.row.published_at.map(utc),
+        }
+    }
+}
+
+fn respond(req: &HttpRequest, shown: Shown, pref: LangPref) -> ApiResult<HttpResponse> {
+    let mut langs = LangTracker::default();
+    let working = shown.view == View::Working;
+    let revision = shown.row.revision;
+    let body = shown.render(pref, &mut langs);
+    let lang = Some(langs.header_value(pref));
+    if working {
+        etag::versioned_json(req, revision, &body, lang)
+    } else {
+        // A published version has no revision to write against: its tag is a bare hash,
+        // which `If-Match` on a write never accepts.
+        etag::single_json(req, &body, lang)
+    }
+}
+
+fn load(conn: &mut DbConn, id: i64) -> ApiResult<ExperienceRow> {
+    store::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no experience {id}")))
+}
+
+fn working(conn: &mut DbConn, row: ExperienceRow) -> ApiResult<Shown> {
+    let doc = store::working_documents(conn, &[&row])?
+        .remove(&row.id)
+        .ok_or_else(|| ApiError::internal("working document vanished"))?;
+    Ok(Shown {
+        row,
+        doc,
+        view: View::Working,
+        version: None,
+    })
+}
+
+fn published(conn: &mut DbConn, row: ExperienceRow, n: i32) -> ApiResult<Shown> {
+    let v = store::version(conn, row.id, n)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "experience {} has no published version {n}",
+            row.id
+        ))
+    })?;
+    let doc = parse_version(&v)?;
+    Ok(Shown {
+        row,
+        doc,
+        view: View::Published,
+        version: Some(v),
+    })
+}
+
+/// The document of a write, from a whole body: texts in `lang`, every check at once.
+fn document_in(checks: &mut Checks, body: &ExperienceIn, lang: Lang) -> Document {
+    let today = crate::time::now().date();
+    let doc = Document {
+        snapshot_date: rules::snapshot_date(checks, &body.snapshot_date, today).unwrap_or(today),
+        title: rules::texts(checks, "title", &body.title, lang, rules::MAX_TITLE),
+        introduction: rules::texts(
+            checks,
+            "introduction",
+            &body.introduction,
+            lang,
+            rules::MAX_SECTION,
+        ),
+        institutions: rules::institutions(checks, &body.institutions),
+        strategies: rules::texts(
+            checks,
+            "strategies",
+            &body.strategies,
+            lang,
+            rules::MAX_SECTION,
+        ),
+        legal_framework: rules::legal_framework(checks, &body.legal_framework, today),
+        tags: rules::tags(checks, &body.tags),
+    };
+    rules::check_complete(checks, &doc, lang);
+    doc
+}
+
+fn merge(target: &mut I18n, changes: I18n) {
+    target.extend(changes);
+}
+
+/// Applies a PATCH to `doc`; plain strings are in `lang`.
+fn apply_patch(checks: &mut Checks, doc: &mut Document, patch: &ExperiencePatch, lang: Lang) {
+    let today = crate::time::now().date();
+    if let Some(d) = &patch.snapshot_date {
+        if let Some(d) = rules::snapshot_date(checks, d, today) {
+            doc.snapshot_date = d;
+        }
+    }
+    if let Some(t) = &patch.title {
+        let t = rules::texts(checks, "title", t, lang, rules::MAX_TITLE);
+        merge(&mut doc.title, t);
+    }
+    if let Some(t) = &patch.introduction {
+        let t = rules::texts(checks, "introduction", t, lang, rules::MAX_SECTION);
+        merge(&mut doc.introduction, t);
+    }
+    if let Some(t) = &patch.strategies {
+        let t = rules::texts(checks, "strategies", t, lang, rules::MAX_SECTION);
+        merge(&mut doc.strategies, t);
+    }
+    if let Some(items) = &patch.institutions {
+        doc.institutions = rules::institutions(checks, items);
+    }
+    if let Some(items) = &patch.legal_framework {
+        doc.legal_framework = rules::legal_framework(checks, items, today);
+    }
+    if let Some(items) = &patch.tags {
+        doc.tags = rules::tags(checks, items);
+    }
+}
+
+/// Writes a new working document: the row's revision moves on only if it is still the one
+/// read (a concurrent writer gets a 412, never a silent overwrite); a published experience
+/// starts a working copy (`draft`) and the public keeps its version.
+fn save_working(
+    conn: &mut DbConn,
+    audit: &AuditCtx,
+    row: &ExperienceRow,
+    doc: &Document,
+    action: &str,
+    summary: serde_json::Value,
+) -> ApiResult<()> {
+    let now = crate::time::now();
+    let status = match status_of(row) {
+        ExperienceStatus::Published => ExperienceStatus::Draft,
+        s => s,
+    };
+    let changes = ExperienceChanges {
+        status: Some(status.as_str().into()),
+        revision: Some(row.revision + 1),
+        snapshot_date: Some(doc.snapshot_date),
+        updated_by: Some(audit.actor_id),
+        updated_at: Some(now),
+        ..ExperienceChanges::default()
+    };
+    if store::update_if_revision(conn, row.id, row.revision, &changes)? == 0 {
+        return Err(ApiError::PreconditionFailed(
+            "the experience changed while this write was prepared; read it again".into(),
+        ));
+    }
+    store::write_document(conn, row.id, doc)?;
+    store::reindex(conn, row.id, Scope::Working, doc, now)?;
+    audit.record(conn, action, "experience", row.id, summary)?;
+    Ok(())
+}
+
+/// List the Guide's experiences: filters, full-text search and cursor pages. Without `status`
+/// the list holds the published experiences, each as its latest published version.
+#[utoipa::path(
+    tag = "experiences",
+    params(ExperienceQuery, PageParams, LangParam),
+    responses(
+        (status = 200, description = "A page of experiences", body = Page<ExperienceSummary>, headers(("Link" = String, description = "The next page"))),
+        (status = 400, description = "Bad filter, sort, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unpublished statuses need a login", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Unpublished statuses are their editors' only", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/experiences")]
+pub async fn list_experiences(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: MaybePrincipal,
+    query: web::Query<ExperienceQuery>,
+    page: web::Query<PageParams>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::new();
+    let list = |raw: &Option<String>, upper: bool| -> Vec<String> {
+        raw.as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                if upper {
+                    s.to_ascii_uppercase()
+                } else {
+                    s.to_lowercase()
+                }
+            })
+            .collect()
+    };
+    let status = query.status.as_deref().and_then(|s| {
+        checks.one_of(
+            "status",
+            s,
+            ExperienceStatus::parse,
+            "published, archived, draft, in_review",
+        )
+    });
+    let subregion = query.subregion.as_deref().and_then(|s| {
+        checks
+            .one_of(
+                "subregion",
+                s,
+                Subregion::parse,
+                "north_america, central_america, caribbean, andean, southern_cone",
+            )
+            .map(|s| s.as_str().to_owned())
+    });
+    let language = query.language.as_deref().and_then(|s| {
+        checks.one_of(
+            "language",
+            s,
+            |v| Lang::parse(v).filter(|l| l.code() == v),
+            "en, es, fr, pt",
+        )
+    });
+    let mut date = |field: &str, raw: &Option<String>| {
+        raw.as_deref().and_then(|d| {
+            let parsed = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                checks.add(field, "date", "must be a date, YYYY-MM-DD");
+            }
+            parsed
+        })
+    };
+    let snapshot_from = date("snapshot_from", &query.snapshot_from);
+    let snapshot_to = date("snapshot_to", &query.snapshot_to);
+    let updated_since = query.updated_since.as_deref().and_then(|t| {
+        let parsed = DateTime::parse_from_rfc3339(t.trim())
+            .ok()
+            .map(|d| d.with_timezone(&Utc).naive_utc());
+        if parsed.is_none() {
+            checks.add(
+                "updated_since",
+                "datetime",
+                "must be an RFC 3339 instant, e.g. 2026-01-31T00:00:00Z",
+            );
+        }
+        parsed
+    });
+    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if let Some(q) = q {
+        if !crate::db::dialect::has_search_terms(q) {
+            checks.add("q", "empty", "the search holds no letters or digits");
+        } else if q.chars().count() > 500 {
+            checks.add("q", "length", "must have at most 500 characters");
+        }
+    }
+    let sort = match query.sort.as_deref() {
+        None if q.is_some() => Some(Sort::Relevance),
+        None => Some(Sort::SnapshotDesc),
+        Some(s) => checks.one_of("sort", s.trim(), Sort::parse, Sort::NAMES),
+    };
+    if sort == Some(Sort::Relevance) && q.is_none() {
+        checks.add(
+            "sort",
+            "needs_q",
+            "sorting by relevance needs a search (`q`)",
+        );
+    }
+    let tags = list(&query.tag, false);
+    for t in &tags {
+        if !rules::is_tag(t) {
+            checks.add("tag", "format", format!("'{t}' is not a tag"));
+        }
+    }
+    let page = page.parse::<ListCursor>(&mut checks.errors);
+    let sort = sort.unwrap_or(Sort::SnapshotDesc);
+    if page
+        .after
+        .as_ref()
+        .is_some_and(|c| !search::cursor_fits(c, sort))
+    {
+        checks.add(
+            "cursor",
+            "invalid",
+            "the cursor belongs to another sort; start again without it",
+        );
+    }
+    checks.finish_query()?;
+    let (scope, statuses, only_country) = match status {
+        None | Some(ExperienceStatus::Published) => (
+            Scope::Published,
+            vec!["draft", "in_review", "published"],
+            None,
+        ),
+        Some(ExperienceStatus::Archived) => (Scope::Published, vec!["archived"], None),
+        Some(s) => (
+            Scope::Working,
+            vec![s.as_str()],
+            policy::list_unpublished_experiences(principal.0.as_ref())?,
+        ),
+    };
+    let spec = ListSpec {
+        scope,
+        statuses,
+        only_country,
+        countries: list(&query.country, true),
+        areas: list(&query.thematic_area, false),
+        subregion,
+        tags,
+        language,
+        snapshot_from,
+        snapshot_to,
+        updated_since,
+        q: q.map(str::to_owned),
+        sort,
+        after: page.after,
+        limit: page.limit,
+    };
+    let limit = spec.limit;
+    let (hits, shown) = db::run(&state.pool, move |conn| {
+        let hits = search::list(conn, &spec)?;
+        let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+        let mut rows = store::find_many(conn, &ids)?;
+        let mut shown = BTreeMap::new();
+        if scope == Scope::Working {
+            let refs: Vec<&ExperienceRow> = rows.values().collect();
+            let mut docs = store::working_documents(conn, &refs)?;
+            for (id, row) in rows.drain() {
+                if let Some(doc) = docs.remove(&id) {
+                    shown.insert(
+                        id,
+                        Shown {
+                            row,
+                            doc,
+                            view: View::Working,
+                            version: None,
+                        },
+                    );
+                }
+            }
+        } else {
+            let pairs: Vec<(i64, i32)> = rows.values().map(|r| (r.id, r.version)).collect();
+            let mut versions = store::versions_of(conn, &pairs)?;
+            for (id, row) in rows.drain() {
+                if let Some(v) = versions.remove(&id) {
+                    let doc = parse_version(&v)?;
+                    shown.insert(
+                        id,
+                        Shown {
+                            row,
+                            doc,
+                            view: View::Published,
+                            version: Some(v),
+                        },
+                    );
+                }
+            }
+        }
+        Ok((hits, shown))
+    })
+    .await?;
+    let mut shown = shown;
+    let mut langs = LangTracker::default();
+    let with_q = q.is_some();
+    let items: Vec<(Hit, Shown)> = hits
+        .into_iter()
+        .filter_map(|h| shown.remove(&h.id).map(|s| (h, s)))
+        .collect();
+    let page = Page::from_rows(
+        items,
+        limit,
+        |(h, _)| h.cursor(sort),
+        |(h, s)| summary(s, with_q.then_some(-h.rank), pref, &mut langs),
+    );
+    page_response(&req, &page, Some(langs.header_value(pref)))
+}
+
+fn excerpt(texts: &I18n) -> I18n {
+    texts
+        .iter()
+        .map(|(l, t)| {
+            let cut: String = t.chars().take(280).collect();
+            let cut = if cut.len() < t.len() {
+                format!("{}…", cut.trim_end())
+            } else {
+                cut
+            };
+            (*l, cut)
+        })
+        .collect()
+}
+
+fn summary(
+    s: Shown,
+    relevance: Option<f64>,
+    pref: LangPref,
+    langs: &mut LangTracker,
+) -> ExperienceSummary {
+    let lang = lang_of(&s.row);
+    let working = s.view == View::Working;
+    ExperienceSummary {
+        id: s.row.id,
+        country: s.row.country.clone(),
+        thematic_area: s.row.thematic_area.clone(),
+        language: lang,
+        status: if working {
+            status_of(&s.row)
+        } else {
+            public_status(&s.row)
+        },
+        view: s.view,
+        version: s.row.version,
+        snapshot_date: s.doc.snapshot_date,
+        title: langs.pick(pref, &s.doc.title, lang),
+        excerpt: langs.pick(pref, &excerpt(&s.doc.introduction), lang),
+        available_languages: s.doc.languages(),
+        tags: s.doc.tags,
+        relevance,
+        updated_at: match &s.version {
+            Some(v) if !working => utc(v.published_at),
+            _ => utc(s.row.updated_at),
+        },
+        published_at: s.row.published_at.map(utc),
+    }
+}
+
+/// One experience. Its editors (the secretariat, the country's focal points) get the working
+/// document by default; everyone else gets the latest published version.
+#[utoipa::path(
+    tag = "experiences",
+    params(("id" = i64, Path, description = "The experience's id"), ViewQuery, LangParam),
+    responses(
+        (status = 200, description = "The experience", body = Experience, headers(("ETag" = String), ("Content-Language" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Unknown view", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such experience, or not published and not yours", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/experiences/{id}")]
+pub async fn get_experience(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: MaybePrincipal,
+    id: web::Path<i64>,
+    query: web::Query<ViewQuery>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::new();
+    let view = query.view.as_deref().and_then(|v| {
+        checks.one_of(
+            "view",
+            v,
+            |s| match s {
+                "working" => Some(View::Working),
+                "published" => Some(View::Published),
+                _ => None,
+            },
+            "working, published",
+        )
+    });
+    checks.finish_query()?;
+    let id = id.into_inner();
+    let shown = db::run(&state.pool, move |conn| {
+        let p = principal.0.as_ref();
+        let row = load(conn, id)?;
+        policy::read_experience(p, &facts(&row))?;
+        let editor = policy::edit_experience(p, &facts(&row)).is_ok();
+        match view {
+            Some(View::Working) => {
+                policy::edit_experience(p, &facts(&row))?;
+                working(conn, row)
+            }
+            Some(View::Published) => {
+                let n = row.version;
+                published(conn, row, n)
+            }
+            None if editor => working(conn, row),
+            None => {
+                let n = row.version;
+                published(conn, row, n)
+            }
+        }
+    })
+    .await?;
+    respond(&req, shown, pref)
+}
+
+/// Create an experience (a focal point for its own country, or the secretariat). It starts as
+/// a `draft` only its editors see.
+#[utoipa::path(
+    tag = "experiences",
+    security(("bearer" = [])),
+    request_body = ExperienceIn,
+    responses(
+        (status = 201, description = "Created", body = Experience, headers(("Location" = String), ("ETag" = String))),
+        (status = 403, description = "Not your country, or your role does not write the Guide", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/experiences")]
+pub async fn create_experience(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<ExperienceIn>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let country = match (&body.country, principal.role) {
+        (Some(c), _) => c.trim().to_ascii_uppercase(),
+        (None, Role::MemberCountry) => principal.country.clone().unwrap_or_default(),
+        (None, _) => String::new(),
+    };
+    policy::create_experience(Some(&principal), &country)?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let shown = db::run_tx(&state.pool, move |conn| {
+        let mut checks = Checks::new();
+        if country.is_empty() {
+            checks.add("country", "required", "name the country (alpha-3 code)");
+        } else if !store::country_exists(conn, &country)? {
+            checks.add(
+                "country",
+                "unknown",
+                format!("'{country}' is not a member state"),
+            );
+        }
+        let area = body
+            .thematic_area
+            .as_deref()
+            .map(|a| a.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if area.is_empty() {
+            checks.add("thematic_area", "required", "name the thematic area (slug)");
+        } else if !store::area_exists(conn, &area)? {
+            checks.add(
+                "thematic_area",
+                "unknown",
+                format!("'{area}' is not a thematic area"),
+            );
+        }
+        let lang = match body.language.as_deref() {
+            None => Lang::En,
+            Some(l) => checks
+                .one_of(
+                    "language",
+                    l,
+                    |v| Lang::parse(v).filter(|x| x.code() == v),
+                    "en, es, fr, pt",
+                )
+                .unwrap_or(Lang::En),
+        };
+        let doc = document_in(&mut checks, &body, lang);
+        checks.finish()?;
+        let now = crate::time::now();
+        let id = store::insert(
+            conn,
+            &NewExperienceRow {
+                country: country.clone(),
+                thematic_area: area.clone(),
+                language: lang.code().into(),
+                status: ExperienceStatus::Draft.as_str().into(),
+                snapshot_date: doc.snapshot_date,
+                created_by: audit.actor_id,
+                updated_by: audit.actor_id,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        store::write_document(conn, id, &doc)?;
+        store::reindex(conn, id, Scope::Working, &doc, now)?;
+        audit.record(
+            conn,
+            "experience.create",
+            "experience",
+            id,
+            json!({"country": country, "thematic_area": area, "language": lang}),
+        )?;
+        let row = load(conn, id)?;
+        Ok(Shown {
+            row,
+            doc,
+            view: View::Working,
+            version: None,
+        })
+    })
+    .await?;
+    let location = format!("/api/v1/experiences/{}", shown.row.id);
+    crate::http::created(respond(&req, shown, pref)?, &location)
+}
+
+/// Replace the whole working document (its editors). Needs `If-Match` with the ETag read.
+/// Editing a published experience starts a working copy; the public keeps the published
+/// version until the next publish. Country, area and language cannot change.
+#[utoipa::path(
+    tag = "experiences",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The experience's id"), ("If-Match" = String, Header, description = "The ETag read")),
+    request_body = ExperienceIn,
+    responses(
+        (status = 200, description = "Replaced", body = Experience, headers(("ETag" = String))),
+        (status = 409, description = "In review or archived", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/experiences/{id}")]
+pub async fn put_experience(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: web::Json<ExperienceIn>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let if_match = etag::required_if_match(&req)?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let shown = db::run_tx(&state.pool, move |conn| {
+        let row = load(conn, id)?;
+        policy::edit_experience(Some(&principal), &facts(&row))?;
+        rules::check_editable(status_of(&row))?;
+        etag::check_revision(Some(&if_match), row.revision)?;
+        let mut checks = Checks::new();
+        let lang = lang_of(&row);
+        for (field, given, current) in [
+            (
+                "country",
+                body.country.as_deref().map(str::to_ascii_uppercase),
+                &row.country,
+            ),
+            (
+                "thematic_area",
+                body.thematic_area.as_deref().map(str::to_ascii_lowercase),
+                &row.thematic_area,
+            ),
+            (
+                "language",
+                body.language.as_deref().map(str::to_ascii_lowercase),
+                &row.language,
+            ),
+        ] {
+            if given.is_some_and(|g| g.trim() != current) {
+                checks.add(
+                    field,
+                    "immutable",
+                    format!("is '{current}' and cannot change; create another experience"),
+                );
+            }
+        }
+        let doc = document_in(&mut checks, &body, lang);
+        checks.finish()?;
+        save_working(
+            conn,
+            &audit,
+            &row,
+            &doc,
+            "experience.replace",
+            json!({"revision": row.revision + 1}),
+        )?;
+        let row = load(conn, id)?;
+        working(conn, row)
+    })
+    .await?;
+    respond(&req, shown, pref)
+}
+
+/// Change parts of the working document (its editors); honours `If-Match`. With `lang=`,
+/// plain-string texts are that language's translation.
+#[utoipa::path(
+    tag = "experiences",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The experience's id"), ("lang" = Option<Lang>, Query, description = "Language of plain-string texts (a translation)"), ("If-Match" = Option<String>, Header, description = "The ETag read")),
+    request_body = ExperiencePatch,
+    responses(
+        (status = 200, description = "Changed", body = Experience, headers(("ETag" = String))),
+        (status = 409, description = "In review or archived", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/experiences/{id}")]
+pub async fn patch_experience(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: web::Json<ExperiencePatch>,
+) -> ApiResult<HttpResponse> {
+    let write_lang = write_language(&req)?;
+    let if_match = etag::if_match_values(&req);
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let shown = db::run_tx(&state.pool, move |conn| {
+        let row = load(conn, id)?;
+        policy::edit_experience(Some(&principal), &facts(&row))?;
+        rules::check_editable(status_of(&row))?;
+        etag::check_revision(if_match.as_deref(), row.revision)?;
+        let lang = write_lang.unwrap_or_else(|| lang_of(&row));
+        let mut shown = working(conn, row)?;
+        let mut checks = Checks::new();
+        apply_patch(&mut checks, &mut shown.doc, &body, lang);
+        rules::check_complete(&mut checks, &shown.doc, lang_of(&shown.row));
+        checks.finish()?;
+        let mut fields = Vec::new();
+        for (name, present) in [
+            ("snapshot_date", body.snapshot_date.is_some()),
+            ("title", body.title.is_some()),
+            ("introduction", body.introduction.is_some()),
+            ("institutions", body.institutions.is_some()),
+            ("strategies", body.strategies.is_some()),
+            ("legal_framework", body.legal_framework.is_some()),
+            ("tags", body.tags.is_some()),
+        ] {
+            if present {
+                fields.push(name);
+            }
+        }
+        save_working(
+            conn,
+            &audit,
+            &shown.row,
+            &shown.doc,
+            "experience.update",
+            json!({"fields": fields, "lang": write_lang, "revision": shown.row.revision + 1}),
+        )?;
+        let row = load(conn, id)?;
+        working(conn, row)
+    })
+    .await?;
+    let pref = LangPref::from_request_parts(&req)?;
+    respond(&req, shown, pref)
+}
+
+/// Delete a draft that was never published (its editors). Published experiences are archived,
+/// not deleted.
+#[utoipa::path(
+    tag = "experiences",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The experience's id"), ("If-Match" = Option<String>, Header, description = "The ETag read")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Not a never-published draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since read", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/experiences/{id}")]
+pub async fn delete_experience(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let if_match = etag::if_match_values(&req);
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let id = id.into_inner();
+    db::run_tx(&state.pool, move |conn| {
+        let row = load(conn, id)?;
+        policy::edit_experience(Some(&principal), &facts(&row))?;
+        etag::check_revision(if_match.as_deref(), row.revision)?;
+        if row.version > 0 {
+            return Err(ApiError::conflict(
+                "not-deletable",
+                "the experience has published versions: archive it instead",
+                vec![],
+            ));
+        }
+        if status_of(&row) != ExperienceStatus::Draft {
+            return Err(ApiError::conflict(
+                "not-deletable",
+                format!("only drafts are deleted; this one is {}", row.status),
+                vec![],
+            ));
+        }
+        store::delete(conn, id)?;
+        audit.record(
+            conn,
+            "experience.delete",
+            "experience",
+            id,
+            json!({"country": row.country, "thematic_area": row.thematic_area}),
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn workflow(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: i64,
+    action: ExperienceAction,
+    reason: Option<String>,
+) -> ApiResult<HttpResponse> {
+    let if_match = etag::if_match_values(&req);
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let pref = LangPref::from_request_parts(&req)?;
+    let shown = db::run_tx(&state.pool, move |conn| {
+        let row = load(conn, id)?;
+        match action {
+            ExperienceAction::Submit => policy::edit_experience(Some(&principal), &facts(&row))?,
+            _ => policy::publish_experience(Some(&principal), &facts(&row))?,
+        }
+        let next = rules::transition(status_of(&row), action)?;
+        etag::check_revision(if_match.as_deref(), row.revision)?;
+        let now = crate::time::now();
+        let mut changes = ExperienceChanges {
+            status: Some(next.as_str().into()),
+            revision: Some(row.revision + 1),
+            updated_by: Some(audit.actor_id),
+            updated_at: Some(now),
+            ..ExperienceChanges::default()
+        };
+        let mut summary = json!({"from": row.status, "to": next});
+        match action {
+            ExperienceAction::Submit => {
+                let shown = working(conn, row.clone())?;
+                let mut checks = Checks::new();
+                rules::check_submittable(&mut checks, &shown.doc);
+                checks.finish()?;
+                changes.return_reason = Some(None);
+            }
+            ExperienceAction::Return => {
+                let mut checks = Checks::new();
+                let reason = checks.text("reason", reason.as_deref().unwrap_or(""), 1, 2000);
+                checks.finish()?;
+                summary["reason"] = json!(reason);
+                changes.return_reason = Some(Some(reason));
+            }
+            ExperienceAction::Publish => {
+                let shown = working(conn, row.clone())?;
+                let version = row.version + 1;
+                let document = serde_json::to_string(&shown.doc)
+                    .map_err(|e| ApiError::internal(format!("serialising a version: {e}")))?;
+                store::insert_version(
+                    conn,
+                    &VersionRow {
+                        experience_id: id,
+                        version,
+                        snapshot_date: shown.doc.snapshot_date,
+                        document,
+                        published_by: audit.actor_id,
+                        published_at: now,
+                    },
+                )?;
+                store::reindex(conn, id, Scope::Published, &shown.doc, now)?;
+                changes.version = Some(version);
+                changes.published_at = Some(Some(now));
+                changes.return_reason = Some(None);
+                summary["version"] = json!(version);
+            }
+            ExperienceAction::Archive => {}
+        }
+        if store::update_if_revision(conn, id, row.revision, &changes)? == 0 {
+            return Err(ApiError::PreconditionFailed(
+                "the experience changed while this action was prepared; read it again".into(),
+            ));
+        }
+        audit.record(
+            conn,
+            &format!("experience.{}", action.as_str()),
+            "experience",
+            id,
+            summary,
+        )?;
+        let row = load(conn, id)?;
+        working(conn, row)
+    })
+    .await?;
+    respond(&req, shown, pref)
+}
+
+/// Send a draft for review (its editors): it needs at least one institution and one legal
+/// instrument.
+#[utoipa::path(
+    tag = "experiences",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The experience's id")),
+    responses(
+        (status = 200, description = "In review", body = Experience),
+        (status = 409, description = "Not a draft (`allowed` lists what is possible)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Sections missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/experiences/{id}/submit")]
+pub async fn submit_experience(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    workflow(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        ExperienceAction::Submit,
+        None,
+    )
+    .await
+}
+
+/// Send an experience in review back to its editors with a reason (secretariat).
+#[utoipa::path(
+    tag = "experiences",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The experience's id")),
+    request_body = ReturnIn,
+    responses(
+        (status = 200, description = "Back to draft", body = Experience),
+        (status = 409, description = "Not in review (`allowed` lists what is possible)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/experiences/{id}/return")]
+pub async fn return_experience(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: Option<web::Json<ReturnIn>>,
+) -> ApiResult<HttpResponse> {
+    let reason = body.and_then(|b| b.into_inner().reason);
+    workflow(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        ExperienceAction::Return,
+        reason,
+    )
+    .await
+}
+
+/// Publish an experience in review (secretariat): its version number moves on and the
+/// document is kept as an immutable version the public reads.
+#[utoipa::path(
+    tag = "experiences",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The experience's id")),
+    responses(
+        (status = 200, description = "Published", body = Experience),
+        (status = 409, description = "Not in review (`allowed` lists what is possible)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/experiences/{id}/publish")]
+pub async fn publish_experience(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    workflow(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        ExperienceAction::Publish,
+        None,
+    )
+    .await
+}
+
+/// Archive a published experience (secretariat): it leaves the Guide's lists and coverage; its
+/// versions stay readable.
+#[utoipa::path(
+    tag = "experiences",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The experience's id")),
+    responses(
+        (status = 200, description = "Archived", body = Experience),
+        (status = 409, description = "Not published (`allowed` lists what is possible)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/experiences/{id}/archive")]
+pub async fn archive_experience(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    workflow(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        ExperienceAction::Archive,
+        None,
+    )
+    .await
+}
+
+/// The published versions of an experience, oldest first.
+#[utoipa::path(
+    tag = "experiences",
+    params(("id" = i64, Path, description = "The experience's id"), LangParam),
+    responses(
+        (status = 200, description = "Its versions", body = Page<VersionSummary>),
+        (status = 404, description = "No such experience, or not published and not yours", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/experiences/{id}/versions")]
+pub async fn list_versions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: MaybePrincipal,
+    id: web::Path<i64>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (row, versions) = db::run(&state.pool, move |conn| {
+        let row = load(conn, id)?;
+        policy::read_experience(principal.0.as_ref(), &facts(&row))?;
+        let versions = store::versions(conn, id)?;
+        Ok((row, versions))
+    })
+    .await?;
+    let lang = lang_of(&row);
+    let mut langs = LangTracker::default();
+    let mut data = Vec::with_capacity(versions.len());
+    for v in versions {
+        let doc = parse_version(&v)?;
+        data.push(VersionSummary {
+            version: v.version,
+            snapshot_date: v.snapshot_date,
+            title: langs.pick(pref, &doc.title, lang),
+            published_at: utc(v.published_at),
+            published_by: v.published_by,
+        });
+    }
+    let page = Page {
+        data,
+        next_cursor: None,
+    };
+    page_response(&req, &page, Some(langs.header_value(pref)))
+}
+
+/// One published version of an experience, as it was published.
+#[utoipa::path(
+    tag = "experiences",
+    params(("id" = i64, Path, description = "The experience's id"), ("n" = i32, Path, description = "The version number"), LangParam),
+    responses(
+        (status = 200, description = "The version", body = Experience, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such experience or version", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/experiences/{id}/versions/{n}")]
+pub async fn get_version(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: MaybePrincipal,
+    path: web::Path<(i64, i32)>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let (id, n) = path.into_inner();
+    let shown = db::run(&state.pool, move |conn| {
+        let row = load(conn, id)?;
+        policy::read_experience(principal.0.as_ref(), &facts(&row))?;
+        published(conn, row, n)
+    })
+    .await?;
+    respond(&req, shown, pref)
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_experiences)
+        .service(create_experience)
+        .service(get_experience)
+        .service(put_experience)
+        .service(patch_experience)
+        .service(delete_experience)
+        .service(submit_experience)
+        .service(return_experience)
+        .service(publish_experience)
+        .service(archive_experience)
+        .service(list_versions)
+        .service(get_version)
+        .service(super::coverage::guide_coverage);
+}
