@@ -1137,20 +1137,7 @@ async fn workflow(
             ExperienceAction::Publish => {
                 let shown = working(conn, row.clone())?;
                 let version = row.version + 1;
-                let document = serde_json::to_string(&shown.doc)
-                    .map_err(|e| ApiError::internal(format!("serialising a version: {e}")))?;
-                store::insert_version(
-                    conn,
-                    &VersionRow {
-                        experience_id: id,
-                        version,
-                        snapshot_date: shown.doc.snapshot_date,
-                        document,
-                        published_by: audit.actor_id,
-                        published_at: now,
-                    },
-                )?;
-                store::reindex(conn, id, Scope::Published, &shown.doc, now)?;
+                store::publish(conn, id, version, &shown.doc, audit.actor_id, now)?;
                 changes.version = Some(version);
                 changes.published_at = Some(Some(now));
                 changes.return_reason = Some(None);

@@ -56,6 +56,11 @@ pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, Exp
         .collect())
 }
 
+/// How many experiences exist, in any status.
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    experiences::table.count().get_result(conn)
+}
+
 pub fn insert(conn: &mut DbConn, row: &NewExperienceRow) -> QueryResult<i64> {
     diesel::insert_into(experiences::table)
         .values(row)
@@ -265,6 +270,31 @@ pub fn insert_version(conn: &mut DbConn, row: &VersionRow) -> QueryResult<usize>
     diesel::insert_into(experience_versions::table)
         .values(row)
         .execute(conn)
+}
+
+/// Freezes `doc` as version `version` of `id` and makes it what the public lists and searches.
+pub fn publish(
+    conn: &mut DbConn,
+    id: i64,
+    version: i32,
+    doc: &Document,
+    by: Option<i64>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let document = serde_json::to_string(doc)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    insert_version(
+        conn,
+        &VersionRow {
+            experience_id: id,
+            version,
+            snapshot_date: doc.snapshot_date,
+            document,
+            published_by: by,
+            published_at: at,
+        },
+    )?;
+    reindex(conn, id, Scope::Published, doc, at)
 }
 
 /// Every published version of `id`, oldest first.

@@ -864,3 +864,59 @@ async fn coverage_counts_published_experiences() {
         .await
         .assert_problem(400, "invalid-query");
 }
+
+#[actix_web::test]
+async fn demo_guide_browses() {
+    let app = TestApp::new().await;
+    app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
+    let mut all = Vec::new();
+    let mut uri = "/api/v1/experiences?limit=20&lang=es".to_owned();
+    loop {
+        let page = app.get(&uri).send().await.json();
+        all.extend(page["data"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => uri = format!("/api/v1/experiences?limit=20&lang=es&cursor={c}"),
+            None => break,
+        }
+    }
+    assert!(all.len() >= 40, "{} published", all.len());
+    let countries: std::collections::BTreeSet<&str> =
+        all.iter().map(|e| e["country"].as_str().unwrap()).collect();
+    assert!(countries.len() >= 10, "{countries:?}");
+    let areas: std::collections::BTreeSet<&str> = all
+        .iter()
+        .map(|e| e["thematic_area"].as_str().unwrap())
+        .collect();
+    assert_eq!(areas.len(), 12);
+    assert!(all
+        .iter()
+        .all(|e| e["available_languages"] == json!(["en", "es"])));
+    let several: Vec<&Value> = all
+        .iter()
+        .filter(|e| e["version"].as_i64().unwrap() > 1)
+        .collect();
+    assert!(several.len() >= 5);
+    let versions = app
+        .get(&format!(
+            "/api/v1/experiences/{}/versions",
+            several[0]["id"]
+        ))
+        .send()
+        .await
+        .json();
+    assert!(versions["data"].as_array().unwrap().len() >= 2);
+    // Searches work on the demo in both languages.
+    let hits = app
+        .get("/api/v1/experiences?q=presupuesto")
+        .send()
+        .await
+        .json();
+    assert!(!hits["data"].as_array().unwrap().is_empty());
+    let hits = app.get("/api/v1/experiences?q=budget").send().await.json();
+    assert!(!hits["data"].as_array().unwrap().is_empty());
+    let coverage = app.get("/api/v1/guide/coverage").send().await.json();
+    assert_eq!(
+        coverage["published_experiences"].as_u64().unwrap() as usize,
+        all.len()
+    );
+}

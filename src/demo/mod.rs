@@ -6,6 +6,8 @@ use chrono::NaiveDate;
 use diesel::Connection;
 use serde_json::{json, Value};
 
+pub mod guide;
+
 use crate::audit::AuditCtx;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
@@ -283,6 +285,10 @@ pub fn load(conn: &mut DbConn) -> ApiResult<Vec<String>> {
                     r.participants.len()
                 ));
             }
+        }
+        let experiences = guide::load(conn)?;
+        if experiences > 0 {
+            added.push(format!("{experiences} experiences of the Guide"));
         }
         Ok(added)
     })
