@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Load test of the release binary on a fresh database: wrk, 64 connections, per endpoint.
 #
+# Then the Guide: bench/experiences.py generates EXPERIENCES (default 10,000) published
+# experiences through the API, and wrk loads `GET /experiences/{id}` (random ids) and a
+# filtered + `q` list (random area and search word). EXPERIENCES=0 skips it.
+#
 # Then the focal points' writes (bench/responses.py): 300-answer PUTs and submits, 8 clients.
 #
 #   bench/run.sh                 # SQLite in a temp folder
@@ -49,10 +53,10 @@ pid=$!
 for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
 curl -fs "$BASE/health/ready" >/dev/null || { cat "$work/server.log"; exit 1; }
 
-# Prints: requests/s p50 p99 (milliseconds)
+# Prints: requests/s p50 p99 (milliseconds); more wrk arguments (a script) may follow the URL.
 measure() {
     local out rps p50 p99
-    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1")"
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@")"
     rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
     p50="$(awk '$1=="50%" {print $2}' <<<"$out")"
     p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
@@ -76,5 +80,34 @@ for path in /api/v1/countries /api/v1/countries/ARG /api/v1/thematic-areas; do
     ratio="$(awk -v a="$rps" -v b="$live_rps" 'BEGIN {printf "%.2f", a / b}')"
     printf '%-34s %12s %10s %10s %8s\n' "$path" "$rps" "$p50" "$p99" "$ratio"
 done
+
+EXPERIENCES="${EXPERIENCES:-10000}"
+if [ "$EXPERIENCES" -gt 0 ]; then
+    start=$(date +%s)
+    read -r first last <<<"$(python3 bench/experiences.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$EXPERIENCES")"
+    echo "generated $EXPERIENCES published experiences (ids $first..$last) in $(( $(date +%s) - start )) s"
+    cat >"$work/by_id.lua" <<LUA
+math.randomseed(7)
+request = function()
+    return wrk.format("GET", "/api/v1/experiences/" .. math.random($first, $last))
+end
+LUA
+    cat >"$work/search.lua" <<'LUA'
+math.randomseed(11)
+local areas = {"public-budget", "civil-service", "ict", "coordination", "decentralization", "policy-evaluation"}
+local words = {"gestion", "presupuesto", "evaluacion", "participacion", "transparencia", "regulacion", "digital", "merito"}
+request = function()
+    local path = "/api/v1/experiences?limit=20&thematic_area=" .. areas[math.random(#areas)]
+        .. "&q=" .. words[math.random(#words)]
+    return wrk.format("GET", path)
+end
+LUA
+    read -r rps p50 p99 <<<"$(measure "$BASE" -s "$work/by_id.lua")"
+    ratio="$(awk -v a="$rps" -v b="$live_rps" 'BEGIN {printf "%.2f", a / b}')"
+    printf '%-34s %12s %10s %10s %8s\n' "/api/v1/experiences/{id}" "$rps" "$p50" "$p99" "$ratio"
+    read -r rps p50 p99 <<<"$(measure "$BASE" -s "$work/search.lua")"
+    ratio="$(awk -v a="$rps" -v b="$live_rps" 'BEGIN {printf "%.2f", a / b}')"
+    printf '%-34s %12s %10s %10s %8s\n' "/api/v1/experiences?area&q" "$rps" "$p50" "$p99" "$ratio"
+fi
 
 python3 bench/responses.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "${WRITERS:-8}" "${DURATION%s}"

@@ -249,39 +249,67 @@ pub fn has_search_terms(q: &str) -> bool {
     q.chars().any(char::is_alphanumeric)
 }
 
-/// Adds to `sql` (a `FROM` over `experience_search s`) the join that keeps the rows matching
-/// `q`, and returns the expression of their rank, lower is better. PostgreSQL matches the words
-/// stemmed in each language (accents folded by `unaccent`) and ranks with `ts_rank`, titles
-/// first; SQLite matches FTS5 tokens with diacritics removed and ranks with `bm25`, titles
-/// weighing ten times the rest.
-pub fn experience_text_match(conn: &DbConn, sql: &mut Sql, q: &str) -> &'static str {
-    match conn {
-        DbConn::Pg(_) => {
+/// Starts the `FROM` clause of an experience list: the search rows `s`, restricted to those
+/// matching `q` when there is one. Returns the expression of their rank, lower is better.
+/// PostgreSQL matches the words stemmed in each language (accents folded by `unaccent`) through
+/// the GIN index and ranks with `ts_rank`, titles first. SQLite matches FTS5 tokens with
+/// diacritics removed and ranks with `bm25`, titles weighing ten times the rest; the full-text
+/// table leads the join (`CROSS JOIN` fixes SQLite's order), so its match runs once rather than
+/// once per row.
+pub fn experience_search_from(
+    conn: &DbConn,
+    sql: &mut Sql,
+    q: Option<&str>,
+    facets: &[Vec<String>],
+) -> &'static str {
+    // Facet words are ASCII letters and digits (see `experiences::search::facet`): safe in both
+    // query languages as they are.
+    let all_of = |and: &str, or: &str| {
+        facets
+            .iter()
+            .map(|any| format!("({})", any.join(or)))
+            .collect::<Vec<_>>()
+            .join(and)
+    };
+    match (conn, q) {
+        (_, None) => {
+            sql.push(" FROM experience_search s");
+            "CAST(0 AS DOUBLE PRECISION)"
+        }
+        (DbConn::Pg(_), Some(q)) => {
             sql.push(
-                " CROSS JOIN (SELECT websearch_to_tsquery('mecigep_en', x.q) \
+                " FROM experience_search s CROSS JOIN (SELECT (websearch_to_tsquery('mecigep_en', x.q) \
                  || websearch_to_tsquery('mecigep_es', x.q) \
                  || websearch_to_tsquery('mecigep_fr', x.q) \
                  || websearch_to_tsquery('mecigep_pt', x.q) \
-                 || websearch_to_tsquery('mecigep_simple', x.q) AS query FROM (SELECT CAST(",
+                 || websearch_to_tsquery('mecigep_simple', x.q)) AS query, \
+                 to_tsquery('simple', x.f) AS facets FROM (SELECT CAST(",
             )
             .bind(Bind::Text(q.to_owned()))
-            .push(" AS TEXT) AS q) x) tq");
-            sql.push(" ");
+            .push(" AS TEXT) AS q, CAST(")
+            .bind(Bind::Text(all_of(" & ", " | ")))
+            .push(" AS TEXT) AS f) x) tq");
             "CAST(-ts_rank(s.tsv, tq.query) AS DOUBLE PRECISION)"
         }
-        DbConn::Sqlite(_) => {
-            sql.push(" JOIN experience_search_fts ON experience_search_fts.rowid = s.id AND experience_search_fts MATCH ")
-                .bind(Bind::Text(fts5_query(q)));
-            sql.push(" ");
-            "bm25(experience_search_fts, 10.0, 1.0)"
+        (DbConn::Sqlite(_), Some(q)) => {
+            let mut query = format!("{{title_text body_text}} : ({})", fts5_query(q));
+            if !facets.is_empty() {
+                query.push_str(&format!(" AND facets : ({})", all_of(" AND ", " OR ")));
+            }
+            sql.push(
+                " FROM experience_search_fts CROSS JOIN experience_search s \
+                 ON s.id = experience_search_fts.rowid AND experience_search_fts MATCH ",
+            )
+            .bind(Bind::Text(query));
+            "bm25(experience_search_fts, 10.0, 1.0, 0.0)"
         }
     }
 }
 
-/// The `WHERE` condition that goes with [`experience_text_match`].
+/// The `WHERE` condition that goes with a search in [`experience_search_from`].
 pub fn experience_text_condition(conn: &DbConn) -> &'static str {
     match conn {
-        DbConn::Pg(_) => "s.tsv @@ tq.query",
+        DbConn::Pg(_) => "s.tsv @@ (tq.query && tq.facets)",
         DbConn::Sqlite(_) => "1 = 1",
     }
 }
@@ -293,6 +321,8 @@ pub struct SearchTexts {
     pub bodies: Vec<(crate::http::lang::Lang, String)>,
     /// Names, acronyms, numbers, tags: words of no particular language.
     pub neutral: String,
+    /// The row's facet words.
+    pub facets: String,
 }
 
 /// Makes the search index match the row `id` of `experience_search`, whose plain-text columns
@@ -314,8 +344,11 @@ pub fn index_experience_texts(
         Lang::Fr => "mecigep_fr",
         Lang::Pt => "mecigep_pt",
     };
-    let mut sql = Sql::new("UPDATE experience_search SET tsv = to_tsvector('mecigep_simple', ");
-    sql.bind(Bind::Text(texts.neutral.clone())).push(")");
+    let mut sql = Sql::new("UPDATE experience_search SET tsv = to_tsvector('simple', ");
+    sql.bind(Bind::Text(texts.facets.clone()))
+        .push(") || to_tsvector('mecigep_simple', ")
+        .bind(Bind::Text(texts.neutral.clone()))
+        .push(")");
     for (lang, title) in &texts.titles {
         sql.push(&format!(" || setweight(to_tsvector('{}', ", config(*lang)))
             .bind(Bind::Text(title.clone()))

@@ -341,6 +341,7 @@ diesel::table! {
         languages -> Text,
         title_text -> Text,
         body_text -> Text,
+        facets -> Text,
     }
 }
 

@@ -116,4 +116,5 @@ pub struct NewSearchRow {
     pub languages: String,
     pub title_text: String,
     pub body_text: String,
+    pub facets: String,
 }

@@ -129,18 +129,46 @@ pub fn cursor_fits(c: &ListCursor, sort: Sort) -> bool {
     }
 }
 
+/// A word that stands for a filter value in the search index: `kind` and `value` as ASCII
+/// letters and digits only, so that no tokenizer splits it.
+pub fn facet(kind: &str, value: &str) -> String {
+    let mut out = format!("x{kind}");
+    out.extend(
+        value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase()),
+    );
+    out
+}
+
+/// The filters fixed per search row, as facet words: all of the groups, any word of each.
+fn facets(spec: &ListSpec) -> Vec<Vec<String>> {
+    let mut all = vec![vec![facet("scope", spec.scope.as_str())]];
+    for (kind, values) in [
+        ("area", &spec.areas),
+        ("country", &spec.countries),
+        ("tag", &spec.tags),
+    ] {
+        if !values.is_empty() {
+            all.push(values.iter().map(|v| facet(kind, v)).collect());
+        }
+    }
+    if let Some(l) = spec.language {
+        all.push(vec![facet("lang", l.code())]);
+    }
+    all
+}
+
 /// Up to `limit + 1` hits in the list's order.
 pub fn list(conn: &mut DbConn, spec: &ListSpec) -> diesel::QueryResult<Vec<Hit>> {
     let mut sql = Sql::new("SELECT id, country, snapshot_date, updated_at, rank FROM (SELECT e.id AS id, e.country AS country, s.snapshot_date AS snapshot_date, s.updated_at AS updated_at, ");
-    let mut from = Sql::new(
-        " FROM experience_search s JOIN experiences e ON e.id = s.experience_id \
-         JOIN countries c ON c.code = e.country",
-    );
     let q = spec.q.as_deref().filter(|q| dialect::has_search_terms(q));
-    let rank = match q {
-        Some(q) => dialect::experience_text_match(conn, &mut from, q),
-        None => "CAST(0 AS DOUBLE PRECISION)",
-    };
+    let mut from = Sql::default();
+    let rank = dialect::experience_search_from(conn, &mut from, q, &facets(spec));
+    from.push(
+        " JOIN experiences e ON e.id = s.experience_id JOIN countries c ON c.code = e.country",
+    );
     sql.push(rank);
     sql.push(" AS rank");
     sql.append(from);

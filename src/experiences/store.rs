@@ -11,6 +11,7 @@ use super::model::{
     TagRow, TextRow, VersionRow,
 };
 use super::rules::{Document, Institution, LegalInstrument, LegalKind};
+use super::search::facet;
 use crate::db::dialect::{self, SearchTexts};
 use crate::db::schema::{
     countries, experience_institutions as inst, experience_legal_instruments as legal,
@@ -374,6 +375,18 @@ pub fn reindex(
     }
     neutral.extend(doc.tags.iter().map(String::as_str));
     search.neutral = neutral.join("\n");
+    let (country, area): (String, String) = experiences::table
+        .find(id)
+        .select((experiences::country, experiences::thematic_area))
+        .first(conn)?;
+    let mut facets = vec![
+        facet("scope", scope.as_str()),
+        facet("area", &area),
+        facet("country", &country),
+    ];
+    facets.extend(doc.languages().iter().map(|l| facet("lang", l.code())));
+    facets.extend(doc.tags.iter().map(|t| facet("tag", t)));
+    search.facets = facets.join(" ");
     let row = NewSearchRow {
         experience_id: id,
         scope: scope.as_str().into(),
@@ -401,6 +414,7 @@ pub fn reindex(
             .chain(std::iter::once(search.neutral.as_str()))
             .collect::<Vec<_>>()
             .join("\n"),
+        facets: search.facets.clone(),
     };
     let row_id: i64 = diesel::insert_into(experience_search::table)
         .values(&row)

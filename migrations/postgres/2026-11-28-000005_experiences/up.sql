@@ -111,6 +111,9 @@ CREATE TABLE experience_search (
     languages     TEXT NOT NULL,
     title_text    TEXT NOT NULL,
     body_text     TEXT NOT NULL,
+    -- Words that stand for the filters fixed per row (scope, area, country, languages, tags):
+    -- the full-text match narrows to them before ranking.
+    facets        TEXT NOT NULL,
     tsv           TSVECTOR NOT NULL DEFAULT ''::tsvector,
     UNIQUE (experience_id, scope)
 );

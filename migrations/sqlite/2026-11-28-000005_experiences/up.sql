@@ -97,6 +97,9 @@ CREATE TABLE experience_search (
     languages     TEXT NOT NULL,
     title_text    TEXT NOT NULL,
     body_text     TEXT NOT NULL,
+    -- Words that stand for the filters fixed per row (scope, area, country, languages, tags):
+    -- the full-text match narrows to them before ranking.
+    facets        TEXT NOT NULL,
     UNIQUE (experience_id, scope)
 );
 CREATE INDEX experience_search_scope_idx ON experience_search (scope, snapshot_date, experience_id);
@@ -104,21 +107,21 @@ CREATE INDEX experience_search_scope_idx ON experience_search (scope, snapshot_d
 -- Full text of experience_search, accents folded (`gestion` finds `gestión`); the triggers keep
 -- it in step with every write of its content table.
 CREATE VIRTUAL TABLE experience_search_fts USING fts5(
-    title_text, body_text,
+    title_text, body_text, facets,
     content = 'experience_search', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER experience_search_ai AFTER INSERT ON experience_search BEGIN
-    INSERT INTO experience_search_fts (rowid, title_text, body_text)
-        VALUES (new.id, new.title_text, new.body_text);
+    INSERT INTO experience_search_fts (rowid, title_text, body_text, facets)
+        VALUES (new.id, new.title_text, new.body_text, new.facets);
 END;
 CREATE TRIGGER experience_search_ad AFTER DELETE ON experience_search BEGIN
-    INSERT INTO experience_search_fts (experience_search_fts, rowid, title_text, body_text)
-        VALUES ('delete', old.id, old.title_text, old.body_text);
+    INSERT INTO experience_search_fts (experience_search_fts, rowid, title_text, body_text, facets)
+        VALUES ('delete', old.id, old.title_text, old.body_text, old.facets);
 END;
 CREATE TRIGGER experience_search_au AFTER UPDATE ON experience_search BEGIN
-    INSERT INTO experience_search_fts (experience_search_fts, rowid, title_text, body_text)
-        VALUES ('delete', old.id, old.title_text, old.body_text);
-    INSERT INTO experience_search_fts (rowid, title_text, body_text)
-        VALUES (new.id, new.title_text, new.body_text);
+    INSERT INTO experience_search_fts (experience_search_fts, rowid, title_text, body_text, facets)
+        VALUES ('delete', old.id, old.title_text, old.body_text, old.facets);
+    INSERT INTO experience_search_fts (rowid, title_text, body_text, facets)
+        VALUES (new.id, new.title_text, new.body_text, new.facets);
 END;
