@@ -20,8 +20,8 @@ use crate::db::DbPool;
 use crate::http::{self, request_id, RouteTable};
 use crate::openapi::{self, ApiDoc, SpecDocument};
 use crate::{
-    audit, auth, countries, experiences, health, questionnaires, responses, rounds, thematic_areas,
-    users,
+    audit, auth, countries, experiences, health, questionnaires, reports, responses, rounds,
+    thematic_areas, users,
 };
 
 /// Settings the running application needs.
@@ -134,6 +134,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(rounds::routes::configure)
             .configure(questionnaires::routes::configure)
             .configure(responses::routes::configure)
+            .configure(reports::routes::configure)
             .configure(thematic_areas::routes::configure),
     );
 }

@@ -14,6 +14,7 @@ pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod questionnaires;
+pub mod reports;
 pub mod responses;
 pub mod rounds;
 pub mod seed;

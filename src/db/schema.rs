@@ -128,6 +128,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     experience_tags,
     experience_versions,
     experience_search,
+    draws,
+    draw_assignments,
+    reports,
+    report_comments,
+    recommendations,
+    recommendation_followups,
 );
 
 diesel::table! {
@@ -352,3 +358,96 @@ diesel::joinable!(experience_tags -> experiences (experience_id));
 diesel::joinable!(experience_versions -> experiences (experience_id));
 diesel::joinable!(experience_search -> experiences (experience_id));
 diesel::joinable!(experiences -> countries (country));
+
+diesel::table! {
+    draws (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        seed -> BigInt,
+        reviewers_per_country -> Integer,
+        participants -> Integer,
+        superseded_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    draw_assignments (draw_id, country, reviewer) {
+        draw_id -> BigInt,
+        country -> Text,
+        reviewer -> Text,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        kind -> Text,
+        country -> Nullable<Text>,
+        language -> Text,
+        title -> Text,
+        body -> Text,
+        status -> Text,
+        version -> Integer,
+        revision -> Integer,
+        decision_date -> Nullable<Date>,
+        decision_note -> Nullable<Text>,
+        adopted_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_comments (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        author_id -> BigInt,
+        author_role -> Text,
+        author_country -> Nullable<Text>,
+        anchor -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recommendations (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        number -> Integer,
+        language -> Text,
+        text -> Text,
+        thematic_area -> Nullable<Text>,
+        target_date -> Nullable<Date>,
+        status -> Text,
+        progress_note -> Nullable<Text>,
+        evidence_urls -> Text,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recommendation_followups (id) {
+        id -> BigInt,
+        recommendation_id -> BigInt,
+        status -> Text,
+        progress_note -> Nullable<Text>,
+        evidence_urls -> Text,
+        changed_by -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(draw_assignments -> draws (draw_id));
+diesel::joinable!(draws -> rounds (round_id));
+diesel::joinable!(reports -> rounds (round_id));
+diesel::joinable!(report_comments -> reports (report_id));
+diesel::joinable!(recommendations -> reports (report_id));
+diesel::joinable!(recommendation_followups -> recommendations (recommendation_id));

@@ -7,6 +7,7 @@ use diesel::Connection;
 use serde_json::{json, Value};
 
 pub mod guide;
+pub mod review;
 
 use crate::audit::AuditCtx;
 use crate::db::DbConn;
@@ -268,6 +269,9 @@ fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
             ..RoundChanges::default()
         },
     )?;
+    if r.status == "concluded" {
+        review::load(conn, id, r.participants)?;
+    }
     AuditCtx::default().record(conn, "demo.load", "round", id, json!({"number": r.number}))?;
     Ok(true)
 }

@@ -192,7 +192,7 @@ fn check_reviewers(checks: &mut Checks, n: i32) {
     }
 }
 
-pub(super) fn load(conn: &mut DbConn, id: i64) -> ApiResult<RoundRecord> {
+pub fn load(conn: &mut DbConn, id: i64) -> ApiResult<RoundRecord> {
     store::find_record(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no round {id}")))
 }
 
@@ -545,8 +545,8 @@ async fn transition(
                 })?;
             }
             RoundAction::Conclude => {
-                // Reports are not tracked yet, so none can hold a conclusion back.
-                rules::check_conclude(None).map_err(|unmet| {
+                let adopted = crate::reports::store::hemispheric_adopted(conn, id)?;
+                rules::check_conclude(Some(adopted)).map_err(|unmet| {
                     ApiError::conflict("round-not-ready", "the round cannot conclude yet", unmet)
                 })?;
             }

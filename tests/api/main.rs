@@ -11,6 +11,7 @@ mod experiences;
 mod meta;
 mod migrations;
 mod questionnaires;
+mod reports;
 mod responses;
 mod rounds;
 mod thematic_areas;

@@ -825,6 +825,7 @@ async fn confidentiality_for_each_role_and_anonymous() {
     assert_eq!(count(s.app.get("/api/v1/responses").send().await.json()), 0);
 
     // Public once the round concludes, because its policy publishes accepted responses.
+    s.app.adopt_hemispheric_report(&s.admin, s.round).await;
     for a in ["review", "conclude"] {
         s.app
             .post(&format!("/api/v1/rounds/{}/{a}", s.round))

@@ -250,6 +250,10 @@ async fn every_round_transition_legal_and_illegal() {
             json!(["conclude"])
         );
     }
+    // Concluding needs the hemispheric report adopted.
+    let p = act("conclude").await.assert_problem(409, "round-not-ready");
+    assert!(p["reasons"][0].as_str().unwrap().contains("hemispheric"));
+    app.adopt_hemispheric_report(&admin, id).await;
     assert_eq!(act("conclude").await.json()["status"], "concluded");
     for bad in ["open", "review", "conclude", "cancel"] {
         assert_eq!(

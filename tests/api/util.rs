@@ -439,6 +439,31 @@ impl TestApp {
         res.json()
     }
 
+    /// The round's hemispheric report, created, submitted and adopted: what concluding needs.
+    pub async fn adopt_hemispheric_report(&self, admin: &TestUser, round: i64) -> i64 {
+        let res = self
+            .post("/api/v1/reports")
+            .auth(admin)
+            .json(&serde_json::json!({"round": round, "kind": "hemispheric", "title": "Hemispheric Report"}))
+            .send()
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        let id = res.json()["id"].as_i64().unwrap();
+        for (action, body) in [
+            ("submit", serde_json::json!({})),
+            ("adopt", serde_json::json!({"decision_date": "2026-01-15"})),
+        ] {
+            let res = self
+                .post(&format!("/api/v1/reports/{id}/{action}"))
+                .auth(admin)
+                .json(&body)
+                .send()
+                .await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        }
+        id
+    }
+
     /// A round that is open: published questionnaire, the given participants.
     pub async fn open_round(&self, admin: &TestUser, n: i32, countries: &[&str]) -> (Value, Value) {
         let round = self.create_round(admin, n).await;

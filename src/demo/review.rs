@@ -1,0 +1,194 @@
+//! Demo review of the concluded first round: its draw, the adopted and published country
+//! reports with recommendations at various stages of follow-up, and the hemispheric report.
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::audit::AuditCtx;
+use crate::countries::data::COUNTRIES;
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
+use crate::http::lang::{i18n_to_json, I18n, Lang};
+use crate::reports::draw;
+use crate::reports::model::{
+    NewDrawRow, NewFollowupRow, NewRecommendationRow, NewReportRow, ReportChanges,
+};
+use crate::reports::store;
+
+fn texts(en: String, es: String) -> I18n {
+    [(Lang::En, en), (Lang::Es, es)].into_iter().collect()
+}
+
+/// Recommendations of every country report: text, area, and the follow-up reached.
+const RECOMMENDATIONS: [(&str, &str, &str, &str); 3] = [
+    (
+        "Link each budget program to the targets of the national plan and publish the link.",
+        "Vincular cada programa presupuestario con las metas del plan nacional y publicar el vínculo.",
+        "national-planning",
+        "in_progress",
+    ),
+    (
+        "Publish the performance indicators of budget programs in open data formats.",
+        "Publicar los indicadores de desempeño de los programas presupuestarios en formatos abiertos.",
+        "public-budget",
+        "implemented",
+    ),
+    (
+        "Evaluate at least one major budget program each year and report the results to Congress.",
+        "Evaluar al menos un programa presupuestario importante cada año e informar los resultados al Congreso.",
+        "public-budget",
+        "pending",
+    ),
+];
+
+/// Loads the review of round `round_id` (concluded) among `participants`.
+pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResult<()> {
+    let audit = AuditCtx::default();
+    let now = crate::time::now();
+    let decided = NaiveDate::from_ymd_opt(2025, 11, 20).unwrap_or_default();
+    let published = decided.and_hms_opt(15, 0, 0).map_or(now, |t| t.min(now));
+    let codes: Vec<String> = participants.iter().map(|c| c.to_string()).collect();
+    let seed: i64 = 20_251_001;
+    let pairs = draw::draw(&codes, 2, seed as u64).map_err(ApiError::internal)?;
+    let (draw_id, _) = store::replace_draw(
+        conn,
+        &NewDrawRow {
+            round_id,
+            seed,
+            reviewers_per_country: 2,
+            participants: codes.len() as i32,
+            created_by: None,
+            created_at: published,
+        },
+        &pairs,
+    )?;
+    audit.record(
+        conn,
+        "round.draw",
+        "round",
+        round_id,
+        json!({"draw": draw_id, "seed": seed}),
+    )?;
+    let adopted = ReportChanges {
+        status: Some("published".into()),
+        revision: Some(4),
+        decision_date: Some(Some(decided)),
+        decision_note: Some(Some(
+            "Adopted by the Committee of Experts at its plenary session.".into(),
+        )),
+        adopted_at: Some(Some(published)),
+        published_at: Some(Some(published)),
+        updated_at: Some(published),
+        ..ReportChanges::default()
+    };
+    for (i, code) in codes.iter().enumerate() {
+        let (en, es) = COUNTRIES
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| (c.names[0], c.names[1]))
+            .unwrap_or((code.as_str(), code.as_str()));
+        let reviewers: Vec<&str> = pairs
+            .iter()
+            .filter(|(c, _)| c == code)
+            .map(|(_, r)| r.as_str())
+            .collect();
+        let id = store::insert_report(
+            conn,
+            &NewReportRow {
+                round_id,
+                kind: "country".into(),
+                country: Some(code.clone()),
+                language: "en".into(),
+                title: i18n_to_json(&texts(
+                    format!("Country Report: {en}"),
+                    format!("Informe por País: {es}"),
+                )),
+                body: i18n_to_json(&texts(
+                    format!(
+                        "## Summary\n\nThe review of {en}, carried out with the experts of {}, covers how the national plan is turned into the budget.\n\n## Findings\n\nThe formal framework links planning and budgeting; performance information is produced but not yet used across all programs.",
+                        reviewers.join(" and ")
+                    ),
+                    format!(
+                        "## Resumen\n\nLa revisión de {es}, realizada con los expertos de {}, abarca cómo el plan nacional se traduce en el presupuesto.\n\n## Hallazgos\n\nEl marco formal vincula la planificación y el presupuesto; la información de desempeño se produce pero aún no se usa en todos los programas.",
+                        reviewers.join(" y ")
+                    ),
+                )),
+                created_at: published,
+                updated_at: published,
+            },
+        )?;
+        store::update_report(conn, id, 1, &adopted)?;
+        for (n, (text_en, text_es, area, stage)) in RECOMMENDATIONS.iter().enumerate() {
+            let rid = store::insert_recommendation(
+                conn,
+                &NewRecommendationRow {
+                    report_id: id,
+                    number: n as i32 + 1,
+                    language: "en".into(),
+                    text: i18n_to_json(&texts((*text_en).into(), (*text_es).into())),
+                    thematic_area: Some((*area).into()),
+                    target_date: NaiveDate::from_ymd_opt(2027, 6, 30),
+                    created_at: published,
+                    updated_at: published,
+                },
+            )?;
+            // Countries are at different stages: every other one has reported nothing yet.
+            if *stage != "pending" && i % 2 == 0 {
+                let row = store::find_recommendation(conn, rid)?
+                    .ok_or_else(|| ApiError::internal("demo recommendation vanished"))?;
+                let (note, evidence) = if *stage == "implemented" {
+                    (
+                        "Indicators are published quarterly on the open data portal.",
+                        json!(["https://example.org/open-data/performance-indicators"]),
+                    )
+                } else {
+                    (
+                        "A working group of planning and budget offices was set up.",
+                        json!([]),
+                    )
+                };
+                store::record_followup(
+                    conn,
+                    &row,
+                    &NewFollowupRow {
+                        recommendation_id: rid,
+                        status: (*stage).into(),
+                        progress_note: Some(note.into()),
+                        evidence_urls: evidence.to_string(),
+                        changed_by: None,
+                        changed_at: now,
+                    },
+                )?;
+            }
+        }
+        audit.record(conn, "demo.load", "report", id, json!({"country": code}))?;
+    }
+    let id = store::insert_report(
+        conn,
+        &NewReportRow {
+            round_id,
+            kind: "hemispheric".into(),
+            country: None,
+            language: "en".into(),
+            title: i18n_to_json(&texts(
+                "Hemispheric Report of the First Round".into(),
+                "Informe Hemisférico de la Primera Ronda".into(),
+            )),
+            body: i18n_to_json(&texts(
+                format!("## Overview\n\n{} countries took part. Every one of them links its national plan with the budget in law; fewer use performance information when allocating resources.", codes.len()),
+                format!("## Panorama\n\nParticiparon {} países. Todos vinculan por ley su plan nacional con el presupuesto; menos usan la información de desempeño al asignar recursos.", codes.len()),
+            )),
+            created_at: published,
+            updated_at: published,
+        },
+    )?;
+    store::update_report(conn, id, 1, &adopted)?;
+    audit.record(
+        conn,
+        "demo.load",
+        "report",
+        id,
+        json!({"kind": "hemispheric"}),
+    )?;
+    Ok(())
+}

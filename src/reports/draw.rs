@@ -1,0 +1,120 @@
+//! Drawing reviewers by lot. No I/O: the same seed and participants give the same draw on any
+//! machine and either database.
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+/// Largest seed accepted, so that a seed survives a round trip through any JSON parser.
+pub const MAX_SEED: i64 = (1 << 53) - 1;
+
+/// `(reviewed, reviewer)` pairs: every participant is reviewed by `k` others and reviews `k`
+/// others (perfectly balanced); nobody reviews itself; and no two countries review each other
+/// unless `k > (n - 1) / 2`, where it cannot be avoided (each pair of countries can carry only
+/// one review without reciprocity, so `n·k ≤ n(n−1)/2`).
+///
+/// The participants are put in an order drawn from the seed, and each is reviewed by those
+/// `d` places after it for `k` distinct offsets `d`, also drawn; offsets below `n / 2` make
+/// reciprocity impossible.
+pub fn draw(participants: &[String], k: usize, seed: u64) -> Result<Vec<(String, String)>, String> {
+    let mut order: Vec<String> = participants.to_vec();
+    order.sort();
+    order.dedup();
+    let n = order.len();
+    if n < 2 {
+        return Err(format!(
+            "a draw needs at least two participants; the round has {n}"
+        ));
+    }
+    if k == 0 {
+        return Err("each country needs at least one reviewer".into());
+    }
+    if k > n - 1 {
+        return Err(format!(
+            "{k} reviewers per country need at least {} participants; the round has {n}",
+            k + 1
+        ));
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    order.shuffle(&mut rng);
+    let top = if 2 * k < n { (n - 1) / 2 } else { n - 1 };
+    let mut offsets: Vec<usize> = (1..=top).collect();
+    offsets.shuffle(&mut rng);
+    offsets.truncate(k);
+    offsets.sort_unstable();
+    let mut pairs = Vec::with_capacity(n * k);
+    for (i, reviewed) in order.iter().enumerate() {
+        for d in &offsets {
+            pairs.push((reviewed.clone(), order[(i + d) % n].clone()));
+        }
+    }
+    pairs.sort();
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{HashMap, HashSet};
+
+    fn countries(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("C{i:02}")).collect()
+    }
+
+    #[test]
+    fn properties_hold_for_every_size_and_many_seeds() {
+        for n in 2..=35 {
+            let ps = countries(n);
+            for k in 1..=4.min(n - 1) {
+                for seed in 0..40u64 {
+                    let pairs = draw(&ps, k, seed * 7919 + n as u64).unwrap();
+                    assert_eq!(pairs.len(), n * k);
+                    let set: HashSet<&(String, String)> = pairs.iter().collect();
+                    assert_eq!(set.len(), pairs.len(), "no pair twice");
+                    let mut reviewed: HashMap<&str, usize> = HashMap::new();
+                    let mut reviews: HashMap<&str, usize> = HashMap::new();
+                    for (a, b) in &pairs {
+                        assert_ne!(a, b, "nobody reviews itself");
+                        *reviewed.entry(a).or_default() += 1;
+                        *reviews.entry(b).or_default() += 1;
+                        if 2 * k < n {
+                            assert!(
+                                !set.contains(&(b.clone(), a.clone())),
+                                "no reciprocity with n={n} k={k} seed={seed}"
+                            );
+                        }
+                    }
+                    assert_eq!(reviewed.len(), n);
+                    assert!(reviewed.values().all(|&v| v == k));
+                    let (lo, hi) = (
+                        reviews.values().min().copied().unwrap_or(0),
+                        reviews.values().max().copied().unwrap_or(0),
+                    );
+                    assert!(hi - lo <= 1, "balanced load: {lo}..{hi}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_seed_decides_and_input_order_does_not() {
+        let ps = countries(12);
+        let mut reversed = ps.clone();
+        reversed.reverse();
+        assert_eq!(draw(&ps, 2, 42).unwrap(), draw(&reversed, 2, 42).unwrap());
+        let distinct: HashSet<Vec<(String, String)>> =
+            (0..20).map(|s| draw(&ps, 2, s).unwrap()).collect();
+        assert!(distinct.len() > 10, "seeds give different draws");
+    }
+
+    #[test]
+    fn impossible_draws_say_why() {
+        assert!(draw(&countries(1), 1, 1)
+            .unwrap_err()
+            .contains("at least two"));
+        assert!(draw(&countries(3), 3, 1)
+            .unwrap_err()
+            .contains("at least 4"));
+        assert!(draw(&countries(3), 0, 1).is_err());
+    }
+}

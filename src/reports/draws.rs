@@ -1,0 +1,205 @@
+//! `/rounds/{id}/draws` and `/rounds/{id}/assignments`: reviewers drawn by lot.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::draw::{self, MAX_SEED};
+use super::model::NewDrawRow;
+use super::store;
+use crate::app::AppState;
+use crate::audit::AuditCtx;
+use crate::auth::{policy, Principal};
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::http::validate::Checks;
+use crate::rounds::rules::RoundStatus;
+use crate::time::utc;
+
+/// A draw request; without `seed` one is drawn at random and recorded.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DrawIn {
+    /// 0 to 2^53 − 1. The same seed and participants always give the same draw.
+    #[schema(example = 20261128)]
+    pub seed: Option<i64>,
+}
+
+/// The reviewers of one participant, and whom it reviews.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Assignment {
+    #[schema(example = "CHL")]
+    pub country: String,
+    /// Countries that review it; their experts are the assigned experts of its report.
+    #[schema(example = json!(["ARG", "URY"]))]
+    pub reviewers: Vec<String>,
+    /// Countries it reviews.
+    pub reviews: Vec<String>,
+}
+
+/// The round's current draw.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Draw {
+    pub id: i64,
+    pub round: i64,
+    pub seed: i64,
+    pub reviewers_per_country: i32,
+    pub participants: i32,
+    /// The draw this one replaced, if any (it stays on record).
+    pub supersedes: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub assignments: Vec<Assignment>,
+}
+
+fn assignments(by_country: std::collections::BTreeMap<String, Vec<String>>) -> Vec<Assignment> {
+    let mut reviews: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (c, rs) in &by_country {
+        for r in rs {
+            reviews.entry(r.clone()).or_default().push(c.clone());
+        }
+    }
+    by_country
+        .into_iter()
+        .map(|(country, reviewers)| Assignment {
+            reviews: reviews.remove(&country).unwrap_or_default(),
+            country,
+            reviewers,
+        })
+        .collect()
+}
+
+/// Draw the reviewers of every participant by lot (secretariat; round `open` or `in_review`).
+/// Each country gets the round's `reviewers_per_country` reviewers among the other
+/// participants: never itself, no two countries reviewing each other when the numbers allow,
+/// each reviewing as many as it is reviewed by. A new draw supersedes the current one; both
+/// stay on record with their seeds, in the audit log.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The round's id")),
+    request_body(content = DrawIn, description = "Optional seed"),
+    responses(
+        (status = 201, description = "Drawn", body = Draw, headers(("Location" = String))),
+        (status = 409, description = "The round is not open or in review", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad seed, or no draw is possible (says why)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/rounds/{id}/draws")]
+pub async fn create_draw(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: Option<web::Json<DrawIn>>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_rounds(Some(&principal))?;
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let round_id = id.into_inner();
+    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    let mut checks = Checks::new();
+    if body.seed.is_some_and(|s| !(0..=MAX_SEED).contains(&s)) {
+        checks.add("seed", "range", format!("must be from 0 to {MAX_SEED}"));
+    }
+    checks.finish()?;
+    let seed = body
+        .seed
+        .unwrap_or_else(|| rand::random::<i64>().rem_euclid(MAX_SEED + 1));
+    let out = db::run_tx(&state.pool, move |conn| {
+        let round = crate::rounds::routes::load(conn, round_id)?.row;
+        let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Planned);
+        if !matches!(status, RoundStatus::Open | RoundStatus::InReview) {
+            return Err(ApiError::conflict(
+                "round-not-ready",
+                format!(
+                    "reviewers are drawn when the round is open or in review; it is {}",
+                    status.as_str()
+                ),
+                vec![],
+            ));
+        }
+        let participants: Vec<String> = crate::rounds::store::participants(conn, round_id)?
+            .into_iter()
+            .map(|p| p.country)
+            .collect();
+        let k = round.reviewers_per_country as usize;
+        let pairs = draw::draw(&participants, k, seed as u64).map_err(|why| {
+            ApiError::validation(vec![crate::error::FieldError::new(
+                "participants",
+                "draw_impossible",
+                why,
+            )])
+        })?;
+        let now = crate::time::now();
+        let (draw_id, previous) = store::replace_draw(
+            conn,
+            &NewDrawRow {
+                round_id,
+                seed,
+                reviewers_per_country: round.reviewers_per_country,
+                participants: participants.len() as i32,
+                created_by: audit.actor_id,
+                created_at: now,
+            },
+            &pairs,
+        )?;
+        let by_country = store::assignments(conn, draw_id)?;
+        audit.record(
+            conn,
+            "round.draw",
+            "round",
+            round_id,
+            json!({"draw": draw_id, "seed": seed, "supersedes": previous, "assignments": &by_country}),
+        )?;
+        Ok(Draw {
+            id: draw_id,
+            round: round_id,
+            seed,
+            reviewers_per_country: round.reviewers_per_country,
+            participants: participants.len() as i32,
+            supersedes: previous,
+            created_at: utc(now),
+            assignments: assignments(by_country),
+        })
+    })
+    .await?;
+    let location = format!("/api/v1/rounds/{round_id}/assignments");
+    crate::http::created(HttpResponse::Ok().json(&out), &location)
+}
+
+/// The round's current draw: who reviews whom. Public, as the draw is part of the mechanism's
+/// impartiality.
+#[utoipa::path(
+    tag = "reports",
+    params(("id" = i64, Path, description = "The round's id")),
+    responses(
+        (status = 200, description = "The current draw", body = Draw),
+        (status = 404, description = "No such round, or nothing drawn yet", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/rounds/{id}/assignments")]
+pub async fn round_assignments(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let round_id = id.into_inner();
+    let out = db::run(&state.pool, move |conn| {
+        crate::rounds::routes::load(conn, round_id)?;
+        let d = store::current_draw(conn, round_id)?
+            .ok_or_else(|| ApiError::not_found(format!("round {round_id} has no draw yet")))?;
+        let by_country = store::assignments(conn, d.id)?;
+        Ok(Draw {
+            id: d.id,
+            round: round_id,
+            seed: d.seed,
+            reviewers_per_country: d.reviewers_per_country,
+            participants: d.participants,
+            supersedes: None,
+            created_at: utc(d.created_at),
+            assignments: assignments(by_country),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(&out))
+}

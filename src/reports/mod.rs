@@ -1,0 +1,11 @@
+//! Review: reviewer countries drawn by lot, country and hemispheric reports, comments,
+//! adoption, recommendations and their follow-up.
+
+pub mod comments;
+pub mod draw;
+pub mod draws;
+pub mod model;
+pub mod recommendations;
+pub mod routes;
+pub mod rules;
+pub mod store;

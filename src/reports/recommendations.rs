@@ -1,0 +1,478 @@
+//! Recommendations of reports, and the follow-up countries report on them: the tracker
+//! analysts ask for.
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{NewFollowupRow, NewRecommendationRow, RecommendationRow, ReportRow};
+use super::routes::{load, scope};
+use super::rules::{self, FollowupStatus};
+use super::store::{self, RecommendationFilter};
+use crate::app::AppState;
+use crate::audit::AuditCtx;
+use crate::auth::{policy, MaybePrincipal, Principal};
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag;
+use crate::http::lang::{
+    i18n_from_json, i18n_to_json, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
+};
+use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::validate::Checks;
+use crate::time::utc;
+
+/// One change of a recommendation's follow-up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Followup {
+    pub status: FollowupStatus,
+    pub progress_note: Option<String>,
+    pub evidence_urls: Vec<String>,
+    pub changed_by: Option<i64>,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A numbered recommendation of a report, with its latest follow-up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recommendation {
+    pub id: i64,
+    pub report: i64,
+    pub round: i64,
+    /// The reviewed country (country reports).
+    pub country: Option<String>,
+    /// Number within the report.
+    pub number: i32,
+    pub text: Localized,
+    pub language: Lang,
+    pub thematic_area: Option<String>,
+    pub target_date: Option<NaiveDate>,
+    pub status: FollowupStatus,
+    pub progress_note: Option<String>,
+    pub evidence_urls: Vec<String>,
+    pub revision: i32,
+    /// Every follow-up change, oldest first (single reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<Followup>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new recommendation, while the report is not adopted.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecommendation {
+    /// Defaults to the next number in the report.
+    pub number: Option<i32>,
+    #[schema(value_type = Object, example = json!({"en": "Publish the merit-based competitions' results."}))]
+    pub text: TextIn,
+    pub thematic_area: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub target_date: Option<String>,
+}
+
+/// Follow-up of a recommendation, by the reviewed country's focal point or the secretariat,
+/// at any time after the report's adoption.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowupIn {
+    pub status: Option<FollowupStatus>,
+    pub progress_note: Option<String>,
+    /// Absolute http(s) URLs; replaces the list.
+    pub evidence_urls: Option<Vec<String>>,
+}
+
+/// Filters of the tracker.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecommendationQuery {
+    #[param(value_type = Option<i64>)]
+    pub round: Option<String>,
+    pub country: Option<String>,
+    pub thematic_area: Option<String>,
+    #[param(value_type = Option<FollowupStatus>)]
+    pub status: Option<String>,
+}
+
+fn urls(raw: &str) -> Vec<String> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+fn render(
+    r: RecommendationRow,
+    report: &ReportRow,
+    history: Option<Vec<Followup>>,
+    pref: LangPref,
+    langs: &mut LangTracker,
+) -> Recommendation {
+    let lang = Lang::parse(&r.language).unwrap_or(Lang::En);
+    Recommendation {
+        id: r.id,
+        report: r.report_id,
+        round: report.round_id,
+        country: report.country.clone(),
+        number: r.number,
+        text: langs.pick(pref, &i18n_from_json(&r.text), lang),
+        language: lang,
+        thematic_area: r.thematic_area,
+        target_date: r.target_date,
+        status: FollowupStatus::parse(&r.status).unwrap_or(FollowupStatus::Pending),
+        progress_note: r.progress_note,
+        evidence_urls: urls(&r.evidence_urls),
+        revision: r.revision,
+        history,
+        created_at: utc(r.created_at),
+        updated_at: utc(r.updated_at),
+    }
+}
+
+fn load_one(
+    conn: &mut DbConn,
+    id: i64,
+    p: Option<&Principal>,
+) -> ApiResult<(RecommendationRow, super::routes::Loaded)> {
+    let r = store::find_recommendation(conn, id)?
+        .ok_or_else(|| ApiError::not_found(format!("no recommendation {id}")))?;
+    let report = load(conn, r.report_id, p)?;
+    policy::read_report(p, &report.facts())?;
+    Ok((r, report))
+}
+
+fn history(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Followup>> {
+    Ok(store::followups(conn, id)?
+        .into_iter()
+        .map(|f| Followup {
+            status: FollowupStatus::parse(&f.status).unwrap_or(FollowupStatus::Pending),
+            progress_note: f.progress_note,
+            evidence_urls: urls(&f.evidence_urls),
+            changed_by: f.changed_by,
+            changed_at: utc(f.changed_at),
+        })
+        .collect())
+}
+
+/// The recommendations of a report, by number (those who may read the report).
+#[utoipa::path(
+    tag = "reports",
+    params(("id" = i64, Path, description = "The report's id"), LangParam),
+    responses(
+        (status = 200, description = "Its recommendations", body = Page<Recommendation>),
+        (status = 404, description = "No such report, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/{id}/recommendations")]
+pub async fn list_report_recommendations(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: MaybePrincipal,
+    id: web::Path<i64>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (report, rows) = db::run(&state.pool, move |conn| {
+        let l = load(conn, id, principal.0.as_ref())?;
+        policy::read_report(principal.0.as_ref(), &l.facts())?;
+        Ok((l.row, store::recommendations_of(conn, id)?))
+    })
+    .await?;
+    let mut langs = LangTracker::default();
+    let page = Page {
+        data: rows
+            .into_iter()
+            .map(|r| render(r, &report, None, pref, &mut langs))
+            .collect(),
+        next_cursor: None,
+    };
+    page_response(&req, &page, Some(langs.header_value(pref)))
+}
+
+/// Add a recommendation to a report that is not adopted yet (its drafters).
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The report's id")),
+    request_body = NewRecommendation,
+    responses(
+        (status = 201, description = "Added", body = Recommendation, headers(("Location" = String))),
+        (status = 409, description = "The report is adopted, or the number is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/reports/{id}/recommendations")]
+pub async fn create_recommendation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: web::Json<NewRecommendation>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let out = db::run_tx(&state.pool, move |conn| {
+        let l = load(conn, id, Some(&principal))?;
+        policy::draft_report(Some(&principal), &l.facts())?;
+        rules::check_not_frozen(l.status())?;
+        let lang = Lang::parse(&l.row.language).unwrap_or(Lang::En);
+        let mut checks = Checks::new();
+        let text = body.text.to_i18n(&mut checks, "text", lang, true, 5000);
+        if body.number.is_some_and(|n| n < 1) {
+            checks.add("number", "range", "must be 1 or more");
+        }
+        let area = body
+            .thematic_area
+            .as_deref()
+            .map(|a| a.trim().to_ascii_lowercase());
+        if let Some(a) = &area {
+            if !crate::experiences::store::area_exists(conn, a)? {
+                checks.add(
+                    "thematic_area",
+                    "unknown",
+                    format!("'{a}' is not a thematic area"),
+                );
+            }
+        }
+        let target = body.target_date.as_deref().and_then(|d| {
+            let parsed = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                checks.add("target_date", "date", "must be a date, YYYY-MM-DD");
+            }
+            parsed
+        });
+        checks.finish()?;
+        let number = match body.number {
+            Some(n) if store::number_taken(conn, id, n)? => {
+                return Err(ApiError::conflict(
+                    "number-taken",
+                    format!("the report already has a recommendation {n}"),
+                    vec![],
+                ))
+            }
+            Some(n) => n,
+            None => store::next_number(conn, id)?,
+        };
+        let now = crate::time::now();
+        let rid = store::insert_recommendation(
+            conn,
+            &NewRecommendationRow {
+                report_id: id,
+                number,
+                language: lang.code().into(),
+                text: i18n_to_json(&text),
+                thematic_area: area,
+                target_date: target,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        audit.record(
+            conn,
+            "recommendation.create",
+            "recommendation",
+            rid,
+            json!({"report": id, "number": number}),
+        )?;
+        let r = store::find_recommendation(conn, rid)?
+            .ok_or_else(|| ApiError::internal("recommendation vanished"))?;
+        Ok((r, l.row))
+    })
+    .await?;
+    let mut langs = LangTracker::default();
+    let rec = render(out.0, &out.1, Some(Vec::new()), pref, &mut langs);
+    let location = format!("/api/v1/recommendations/{}", rec.id);
+    crate::http::created(
+        etag::versioned_json(&req, rec.revision, &rec, Some(langs.header_value(pref)))?,
+        &location,
+    )
+}
+
+/// The recommendations tracker: recommendations of the reports the caller may read (published
+/// ones for the public), with their latest follow-up.
+#[utoipa::path(
+    tag = "reports",
+    params(RecommendationQuery, PageParams, LangParam),
+    responses(
+        (status = 200, description = "A page of recommendations", body = Page<Recommendation>),
+        (status = 400, description = "Bad filter, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/recommendations")]
+pub async fn list_recommendations(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: MaybePrincipal,
+    query: web::Query<RecommendationQuery>,
+    page: web::Query<PageParams>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::new();
+    let filter = RecommendationFilter {
+        round: checks.integer("round", query.round.as_deref()),
+        country: query
+            .country
+            .as_deref()
+            .map(|c| c.trim().to_ascii_uppercase()),
+        thematic_area: query
+            .thematic_area
+            .as_deref()
+            .map(|a| a.trim().to_ascii_lowercase()),
+        status: query.status.as_deref().and_then(|s| {
+            checks
+                .one_of(
+                    "status",
+                    s,
+                    FollowupStatus::parse,
+                    "pending, in_progress, implemented, not_applicable",
+                )
+                .map(|s| s.as_str().to_owned())
+        }),
+    };
+    let page = page.parse::<i64>(&mut checks.errors);
+    checks.finish_query()?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| {
+        let scope = scope(conn, principal.0.as_ref())?;
+        Ok(store::list_recommendations(
+            conn, &filter, &scope, page.after, limit,
+        )?)
+    })
+    .await?;
+    let mut langs = LangTracker::default();
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |(r, _)| r.id,
+        |(r, report)| render(r, &report, None, pref, &mut langs),
+    );
+    page_response(&req, &page, Some(langs.header_value(pref)))
+}
+
+/// One recommendation with its whole follow-up history.
+#[utoipa::path(
+    tag = "reports",
+    params(("id" = i64, Path, description = "The recommendation's id"), LangParam),
+    responses(
+        (status = 200, description = "The recommendation", body = Recommendation, headers(("ETag" = String))),
+        (status = 404, description = "No such recommendation, or its report is not yours to see", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/recommendations/{id}")]
+pub async fn get_recommendation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: MaybePrincipal,
+    id: web::Path<i64>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (r, report, hist) = db::run(&state.pool, move |conn| {
+        let (r, report) = load_one(conn, id, principal.0.as_ref())?;
+        let hist = history(conn, id)?;
+        Ok((r, report.row, hist))
+    })
+    .await?;
+    let mut langs = LangTracker::default();
+    let rec = render(r, &report, Some(hist), pref, &mut langs);
+    etag::versioned_json(&req, rec.revision, &rec, Some(langs.header_value(pref)))
+}
+
+/// Report follow-up (the reviewed country's focal point, or the secretariat) once the report
+/// is adopted: status, progress note, evidence. Every change is kept; honours `If-Match`.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The recommendation's id"), ("If-Match" = Option<String>, Header, description = "The ETag read")),
+    request_body = FollowupIn,
+    responses(
+        (status = 200, description = "Recorded", body = Recommendation),
+        (status = 403, description = "Not your country's recommendation", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The report is not adopted yet", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/recommendations/{id}")]
+pub async fn patch_recommendation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: web::Json<FollowupIn>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let audit = AuditCtx::new(&req, Some(&principal))?;
+    let if_match = etag::if_match_values(&req);
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let (r, report, hist) = db::run_tx(&state.pool, move |conn| {
+        let (r, report) = load_one(conn, id, Some(&principal))?;
+        match report.row.country.as_deref() {
+            Some(c) => policy::update_followup(Some(&principal), c)?,
+            None => policy::manage_rounds(Some(&principal))?,
+        }
+        if !report.status().frozen() {
+            return Err(ApiError::conflict(
+                "report-not-adopted",
+                "follow-up is reported once the report is adopted",
+                vec![],
+            ));
+        }
+        etag::check_revision(if_match.as_deref(), r.revision)?;
+        let mut checks = Checks::new();
+        let note = match &body.progress_note {
+            Some(n) => Some(checks.text("progress_note", n, 0, 10_000)).filter(|n| !n.is_empty()),
+            None => r.progress_note.clone(),
+        };
+        let evidence = match &body.evidence_urls {
+            Some(list) => {
+                if list.len() > 50 {
+                    checks.add("evidence_urls", "too_many", "at most 50 URLs");
+                }
+                list.iter()
+                    .enumerate()
+                    .map(|(i, u)| checks.url(&format!("evidence_urls[{i}]"), u))
+                    .collect()
+            }
+            None => urls(&r.evidence_urls),
+        };
+        checks.finish()?;
+        let status = body
+            .status
+            .unwrap_or(FollowupStatus::parse(&r.status).unwrap_or(FollowupStatus::Pending));
+        let evidence_json = serde_json::to_string(&evidence).unwrap_or_else(|_| "[]".into());
+        let changed = store::record_followup(
+            conn,
+            &r,
+            &NewFollowupRow {
+                recommendation_id: id,
+                status: status.as_str().into(),
+                progress_note: note.clone(),
+                evidence_urls: evidence_json,
+                changed_by: Some(principal.user_id),
+                changed_at: crate::time::now(),
+            },
+        )?;
+        if changed == 0 {
+            return Err(ApiError::PreconditionFailed(
+                "the recommendation changed while this write was prepared; read it again".into(),
+            ));
+        }
+        audit.record(
+            conn,
+            "recommendation.followup",
+            "recommendation",
+            id,
+            json!({"from": r.status, "to": status, "progress_note": note, "evidence_urls": evidence}),
+        )?;
+        let r = store::find_recommendation(conn, id)?
+            .ok_or_else(|| ApiError::internal("recommendation vanished"))?;
+        let hist = history(conn, id)?;
+        Ok((r, report.row, hist))
+    })
+    .await?;
+    let mut langs = LangTracker::default();
+    let rec = render(r, &report, Some(hist), pref, &mut langs);
+    etag::versioned_json(&req, rec.revision, &rec, Some(langs.header_value(pref)))
+}
