@@ -52,6 +52,10 @@ pub struct Report {
     /// Countries drawn to review it (country reports, single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reviewers: Option<Vec<String>>,
+    /// Its assigned experts (user ids): the active experts of the reviewer countries, or every
+    /// expert for the hemispheric report (single reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_experts: Option<Vec<i64>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -119,6 +123,8 @@ pub struct Loaded {
     pub row: ReportRow,
     pub reviewers: Vec<String>,
     pub caller_assigned: bool,
+    /// Filled for single reads.
+    pub experts: Option<Vec<i64>>,
 }
 
 impl Loaded {
@@ -162,6 +168,7 @@ pub fn load(conn: &mut DbConn, id: i64, p: Option<&Principal>) -> ApiResult<Load
         row,
         reviewers,
         caller_assigned,
+        experts: None,
     })
 }
 
@@ -188,6 +195,7 @@ fn render(l: Loaded, pref: LangPref, langs: &mut LangTracker, with_reviewers: bo
         adopted_at: l.row.adopted_at.map(utc),
         published_at: l.row.published_at.map(utc),
         reviewers: (with_reviewers && l.row.country.is_some()).then_some(l.reviewers),
+        assigned_experts: l.experts,
         created_at: utc(l.row.created_at),
         updated_at: utc(l.row.updated_at),
     }
@@ -198,6 +206,28 @@ fn respond(req: &HttpRequest, l: Loaded, pref: LangPref) -> ApiResult<HttpRespon
     let revision = l.row.revision;
     let body = render(l, pref, &mut langs, true);
     etag::versioned_json(req, revision, &body, Some(langs.header_value(pref)))
+}
+
+/// Adds the assigned experts, for a single read.
+pub fn with_experts(conn: &mut DbConn, mut l: Loaded) -> ApiResult<Loaded> {
+    let countries = match &l.row.country {
+        Some(reviewed) => l
+            .reviewers
+            .iter()
+            .filter(|c| *c != reviewed)
+            .cloned()
+            .collect(),
+        None => Vec::new(),
+    };
+    l.experts = Some(if l.row.country.is_some() {
+        store::experts_of(conn, &countries)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    } else {
+        store::all_experts(conn)?
+    });
+    Ok(l)
 }
 
 /// What reports the caller sees beyond published ones.
@@ -276,6 +306,7 @@ pub async fn list_reports(
                     row,
                     reviewers: Vec::new(),
                     caller_assigned: false,
+                    experts: None,
                 },
                 pref,
                 &mut langs,
@@ -308,7 +339,7 @@ pub async fn get_report(
     let loaded = db::run(&state.pool, move |conn| {
         let l = load(conn, id, principal.0.as_ref())?;
         policy::read_report(principal.0.as_ref(), &l.facts())?;
-        Ok(l)
+        with_experts(conn, l)
     })
     .await?;
     respond(&req, loaded, pref)

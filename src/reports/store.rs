@@ -105,6 +105,16 @@ pub fn experts_of(conn: &mut DbConn, countries: &[String]) -> QueryResult<Vec<(i
         .load(conn)
 }
 
+/// Every active expert.
+pub fn all_experts(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    users::table
+        .filter(users::role.eq("expert"))
+        .filter(users::active.eq(true))
+        .order(users::id)
+        .select(users::id)
+        .load(conn)
+}
+
 // ---- reports --------------------------------------------------------------------------------
 
 pub fn insert_report(conn: &mut DbConn, row: &NewReportRow) -> QueryResult<i64> {

@@ -277,6 +277,11 @@ async fn reports_workflow_and_confidentiality() {
     let report = app.get(&path).auth(&r.admin).send().await.json();
     assert_eq!(report["status"], "draft");
     assert_eq!(report["reviewers"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        report["assigned_experts"],
+        json!([r.assigned.id]),
+        "the experts of the reviewers"
+    );
     for (who, status) in [
         (Some(&r.admin), 200),
         (Some(&r.assigned), 200),
