@@ -20,8 +20,8 @@ use crate::db::DbPool;
 use crate::http::{self, request_id, RouteTable};
 use crate::openapi::{self, ApiDoc, SpecDocument};
 use crate::{
-    audit, auth, countries, experiences, health, questionnaires, reports, responses, rounds,
-    thematic_areas, users,
+    audit, auth, countries, experiences, exports, health, questionnaires, reports, responses,
+    rounds, thematic_areas, users,
 };
 
 /// Settings the running application needs.
@@ -131,6 +131,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(audit::routes::configure)
             .configure(countries::routes::configure)
             .configure(experiences::routes::configure)
+            .configure(exports::routes::configure)
             .configure(rounds::routes::configure)
             .configure(questionnaires::routes::configure)
             .configure(responses::routes::configure)

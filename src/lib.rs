@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod experiences;
+pub mod exports;
 pub mod health;
 pub mod http;
 pub mod openapi;

@@ -29,6 +29,7 @@ use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
         (name = "rounds", description = "Rounds of exchange: schedule, participants, lifecycle"),
         (name = "questionnaires", description = "Self-Review Questionnaires: versioned documents of typed questions"),
         (name = "responses", description = "Countries' responses: answers, submission, review, progress"),
+        (name = "exports", description = "Data for analysts: streamed CSV or NDJSON exports and data dictionaries"),
         (name = "reports", description = "Review: reviewers drawn by lot, country and hemispheric reports, comments, recommendations and follow-up"),
         (name = "auth", description = "Login, tokens, and machine clients of focal points"),
         (name = "users", description = "Accounts (secretariat) and the caller's own (`/me`)"),

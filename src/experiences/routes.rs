@@ -26,7 +26,7 @@ use crate::http::etag;
 use crate::http::lang::{
     write_language, I18n, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
 };
-use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::pagination::{page_response, Page, PageParams, PageRequest};
 use crate::http::validate::Checks;
 use crate::time::utc;
 
@@ -462,27 +462,14 @@ fn save_working(
     Ok(())
 }
 
-/// List the Guide's experiences: filters, full-text search and cursor pages. Without `status`
-/// the list holds the published experiences, each as its latest published version.
-#[utoipa::path(
-    tag = "experiences",
-    params(ExperienceQuery, PageParams, LangParam),
-    responses(
-        (status = 200, description = "A page of experiences", body = Page<ExperienceSummary>, headers(("Link" = String, description = "The next page"))),
-        (status = 400, description = "Bad filter, sort, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unpublished statuses need a login", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Unpublished statuses are their editors' only", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/experiences")]
-pub async fn list_experiences(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: MaybePrincipal,
-    query: web::Query<ExperienceQuery>,
-    page: web::Query<PageParams>,
-    pref: LangPref,
-) -> ApiResult<HttpResponse> {
+/// The list these parameters ask for, checked (400 listing every problem) and allowed
+/// (unpublished statuses are their editors'). Without `page`, the first page of the largest
+/// size (exports walk on from there).
+pub fn list_spec(
+    query: &ExperienceQuery,
+    page: Option<&PageParams>,
+    principal: Option<&Principal>,
+) -> ApiResult<ListSpec> {
     let mut checks = Checks::new();
     let list = |raw: &Option<String>, upper: bool| -> Vec<String> {
         raw.as_deref()
@@ -575,7 +562,13 @@ pub async fn list_experiences(
             checks.add("tag", "format", format!("'{t}' is not a tag"));
         }
     }
-    let page = page.parse::<ListCursor>(&mut checks.errors);
+    let page = match page {
+        Some(p) => p.parse::<ListCursor>(&mut checks.errors),
+        None => PageRequest {
+            limit: crate::http::pagination::MAX_LIMIT,
+            after: None,
+        },
+    };
     let sort = sort.unwrap_or(Sort::SnapshotDesc);
     if page
         .after
@@ -599,7 +592,7 @@ pub async fn list_experiences(
         Some(s) => (
             Scope::Working,
             vec![s.as_str()],
-            policy::list_unpublished_experiences(principal.0.as_ref())?,
+            policy::list_unpublished_experiences(principal)?,
         ),
     };
     let spec = ListSpec {
@@ -619,6 +612,34 @@ pub async fn list_experiences(
         after: page.after,
         limit: page.limit,
     };
+    Ok(spec)
+}
+
+/// List the Guide's experiences: filters, full-text search and cursor pages. Without `status`
+/// the list holds the published experiences, each as its latest published version.
+#[utoipa::path(
+    tag = "experiences",
+    params(ExperienceQuery, PageParams, LangParam),
+    responses(
+        (status = 200, description = "A page of experiences", body = Page<ExperienceSummary>, headers(("Link" = String, description = "The next page"))),
+        (status = 400, description = "Bad filter, sort, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unpublished statuses need a login", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Unpublished statuses are their editors' only", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/experiences")]
+pub async fn list_experiences(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: MaybePrincipal,
+    query: web::Query<ExperienceQuery>,
+    page: web::Query<PageParams>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let spec = list_spec(&query, Some(&page), principal.0.as_ref())?;
+    let q = spec.q.clone();
+    let sort = spec.sort;
+    let scope = spec.scope;
     let limit = spec.limit;
     let (hits, shown) = db::run(&state.pool, move |conn| {
         let hits = search::list(conn, &spec)?;

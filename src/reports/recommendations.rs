@@ -288,6 +288,34 @@ pub async fn create_recommendation(
     )
 }
 
+impl RecommendationQuery {
+    /// The filter these parameters ask for; every problem goes to `checks`.
+    pub fn filter(&self, checks: &mut Checks) -> RecommendationFilter {
+        let query = self;
+        RecommendationFilter {
+            round: checks.integer("round", query.round.as_deref()),
+            country: query
+                .country
+                .as_deref()
+                .map(|c| c.trim().to_ascii_uppercase()),
+            thematic_area: query
+                .thematic_area
+                .as_deref()
+                .map(|a| a.trim().to_ascii_lowercase()),
+            status: query.status.as_deref().and_then(|s| {
+                checks
+                    .one_of(
+                        "status",
+                        s,
+                        FollowupStatus::parse,
+                        "pending, in_progress, implemented, not_applicable",
+                    )
+                    .map(|s| s.as_str().to_owned())
+            }),
+        }
+    }
+}
+
 /// The recommendations tracker: recommendations of the reports the caller may read (published
 /// ones for the public), with their latest follow-up.
 #[utoipa::path(
@@ -308,27 +336,7 @@ pub async fn list_recommendations(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let filter = RecommendationFilter {
-        round: checks.integer("round", query.round.as_deref()),
-        country: query
-            .country
-            .as_deref()
-            .map(|c| c.trim().to_ascii_uppercase()),
-        thematic_area: query
-            .thematic_area
-            .as_deref()
-            .map(|a| a.trim().to_ascii_lowercase()),
-        status: query.status.as_deref().and_then(|s| {
-            checks
-                .one_of(
-                    "status",
-                    s,
-                    FollowupStatus::parse,
-                    "pending, in_progress, implemented, not_applicable",
-                )
-                .map(|s| s.as_str().to_owned())
-        }),
-    };
+    let filter = query.filter(&mut checks);
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;
     let limit = page.limit;

@@ -16,7 +16,7 @@ use super::store;
 use crate::app::AppState;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
-use crate::db;
+use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{page_response, Page};
 use crate::questionnaires::model::{Document, Kind};
@@ -40,6 +40,83 @@ pub struct ParticipantProgress {
     pub due_on_extension: Option<NaiveDate>,
 }
 
+/// Progress of every participant of a round, as `principal` may see it (a focal point: its own
+/// row only).
+pub fn progress(
+    conn: &mut DbConn,
+    round_id: i64,
+    principal: &Principal,
+) -> ApiResult<Vec<ParticipantProgress>> {
+    let round = crate::rounds::store::find(conn, round_id)?
+        .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;
+    let participants = crate::rounds::store::participants(conn, round_id)?;
+    let responses = store::of_round(conn, round_id)?;
+    let ids: Vec<i64> = responses.iter().map(|r| r.id).collect();
+    let mut answers = store::answers_of(conn, &ids)?;
+    let qids: Vec<i64> = responses
+        .iter()
+        .map(|r| r.questionnaire_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let docs: HashMap<i64, Document> = crate::questionnaires::store::find_many(conn, &qids)?
+        .into_iter()
+        .map(|(id, row)| (id, row.doc()))
+        .collect();
+    let mut by_country: HashMap<String, ResponseRow> = HashMap::new();
+    for r in responses {
+        // The response on the newest version speaks for the country.
+        let keep = by_country
+            .get(&r.country)
+            .is_none_or(|o| o.questionnaire_id < r.questionnaire_id);
+        if keep {
+            by_country.insert(r.country.clone(), r);
+        }
+    }
+    Ok(participants
+        .into_iter()
+        .filter(|p| principal.role != Role::MemberCountry || principal.of_country(&p.country))
+        .map(|p| {
+            let r = by_country.remove(&p.country);
+            let (answered, required, required_answered) = match &r {
+                Some(r) => {
+                    let codes: HashSet<String> = answers
+                        .remove(&r.id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|a| a.question_code)
+                        .collect();
+                    let doc = docs.get(&r.questionnaire_id);
+                    let qs: Vec<_> = doc
+                        .map(|d| d.questions().map(|(_, q)| q).collect())
+                        .unwrap_or_default();
+                    (
+                        qs.iter().filter(|q| codes.contains(&q.code)).count(),
+                        qs.iter().filter(|q| q.required).count(),
+                        qs.iter()
+                            .filter(|q| q.required && codes.contains(&q.code))
+                            .count(),
+                    )
+                }
+                None => (0, 0, 0),
+            };
+            ParticipantProgress {
+                status: r.as_ref().map(status_of),
+                response: r.as_ref().map(|r| r.id),
+                questionnaire: r.as_ref().map(|r| r.questionnaire_id),
+                answered,
+                required,
+                required_answered,
+                submitted_at: r.as_ref().and_then(|r| r.submitted_at).map(utc),
+                late: r.as_ref().is_some_and(|r| r.late),
+                due_on: rules::due_on(round.responses_due_on, p.due_on_extension),
+                due_on_extension: p.due_on_extension,
+                country: p.country,
+            }
+        })
+        .collect::<Vec<_>>())
+}
+
 /// Progress of every participant of a round (secretariat and experts; a focal point sees its
 /// own country's row).
 #[utoipa::path(
@@ -60,74 +137,7 @@ pub async fn round_progress(
 ) -> ApiResult<HttpResponse> {
     let round_id = id.into_inner();
     let rows = db::run(&state.pool, move |conn| {
-        let round = crate::rounds::store::find(conn, round_id)?
-            .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;
-        let participants = crate::rounds::store::participants(conn, round_id)?;
-        let responses = store::of_round(conn, round_id)?;
-        let ids: Vec<i64> = responses.iter().map(|r| r.id).collect();
-        let mut answers = store::answers_of(conn, &ids)?;
-        let qids: Vec<i64> = responses
-            .iter()
-            .map(|r| r.questionnaire_id)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let docs: HashMap<i64, Document> = crate::questionnaires::store::find_many(conn, &qids)?
-            .into_iter()
-            .map(|(id, row)| (id, row.doc()))
-            .collect();
-        let mut by_country: HashMap<String, ResponseRow> = HashMap::new();
-        for r in responses {
-            // The response on the newest version speaks for the country.
-            let keep = by_country
-                .get(&r.country)
-                .is_none_or(|o| o.questionnaire_id < r.questionnaire_id);
-            if keep {
-                by_country.insert(r.country.clone(), r);
-            }
-        }
-        Ok(participants
-            .into_iter()
-            .filter(|p| principal.role != Role::MemberCountry || principal.of_country(&p.country))
-            .map(|p| {
-                let r = by_country.remove(&p.country);
-                let (answered, required, required_answered) = match &r {
-                    Some(r) => {
-                        let codes: HashSet<String> = answers
-                            .remove(&r.id)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|a| a.question_code)
-                            .collect();
-                        let doc = docs.get(&r.questionnaire_id);
-                        let qs: Vec<_> = doc
-                            .map(|d| d.questions().map(|(_, q)| q).collect())
-                            .unwrap_or_default();
-                        (
-                            qs.iter().filter(|q| codes.contains(&q.code)).count(),
-                            qs.iter().filter(|q| q.required).count(),
-                            qs.iter()
-                                .filter(|q| q.required && codes.contains(&q.code))
-                                .count(),
-                        )
-                    }
-                    None => (0, 0, 0),
-                };
-                ParticipantProgress {
-                    status: r.as_ref().map(status_of),
-                    response: r.as_ref().map(|r| r.id),
-                    questionnaire: r.as_ref().map(|r| r.questionnaire_id),
-                    answered,
-                    required,
-                    required_answered,
-                    submitted_at: r.as_ref().and_then(|r| r.submitted_at).map(utc),
-                    late: r.as_ref().is_some_and(|r| r.late),
-                    due_on: rules::due_on(round.responses_due_on, p.due_on_extension),
-                    due_on_extension: p.due_on_extension,
-                    country: p.country,
-                }
-            })
-            .collect::<Vec<_>>())
+        progress(conn, round_id, &principal)
     })
     .await?;
     page_response(

@@ -919,6 +919,43 @@ pub struct ResponseQuery {
     pub updated_since: Option<String>,
 }
 
+impl ResponseQuery {
+    /// The filter these parameters ask for; every problem goes to `checks`.
+    pub fn filter(&self, checks: &mut Checks) -> ResponseFilter {
+        let query = self;
+        ResponseFilter {
+            questionnaire: checks.integer("questionnaire", query.questionnaire.as_deref()),
+            round: checks.integer("round", query.round.as_deref()),
+            country: query
+                .country
+                .as_deref()
+                .map(|c| c.trim().to_ascii_uppercase()),
+            status: query
+                .status
+                .as_deref()
+                .and_then(|s| {
+                    checks.one_of(
+                        "status",
+                        s,
+                        ResponseStatus::parse,
+                        "draft, submitted, returned, accepted",
+                    )
+                })
+                .map(|s| s.as_str().to_owned()),
+            updated_since: match query.updated_since.as_deref() {
+                None => None,
+                Some(raw) => match DateTime::parse_from_rfc3339(raw) {
+                    Ok(t) => Some(t.with_timezone(&Utc).naive_utc()),
+                    Err(_) => {
+                        checks.add("updated_since", "datetime", "must be an RFC 3339 instant");
+                        None
+                    }
+                },
+            },
+        }
+    }
+}
+
 /// Responses the caller may see: focal points their own country's (and public ones), experts
 /// every non-draft one, the secretariat all, the public accepted responses of concluded rounds
 /// that publish them.
@@ -939,36 +976,7 @@ pub async fn list_responses(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let filter = ResponseFilter {
-        questionnaire: checks.integer("questionnaire", query.questionnaire.as_deref()),
-        round: checks.integer("round", query.round.as_deref()),
-        country: query
-            .country
-            .as_deref()
-            .map(|c| c.trim().to_ascii_uppercase()),
-        status: query
-            .status
-            .as_deref()
-            .and_then(|s| {
-                checks.one_of(
-                    "status",
-                    s,
-                    ResponseStatus::parse,
-                    "draft, submitted, returned, accepted",
-                )
-            })
-            .map(|s| s.as_str().to_owned()),
-        updated_since: match query.updated_since.as_deref() {
-            None => None,
-            Some(raw) => match DateTime::parse_from_rfc3339(raw) {
-                Ok(t) => Some(t.with_timezone(&Utc).naive_utc()),
-                Err(_) => {
-                    checks.add("updated_since", "datetime", "must be an RFC 3339 instant");
-                    None
-                }
-            },
-        },
-    };
+    let filter = query.filter(&mut checks);
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;
     let vis = visibility(caller.0.as_ref());

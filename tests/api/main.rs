@@ -8,6 +8,7 @@ mod auth;
 mod countries;
 mod errors;
 mod experiences;
+mod exports;
 mod meta;
 mod migrations;
 mod questionnaires;

@@ -303,11 +303,16 @@ impl<'a> Req<'a> {
         let res = test::call_service(self.svc, self.inner.to_request()).await;
         let status = res.status();
         let headers = res.headers().clone();
+        let streamed = matches!(
+            actix_web::body::MessageBody::size(res.response().body()),
+            actix_web::body::BodySize::Stream
+        );
         let body = to_bytes(res.into_body()).await.unwrap_or_default();
         Resp {
             status,
             headers,
             body,
+            streamed,
         }
     }
 }
@@ -318,6 +323,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The body had no length: it was streamed (chunked on the wire).
+    pub streamed: bool,
 }
 
 impl Resp {

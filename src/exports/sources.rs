@@ -1,0 +1,486 @@
+//! What each export reads, batch by batch, and how it lays out its rows.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use serde_json::{json, Value};
+
+use super::encode::Source;
+use crate::db::DbConn;
+use crate::error::ApiResult;
+use crate::experiences::search::{self, ListSpec};
+use crate::experiences::store::{self as experiences, Scope};
+use crate::http::lang::{I18n, Lang};
+use crate::questionnaires::model::{Document, Kind};
+use crate::reports::store::{self as reports, RecommendationFilter, ReportScope};
+use crate::responses::store::{self as responses, ResponseFilter, Visibility};
+use crate::time::utc;
+
+/// The text in `lang`, else the original language, else any.
+pub fn text(texts: &I18n, lang: Lang, original: Lang) -> String {
+    texts
+        .get(&lang)
+        .or_else(|| texts.get(&original))
+        .or_else(|| texts.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn ts(t: Option<NaiveDateTime>) -> Value {
+    t.map_or(Value::Null, |t| json!(utc(t)))
+}
+
+/// Responses read per batch; their answers come with them.
+const RESPONSES_PER_BATCH: i64 = 40;
+
+/// One questionnaire version as the exports need it.
+struct Version {
+    number: i32,
+    language: Lang,
+    doc: Document,
+    /// Question code → (section, position).
+    order: HashMap<String, (String, usize)>,
+}
+
+/// Answers, one row per answer (long) or per response (wide).
+pub struct Answers {
+    pub filter: ResponseFilter,
+    pub visibility: Visibility,
+    pub lang: Lang,
+    /// Wide: the question codes, in the questionnaire's order.
+    pub wide: Option<Vec<String>>,
+    after: Option<i64>,
+    done: bool,
+    versions: HashMap<i64, Version>,
+}
+
+impl Answers {
+    pub const LONG: [&'static str; 14] = [
+        "round",
+        "questionnaire",
+        "questionnaire_version",
+        "country",
+        "response",
+        "section",
+        "question",
+        "kind",
+        "value",
+        "value_label",
+        "comment",
+        "response_status",
+        "submitted_at",
+        "updated_at",
+    ];
+    pub const WIDE_LEAD: [&'static str; 8] = [
+        "round",
+        "questionnaire",
+        "questionnaire_version",
+        "country",
+        "response",
+        "response_status",
+        "submitted_at",
+        "updated_at",
+    ];
+
+    pub fn new(
+        filter: ResponseFilter,
+        visibility: Visibility,
+        lang: Lang,
+        wide: Option<Vec<String>>,
+    ) -> Answers {
+        Answers {
+            filter,
+            visibility,
+            lang,
+            wide,
+            after: None,
+            done: false,
+            versions: HashMap::new(),
+        }
+    }
+
+    fn version(&mut self, conn: &mut DbConn, ids: &[i64]) -> ApiResult<()> {
+        let missing: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.versions.contains_key(id))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for (id, row) in crate::questionnaires::store::find_many(conn, &missing)? {
+            let doc = row.doc();
+            let order = doc
+                .questions()
+                .enumerate()
+                .map(|(i, (s, q))| (q.code.clone(), (s.code.clone(), i)))
+                .collect();
+            self.versions.insert(
+                id,
+                Version {
+                    number: row.version,
+                    language: Lang::parse(&row.language).unwrap_or(Lang::En),
+                    doc,
+                    order,
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A stored answer value as the export shows it, and its label for choices.
+fn value_of(
+    raw: &str,
+    kind: Option<Kind>,
+    doc: Option<&Version>,
+    q: &str,
+    lang: Lang,
+) -> (Value, Value) {
+    let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+    let label = match (kind, doc.and_then(|v| v.doc.question(q).map(|qq| (v, qq)))) {
+        (Some(k), Some((v, question))) if k.is_choice() => {
+            let pick = |code: &Value| {
+                question
+                    .options
+                    .iter()
+                    .find(|o| Some(o.value.as_str()) == code.as_str())
+                    .map(|o| json!(text(&o.label, lang, v.language)))
+                    .unwrap_or(Value::Null)
+            };
+            match &value {
+                Value::Array(items) => Value::Array(items.iter().map(pick).collect()),
+                one => pick(one),
+            }
+        }
+        _ => Value::Null,
+    };
+    (value, label)
+}
+
+impl Source for Answers {
+    fn next_batch(&mut self, conn: &mut DbConn) -> ApiResult<Option<Vec<Vec<Value>>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut rs = responses::list(
+            conn,
+            &self.filter,
+            &self.visibility,
+            self.after,
+            RESPONSES_PER_BATCH,
+        )?;
+        if rs.len() as i64 <= RESPONSES_PER_BATCH {
+            self.done = true;
+        }
+        rs.truncate(RESPONSES_PER_BATCH as usize);
+        let Some(last) = rs.last() else {
+            return Ok(None);
+        };
+        self.after = Some(last.id);
+        let qids: Vec<i64> = rs.iter().map(|r| r.questionnaire_id).collect();
+        self.version(conn, &qids)?;
+        let ids: Vec<i64> = rs.iter().map(|r| r.id).collect();
+        let mut answers = responses::answers_of(conn, &ids)?;
+        let since = self.filter.updated_since;
+        let mut rows = Vec::new();
+        for r in &rs {
+            let v = self.versions.get(&r.questionnaire_id);
+            let lead = |cols: &mut Vec<Value>| {
+                cols.push(json!(r.round_id));
+                cols.push(json!(r.questionnaire_id));
+                cols.push(v.map_or(Value::Null, |v| json!(v.number)));
+                cols.push(json!(r.country));
+                cols.push(json!(r.id));
+            };
+            let mut list = answers.remove(&r.id).unwrap_or_default();
+            list.retain(|a| since.is_none_or(|s| a.updated_at >= s));
+            match &self.wide {
+                Some(codes) => {
+                    let by_code: HashMap<&str, &str> = list
+                        .iter()
+                        .map(|a| (a.question_code.as_str(), a.value.as_str()))
+                        .collect();
+                    let mut row = Vec::with_capacity(8 + codes.len());
+                    lead(&mut row);
+                    row.push(json!(r.status));
+                    row.push(ts(r.submitted_at));
+                    row.push(ts(Some(r.updated_at)));
+                    for c in codes {
+                        row.push(
+                            by_code
+                                .get(c.as_str())
+                                .and_then(|raw| serde_json::from_str(raw).ok())
+                                .unwrap_or(Value::Null),
+                        );
+                    }
+                    rows.push(row);
+                }
+                None => {
+                    list.sort_by_key(|a| {
+                        v.and_then(|v| v.order.get(&a.question_code).map(|o| o.1))
+                            .unwrap_or(usize::MAX)
+                    });
+                    for a in list {
+                        let question = v.and_then(|v| v.doc.question(&a.question_code));
+                        let kind = question.map(|q| q.kind);
+                        let (value, label) =
+                            value_of(&a.value, kind, v, &a.question_code, self.lang);
+                        let mut row = Vec::with_capacity(14);
+                        lead(&mut row);
+                        row.push(
+                            v.and_then(|v| v.order.get(&a.question_code))
+                                .map_or(Value::Null, |o| json!(o.0)),
+                        );
+                        row.push(json!(a.question_code));
+                        row.push(kind.map_or(Value::Null, |k| json!(k.as_str())));
+                        row.push(value);
+                        row.push(label);
+                        row.push(json!(a.comment));
+                        row.push(json!(r.status));
+                        row.push(ts(r.submitted_at));
+                        row.push(ts(Some(a.updated_at)));
+                        rows.push(row);
+                    }
+                }
+            }
+        }
+        Ok(Some(rows))
+    }
+}
+
+/// Experiences, one row per experience, sections as text and child rows flattened.
+pub struct Experiences {
+    pub spec: ListSpec,
+    pub lang: Lang,
+    done: bool,
+}
+
+impl Experiences {
+    pub const COLUMNS: [&'static str; 17] = [
+        "id",
+        "country",
+        "thematic_area",
+        "language",
+        "status",
+        "version",
+        "snapshot_date",
+        "title",
+        "introduction",
+        "institutions",
+        "strategies",
+        "legal_framework",
+        "tags",
+        "available_languages",
+        "created_at",
+        "updated_at",
+        "published_at",
+    ];
+
+    pub fn new(mut spec: ListSpec, lang: Lang) -> Experiences {
+        spec.limit = 200;
+        Experiences {
+            spec,
+            lang,
+            done: false,
+        }
+    }
+}
+
+impl Source for Experiences {
+    fn next_batch(&mut self, conn: &mut DbConn) -> ApiResult<Option<Vec<Vec<Value>>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut hits = search::list(conn, &self.spec)?;
+        if hits.len() as i64 <= self.spec.limit {
+            self.done = true;
+        }
+        hits.truncate(self.spec.limit as usize);
+        let Some(last) = hits.last() else {
+            return Ok(None);
+        };
+        self.spec.after = Some(last.cursor(self.spec.sort));
+        let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+        let rows = experiences::find_many(conn, &ids)?;
+        let working = self.spec.scope == Scope::Working;
+        let mut docs = HashMap::new();
+        let mut published_at = HashMap::new();
+        if working {
+            let refs: Vec<_> = rows.values().collect();
+            docs = experiences::working_documents(conn, &refs)?;
+        } else {
+            let pairs: Vec<(i64, i32)> = rows.values().map(|r| (r.id, r.version)).collect();
+            for (id, v) in experiences::versions_of(conn, &pairs)? {
+                if let Ok(doc) = serde_json::from_str(&v.document) {
+                    docs.insert(id, doc);
+                    published_at.insert(id, v.published_at);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(hits.len());
+        for h in &hits {
+            let (Some(row), Some(doc)) = (rows.get(&h.id), docs.get(&h.id)) else {
+                continue;
+            };
+            let doc: &crate::experiences::rules::Document = doc;
+            let original = Lang::parse(&row.language).unwrap_or(Lang::En);
+            let status = if working || row.status == "archived" {
+                row.status.clone()
+            } else {
+                "published".to_owned()
+            };
+            let institutions: Vec<String> = doc
+                .institutions
+                .iter()
+                .map(|i| {
+                    [
+                        Some(i.name.clone()),
+                        i.acronym.as_ref().map(|a| format!("({a})")),
+                        i.role.as_ref().map(|r| format!("— {r}")),
+                        i.website.as_ref().map(|w| format!("<{w}>")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                })
+                .collect();
+            let legal: Vec<String> = doc
+                .legal_framework
+                .iter()
+                .map(|l| {
+                    [
+                        Some(format!("{}: {}", l.kind.as_str(), l.title)),
+                        l.number.as_ref().map(|n| format!("No. {n}")),
+                        l.year.map(|y| format!("({y})")),
+                        l.url.as_ref().map(|u| format!("<{u}>")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                })
+                .collect();
+            out.push(vec![
+                json!(row.id),
+                json!(row.country),
+                json!(row.thematic_area),
+                json!(row.language),
+                json!(status),
+                json!(row.version),
+                json!(doc.snapshot_date),
+                json!(text(&doc.title, self.lang, original)),
+                json!(text(&doc.introduction, self.lang, original)),
+                json!(institutions),
+                json!(text(&doc.strategies, self.lang, original)),
+                json!(legal),
+                json!(doc.tags),
+                json!(doc.languages()),
+                ts(Some(row.created_at)),
+                ts(if working {
+                    Some(row.updated_at)
+                } else {
+                    published_at.get(&row.id).copied()
+                }),
+                ts(row.published_at),
+            ]);
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Recommendations with their latest follow-up.
+pub struct Recommendations {
+    pub filter: RecommendationFilter,
+    pub scope: ReportScope,
+    pub lang: Lang,
+    after: Option<i64>,
+    done: bool,
+}
+
+impl Recommendations {
+    pub const COLUMNS: [&'static str; 14] = [
+        "id",
+        "round",
+        "country",
+        "report",
+        "report_status",
+        "number",
+        "thematic_area",
+        "target_date",
+        "text",
+        "status",
+        "progress_note",
+        "evidence_urls",
+        "created_at",
+        "updated_at",
+    ];
+
+    pub fn new(filter: RecommendationFilter, scope: ReportScope, lang: Lang) -> Recommendations {
+        Recommendations {
+            filter,
+            scope,
+            lang,
+            after: None,
+            done: false,
+        }
+    }
+}
+
+impl Source for Recommendations {
+    fn next_batch(&mut self, conn: &mut DbConn) -> ApiResult<Option<Vec<Vec<Value>>>> {
+        const BATCH: i64 = 1000;
+        if self.done {
+            return Ok(None);
+        }
+        let mut rows =
+            reports::list_recommendations(conn, &self.filter, &self.scope, self.after, BATCH)?;
+        if rows.len() as i64 <= BATCH {
+            self.done = true;
+        }
+        rows.truncate(BATCH as usize);
+        let Some((last, _)) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = Some(last.id);
+        Ok(Some(
+            rows.into_iter()
+                .map(|(r, report)| {
+                    let original = Lang::parse(&r.language).unwrap_or(Lang::En);
+                    let urls: Value =
+                        serde_json::from_str(&r.evidence_urls).unwrap_or_else(|_| json!([]));
+                    vec![
+                        json!(r.id),
+                        json!(report.round_id),
+                        json!(report.country),
+                        json!(report.id),
+                        json!(report.status),
+                        json!(r.number),
+                        json!(r.thematic_area),
+                        json!(r.target_date),
+                        json!(text(
+                            &crate::http::lang::i18n_from_json(&r.text),
+                            self.lang,
+                            original
+                        )),
+                        json!(r.status),
+                        json!(r.progress_note),
+                        urls,
+                        ts(Some(r.created_at)),
+                        ts(Some(r.updated_at)),
+                    ]
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Rows computed up front (small exports: progress, dictionaries), sent as one batch.
+pub struct Ready(pub Option<Vec<Vec<Value>>>);
+
+impl Source for Ready {
+    fn next_batch(&mut self, _conn: &mut DbConn) -> ApiResult<Option<Vec<Vec<Value>>>> {
+        Ok(self.0.take())
+    }
+}
