@@ -7,6 +7,10 @@
 #
 # Then the focal points' writes (bench/responses.py): 300-answer PUTs and submits, 8 clients.
 #
+# Then the analysts' export (bench/exports.py): EXPORT_ANSWERS (default 1,000,000) answers are
+# generated through the API and exported as CSV and NDJSON, with the server's RSS sampled.
+# EXPORT_ANSWERS=0 skips it.
+#
 #   bench/run.sh                 # SQLite in a temp folder
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh
 #                                # a fresh PostgreSQL database on that server, dropped after
@@ -50,8 +54,12 @@ DATABASE_URL="$DB_URL" MECIGEP_BIND="127.0.0.1:$PORT" RUST_LOG=warn \
     MECIGEP_ADMIN_EMAIL="$ADMIN_EMAIL" MECIGEP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     ./target/release/mecigep serve >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.1; done
+started=$(date +%s%N)
+for _ in $(seq 1 1000); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.01; done
 curl -fs "$BASE/health/ready" >/dev/null || { cat "$work/server.log"; exit 1; }
+echo "start-up: $(( ($(date +%s%N) - started) / 1000000 )) ms to /health/ready (migrations and reference data included)"
+sleep 1
+echo "idle RSS: $(awk '/VmRSS/ {printf "%.1f MiB", $2 / 1024}' "/proc/$pid/status")"
 
 # Prints: requests/s p50 p99 (milliseconds); more wrk arguments (a script) may follow the URL.
 measure() {
@@ -111,3 +119,8 @@ LUA
 fi
 
 python3 bench/responses.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "${WRITERS:-8}" "${DURATION%s}"
+
+EXPORT_ANSWERS="${EXPORT_ANSWERS:-1000000}"
+if [ "$EXPORT_ANSWERS" -gt 0 ]; then
+    python3 bench/exports.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$pid" "$EXPORT_ANSWERS"
+fi

@@ -180,7 +180,22 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// glibc gives each thread that allocates its own arena and seldom returns their memory: the
+/// blocking pool's threads would each keep an export batch's or a bulk save's worth. Two arenas
+/// keep the process small at a negligible cost in contention (measured in bench/RESULTS.md).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only sets a parameter of the allocator; it runs before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     init_logging(cli.global.log_format);
     match run(cli) {

@@ -11,7 +11,7 @@ use crate::error::ApiResult;
 use crate::experiences::search::{self, ListSpec};
 use crate::experiences::store::{self as experiences, Scope};
 use crate::http::lang::{I18n, Lang};
-use crate::questionnaires::model::{Document, Kind};
+use crate::questionnaires::model::{Document, Question};
 use crate::reports::store::{self as reports, RecommendationFilter, ReportScope};
 use crate::responses::store::{self as responses, ResponseFilter, Visibility};
 use crate::time::utc;
@@ -30,16 +30,16 @@ fn ts(t: Option<NaiveDateTime>) -> Value {
     t.map_or(Value::Null, |t| json!(utc(t)))
 }
 
-/// Responses read per batch; their answers come with them.
-const RESPONSES_PER_BATCH: i64 = 40;
+/// Rows aimed at per batch: enough to keep the database busy, few enough that a batch's
+/// memory (rows read, values, encoded bytes) stays a few MiB.
+const ROWS_PER_BATCH: usize = 4000;
 
 /// One questionnaire version as the exports need it.
 struct Version {
     number: i32,
     language: Lang,
-    doc: Document,
-    /// Question code → (section, position).
-    order: HashMap<String, (String, usize)>,
+    /// Question code → (section, position, question): one lookup per answer.
+    order: HashMap<String, (String, usize, Question)>,
 }
 
 /// Answers, one row per answer (long) or per response (wide).
@@ -109,18 +109,17 @@ impl Answers {
             return Ok(());
         }
         for (id, row) in crate::questionnaires::store::find_many(conn, &missing)? {
-            let doc = row.doc();
+            let doc: Document = row.doc();
             let order = doc
                 .questions()
                 .enumerate()
-                .map(|(i, (s, q))| (q.code.clone(), (s.code.clone(), i)))
+                .map(|(i, (s, q))| (q.code.clone(), (s.code.clone(), i, q.clone())))
                 .collect();
             self.versions.insert(
                 id,
                 Version {
                     number: row.version,
                     language: Lang::parse(&row.language).unwrap_or(Lang::En),
-                    doc,
                     order,
                 },
             );
@@ -130,22 +129,15 @@ impl Answers {
 }
 
 /// A stored answer value as the export shows it, and its label for choices.
-fn value_of(
-    raw: &str,
-    kind: Option<Kind>,
-    doc: Option<&Version>,
-    q: &str,
-    lang: Lang,
-) -> (Value, Value) {
+fn value_of(raw: &str, question: Option<&Question>, original: Lang, lang: Lang) -> (Value, Value) {
     let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-    let label = match (kind, doc.and_then(|v| v.doc.question(q).map(|qq| (v, qq)))) {
-        (Some(k), Some((v, question))) if k.is_choice() => {
+    let label = match question {
+        Some(q) if q.kind.is_choice() => {
             let pick = |code: &Value| {
-                question
-                    .options
+                q.options
                     .iter()
                     .find(|o| Some(o.value.as_str()) == code.as_str())
-                    .map(|o| json!(text(&o.label, lang, v.language)))
+                    .map(|o| json!(text(&o.label, lang, original)))
                     .unwrap_or(Value::Null)
             };
             match &value {
@@ -163,17 +155,25 @@ impl Source for Answers {
         if self.done {
             return Ok(None);
         }
+        // Responses per batch from the largest questionnaire seen so far (the first batch
+        // learns it with one response).
+        let per_batch = self
+            .versions
+            .values()
+            .map(|v| v.order.len())
+            .max()
+            .map_or(1, |q| (ROWS_PER_BATCH / q.max(1)).clamp(1, 25)) as i64;
         let mut rs = responses::list(
             conn,
             &self.filter,
             &self.visibility,
             self.after,
-            RESPONSES_PER_BATCH,
+            per_batch,
         )?;
-        if rs.len() as i64 <= RESPONSES_PER_BATCH {
+        if rs.len() as i64 <= per_batch {
             self.done = true;
         }
-        rs.truncate(RESPONSES_PER_BATCH as usize);
+        rs.truncate(per_batch as usize);
         let Some(last) = rs.last() else {
             return Ok(None);
         };
@@ -222,16 +222,18 @@ impl Source for Answers {
                             .unwrap_or(usize::MAX)
                     });
                     for a in list {
-                        let question = v.and_then(|v| v.doc.question(&a.question_code));
+                        let entry = v.and_then(|v| v.order.get(&a.question_code));
+                        let question = entry.map(|e| &e.2);
                         let kind = question.map(|q| q.kind);
-                        let (value, label) =
-                            value_of(&a.value, kind, v, &a.question_code, self.lang);
+                        let (value, label) = value_of(
+                            &a.value,
+                            question,
+                            v.map_or(Lang::En, |v| v.language),
+                            self.lang,
+                        );
                         let mut row = Vec::with_capacity(14);
                         lead(&mut row);
-                        row.push(
-                            v.and_then(|v| v.order.get(&a.question_code))
-                                .map_or(Value::Null, |o| json!(o.0)),
-                        );
+                        row.push(entry.map_or(Value::Null, |e| json!(e.0)));
                         row.push(json!(a.question_code));
                         row.push(kind.map_or(Value::Null, |k| json!(k.as_str())));
                         row.push(value);

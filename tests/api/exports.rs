@@ -395,7 +395,7 @@ async fn a_large_export_streams_in_batches() {
     assert_eq!(
         rows.len() - 1,
         expected,
-        "{} responses: several batches of 40",
+        "{} responses: batches of at most 25",
         codes.len() * 3
     );
     let responses: std::collections::HashSet<&str> =
