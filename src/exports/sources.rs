@@ -163,13 +163,7 @@ impl Source for Answers {
             .map(|v| v.order.len())
             .max()
             .map_or(1, |q| (ROWS_PER_BATCH / q.max(1)).clamp(1, 25)) as i64;
-        let mut rs = responses::list(
-            conn,
-            &self.filter,
-            &self.visibility,
-            self.after,
-            per_batch,
-        )?;
+        let mut rs = responses::list(conn, &self.filter, &self.visibility, self.after, per_batch)?;
         if rs.len() as i64 <= per_batch {
             self.done = true;
         }
