@@ -17,10 +17,9 @@ import sys
 import threading
 from urllib.parse import urlparse
 
-BASE, EMAIL, PASSWORD = sys.argv[1], sys.argv[2], sys.argv[3]
-COUNT = int(sys.argv[4]) if len(sys.argv) > 4 else 10_000
-CLIENTS = int(sys.argv[5]) if len(sys.argv) > 5 else 8
-URL = urlparse(BASE)
+# Set by main(); module-level so that bench/peers can import `experience` alone.
+BASE = EMAIL = PASSWORD = URL = None
+COUNT, CLIENTS = 10_000, 8
 
 COUNTRIES = [
     "ARG", "ATG", "BHS", "BLZ", "BOL", "BRA", "BRB", "CAN", "CHL", "COL", "CRI", "CUB", "DMA",
@@ -95,6 +94,11 @@ def experience(i):
 
 
 def main():
+    global BASE, EMAIL, PASSWORD, URL, COUNT, CLIENTS
+    BASE, EMAIL, PASSWORD = sys.argv[1], sys.argv[2], sys.argv[3]
+    COUNT = int(sys.argv[4]) if len(sys.argv) > 4 else COUNT
+    CLIENTS = int(sys.argv[5]) if len(sys.argv) > 5 else CLIENTS
+    URL = urlparse(BASE)
     anon = Client()
     status, payload = anon.call("POST", "/api/v1/auth/login", {"email": EMAIL, "password": PASSWORD})
     if status != 200:

@@ -786,23 +786,31 @@ pub async fn get_experience(
     let id = id.into_inner();
     let shown = db::run(&state.pool, move |conn| {
         let p = principal.0.as_ref();
-        let row = load(conn, id)?;
+        // The row and its latest version come in one query: the public's read is one round trip.
+        let (row, latest) = store::find_with_latest(conn, id)?
+            .ok_or_else(|| ApiError::not_found(format!("no experience {id}")))?;
         policy::read_experience(p, &facts(&row))?;
         let editor = policy::edit_experience(p, &facts(&row)).is_ok();
+        let show_published = |row: ExperienceRow| match latest {
+            Some(v) => Ok(Shown {
+                doc: parse_version(&v)?,
+                row,
+                view: View::Published,
+                version: Some(v),
+            }),
+            None => Err(ApiError::not_found(format!(
+                "experience {} has no published version yet",
+                row.id
+            ))),
+        };
         match view {
             Some(View::Working) => {
                 policy::edit_experience(p, &facts(&row))?;
                 working(conn, row)
             }
-            Some(View::Published) => {
-                let n = row.version;
-                published(conn, row, n)
-            }
+            Some(View::Published) => show_published(row),
             None if editor => working(conn, row),
-            None => {
-                let n = row.version;
-                published(conn, row, n)
-            }
+            None => show_published(row),
         }
     })
     .await?;

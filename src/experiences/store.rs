@@ -47,6 +47,26 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ExperienceRow>> {
         .optional()
 }
 
+/// An experience with its latest published version, in one query (the public's read).
+pub fn find_with_latest(
+    conn: &mut DbConn,
+    id: i64,
+) -> QueryResult<Option<(ExperienceRow, Option<VersionRow>)>> {
+    experiences::table
+        .left_join(
+            experience_versions::table.on(experience_versions::experience_id
+                .eq(experiences::id)
+                .and(experience_versions::version.eq(experiences::version))),
+        )
+        .filter(experiences::id.eq(id))
+        .select((
+            ExperienceRow::as_select(),
+            Option::<VersionRow>::as_select(),
+        ))
+        .first(conn)
+        .optional()
+}
+
 pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, ExperienceRow>> {
     Ok(experiences::table
         .filter(experiences::id.eq_any(ids))

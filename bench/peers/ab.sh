@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Our API against Directus (the generic REST layer a team would pick instead), on the same data
+# and the same database engine (PostgreSQL), side by side, A/B alternating.
+#
+#   bench/peers/ab.sh            # needs PostgreSQL at BENCH_DATABASE_URL (default below)
+#
+# Installs directus@10.13.4 under bench/peers/.directus (git ignores it; it runs on Node 20),
+# bootstraps it on its own database, loads the same 10,000 experiences into both, then runs wrk
+# (64 connections) ROUNDS times over: ours by id, Directus by id, ours filtered + search,
+# Directus filtered + search. Prints every run and the ratio us/Directus.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PG="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+COUNT="${EXPERIENCES:-10000}"
+DURATION="${DURATION:-8s}"
+ROUNDS="${ROUNDS:-2}"
+OURS=18080
+THEIRS=8055
+ADMIN_EMAIL=bench@example.org
+ADMIN_PASSWORD=bench-password-0123
+peer=bench/peers/.directus
+
+command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+if [ ! -x "$peer/node_modules/.bin/directus" ]; then
+    mkdir -p "$peer"
+    (cd "$peer" && npm install --no-audit --no-fund directus@10.13.4 >/dev/null \
+        && npm rebuild sqlite3 isolated-vm argon2 sharp --nodedir=/usr >/dev/null)
+fi
+cargo build --release --quiet
+
+work="$(mktemp -d)"
+psql "$PG" -qc "DROP DATABASE IF EXISTS mecigep_ab WITH (FORCE)" -c "CREATE DATABASE mecigep_ab"
+psql "$PG" -qc "DROP DATABASE IF EXISTS directus_ab WITH (FORCE)" -c "CREATE DATABASE directus_ab"
+cleanup() {
+    kill "${ours_pid:-}" "${theirs_pid:-}" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+DATABASE_URL="${PG%/*}/mecigep_ab" MECIGEP_BIND="127.0.0.1:$OURS" RUST_LOG=warn \
+    MECIGEP_ADMIN_EMAIL="$ADMIN_EMAIL" MECIGEP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+    ./target/release/mecigep serve >"$work/ours.log" 2>&1 &
+ours_pid=$!
+
+pg_host="$(sed -E 's#^postgres(ql)?://([^@]*@)?([^:/]*).*#\3#' <<<"$PG")"
+pg_user="$(sed -E 's#^postgres(ql)?://([^:@]*).*@.*#\2#' <<<"$PG")"
+cat >"$peer/.env" <<ENV
+HOST=127.0.0.1
+PORT=$THEIRS
+PUBLIC_URL=http://127.0.0.1:$THEIRS
+DB_CLIENT=pg
+DB_HOST=$pg_host
+DB_PORT=5432
+DB_DATABASE=directus_ab
+DB_USER=$pg_user
+KEY=mecigep-bench-key
+SECRET=mecigep-bench-secret
+ADMIN_EMAIL=$ADMIN_EMAIL
+ADMIN_PASSWORD=$ADMIN_PASSWORD
+LOG_LEVEL=warn
+CACHE_ENABLED=false
+RATE_LIMITER_ENABLED=false
+TELEMETRY=false
+ENV
+(cd "$peer" && npx directus bootstrap >"$work/bootstrap.log" 2>&1)
+(cd "$peer" && exec npx directus start >"$work/theirs.log" 2>&1) &
+theirs_pid=$!
+for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$OURS/health/ready" >/dev/null \
+        && curl -fs "http://127.0.0.1:$THEIRS/server/health" >/dev/null && break
+    sleep 0.2
+done
+
+read -r first last <<<"$(python3 bench/experiences.py "http://127.0.0.1:$OURS" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$COUNT")"
+python3 bench/peers/directus_load.py "http://127.0.0.1:$THEIRS" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$COUNT"
+
+lua() {   # $1 file, $2 path prefix, $3 kind (id | search), $4 style (ours | theirs)
+    cat >"$1" <<LUA
+math.randomseed(7)
+local areas = {"public-budget", "civil-service", "ict", "coordination", "decentralization", "policy-evaluation"}
+local words = {"gestion", "presupuesto", "evaluacion", "participacion", "transparencia", "regulacion", "digital", "merito"}
+request = function()
+    if "$3" == "id" then
+        return wrk.format("GET", "$2" .. math.random($first, $last))
+    end
+    local a, w = areas[math.random(#areas)], words[math.random(#words)]
+    if "$4" == "ours" then
+        return wrk.format("GET", "$2?limit=20&thematic_area=" .. a .. "&q=" .. w)
+    end
+    return wrk.format("GET", "$2?limit=20&filter[thematic_area][_eq]=" .. a .. "&search=" .. w)
+end
+LUA
+}
+lua "$work/ours_id.lua" /api/v1/experiences/ id ours
+lua "$work/theirs_id.lua" /items/experiences/ id theirs
+lua "$work/ours_q.lua" /api/v1/experiences search ours
+lua "$work/theirs_q.lua" /items/experiences search theirs
+
+measure() {   # $1 base URL, $2 script → req/s p50 p99
+    local out
+    out="$(wrk -t2 -c64 -d"$DURATION" --latency -s "$2" "$1")"
+    awk '/Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print rps, p50, p99}' <<<"$out"
+}
+
+echo "A/B on PostgreSQL, $COUNT experiences, wrk -t2 -c64 -d$DURATION; $(nproc) cores"
+printf '%-6s %-34s %10s %10s %10s\n' round request "req/s" p50 p99
+declare -A sum
+for r in $(seq 1 "$ROUNDS"); do
+    for pair in "ours_id|http://127.0.0.1:$OURS|mecigep GET /experiences/{id}" \
+                "theirs_id|http://127.0.0.1:$THEIRS|directus GET /items/experiences/{id}" \
+                "ours_q|http://127.0.0.1:$OURS|mecigep filtered + q list" \
+                "theirs_q|http://127.0.0.1:$THEIRS|directus filter + search"; do
+        IFS='|' read -r key base label <<<"$pair"
+        read -r rps p50 p99 <<<"$(measure "$base" "$work/$key.lua")"
+        sum[$key]=$(awk -v a="${sum[$key]:-0}" -v b="$rps" 'BEGIN {print a + b}')
+        printf '%-6s %-34s %10s %10s %10s\n' "$r" "$label" "$rps" "$p50" "$p99"
+    done
+done
+awk -v a="${sum[ours_id]}" -v b="${sum[theirs_id]}" 'BEGIN {printf "ratio us/Directus, by id:           %.1f×\n", a / b}'
+awk -v a="${sum[ours_q]}" -v b="${sum[theirs_q]}" 'BEGIN {printf "ratio us/Directus, filtered search: %.1f×\n", a / b}'
