@@ -32,8 +32,11 @@ cargo build --release --quiet
 work="$(mktemp -d)"
 psql "$PG" -qc "DROP DATABASE IF EXISTS mecigep_ab WITH (FORCE)" -c "CREATE DATABASE mecigep_ab"
 psql "$PG" -qc "DROP DATABASE IF EXISTS directus_ab WITH (FORCE)" -c "CREATE DATABASE directus_ab"
+# npx leaves its node child behind when killed: stop Directus by its command line.
+pkill -f "directus start" 2>/dev/null || true
 cleanup() {
     kill "${ours_pid:-}" "${theirs_pid:-}" 2>/dev/null || true
+    pkill -f "directus start" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$work"
 }
