@@ -3,7 +3,6 @@
 //! project as an illustration: the institutions and instruments named are real, the summaries
 //! are short and are not official texts.
 
-use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::audit::AuditCtx;
@@ -434,7 +433,7 @@ fn document(e: &Entry, n: i32, of: i32) -> Document {
             " Actualización {n}: la secretaría registró los cambios del marco desde la versión anterior."
         ));
     }
-    let snapshot = NaiveDate::parse_from_str(e.snapshot, "%Y-%m-%d").unwrap_or_default();
+    let snapshot = super::date(e.snapshot);
     let snapshot = snapshot
         .checked_sub_months(chrono::Months::new(12 * (of - n) as u32))
         .unwrap_or(snapshot);

@@ -173,7 +173,7 @@ const ROUNDS: [DemoRound; 2] = [
     },
 ];
 
-fn date(s: &str) -> NaiveDate {
+pub(crate) fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("demo dates are valid")
 }
 

@@ -2,6 +2,7 @@
 //! working document, reviewed, published as immutable versions, searched in four languages.
 
 pub mod coverage;
+pub mod list;
 pub mod model;
 pub mod routes;
 pub mod rules;

@@ -1,7 +1,5 @@
 //! `/experiences`: the Guide's entries, their workflow, versions and translations.
 
-use std::collections::BTreeMap;
-
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,20 +11,18 @@ use super::rules::{
     self, Document, ExperienceAction, ExperienceStatus, Institution, InstitutionIn,
     LegalInstrument, LegalInstrumentIn,
 };
-use super::search::{self, Hit, ListCursor, ListSpec, Sort};
 use super::store::{self, Scope};
 use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::policy::{self, ExperienceFacts};
 use crate::auth::{MaybePrincipal, Principal, Role};
-use crate::countries::model::Subregion;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::lang::{
     write_language, I18n, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
 };
-use crate::http::pagination::{page_response, Page, PageParams, PageRequest};
+use crate::http::pagination::{page_response, Page};
 use crate::http::validate::Checks;
 use crate::time::utc;
 
@@ -80,29 +76,6 @@ pub struct Experience {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<i32>,
     pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-/// An experience in a list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExperienceSummary {
-    pub id: i64,
-    pub country: String,
-    pub thematic_area: String,
-    pub language: Lang,
-    pub status: ExperienceStatus,
-    pub view: View,
-    pub version: i32,
-    pub snapshot_date: NaiveDate,
-    pub title: Localized,
-    /// The beginning of the introduction.
-    pub excerpt: Localized,
-    pub tags: Vec<String>,
-    pub available_languages: Vec<Lang>,
-    /// With `q`: how well it matches, higher is better.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub relevance: Option<f64>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
 }
@@ -177,39 +150,6 @@ pub struct ReturnIn {
     pub reason: Option<String>,
 }
 
-/// Filters of the experience list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExperienceQuery {
-    /// Alpha-3 codes, comma-separated (any of them).
-    #[param(example = "CHL,MEX")]
-    pub country: Option<String>,
-    /// Area slugs, comma-separated (any of them).
-    pub thematic_area: Option<String>,
-    #[param(value_type = Option<Subregion>)]
-    pub subregion: Option<String>,
-    /// Tags, comma-separated (any of them).
-    pub tag: Option<String>,
-    /// Only experiences available in this language.
-    #[param(value_type = Option<Lang>)]
-    pub language: Option<String>,
-    /// `published` (default), `archived`; `draft` and `in_review` for their editors (the
-    /// secretariat, a focal point for its own country).
-    #[param(value_type = Option<ExperienceStatus>)]
-    pub status: Option<String>,
-    /// Snapshot date from (inclusive), `YYYY-MM-DD`.
-    pub snapshot_from: Option<String>,
-    /// Snapshot date to (inclusive), `YYYY-MM-DD`.
-    pub snapshot_to: Option<String>,
-    /// Changed at or after this instant (RFC 3339): for incremental pulls.
-    pub updated_since: Option<String>,
-    /// Full-text search over every text field, in every language, accents and case ignored.
-    pub q: Option<String>,
-    /// `relevance` (default with `q`), `-snapshot_date` (default without), `country`,
-    /// `-updated_at`.
-    pub sort: Option<String>,
-}
-
 /// `view=` of a single experience.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -219,23 +159,23 @@ pub struct ViewQuery {
     pub view: Option<String>,
 }
 
-fn facts(row: &ExperienceRow) -> ExperienceFacts<'_> {
+pub(super) fn facts(row: &ExperienceRow) -> ExperienceFacts<'_> {
     ExperienceFacts {
         country: &row.country,
         has_published_version: row.version > 0,
     }
 }
 
-fn status_of(row: &ExperienceRow) -> ExperienceStatus {
+pub(super) fn status_of(row: &ExperienceRow) -> ExperienceStatus {
     ExperienceStatus::parse(&row.status).unwrap_or(ExperienceStatus::Draft)
 }
 
-fn lang_of(row: &ExperienceRow) -> Lang {
+pub(super) fn lang_of(row: &ExperienceRow) -> Lang {
     Lang::parse(&row.language).unwrap_or(Lang::En)
 }
 
 /// The status the public sees for a published version.
-fn public_status(row: &ExperienceRow) -> ExperienceStatus {
+pub(super) fn public_status(row: &ExperienceRow) -> ExperienceStatus {
     if status_of(row) == ExperienceStatus::Archived {
         ExperienceStatus::Archived
     } else {
@@ -243,7 +183,7 @@ fn public_status(row: &ExperienceRow) -> ExperienceStatus {
     }
 }
 
-fn parse_version(v: &VersionRow) -> ApiResult<Document> {
+pub(super) fn parse_version(v: &VersionRow) -> ApiResult<Document> {
     serde_json::from_str(&v.document).map_err(|e| {
         ApiError::internal(format!(
             "version {} of experience {}: {e}",
@@ -253,12 +193,12 @@ fn parse_version(v: &VersionRow) -> ApiResult<Document> {
 }
 
 /// One experience in the chosen view.
-struct Shown {
-    row: ExperienceRow,
-    doc: Document,
-    view: View,
+pub(super) struct Shown {
+    pub(super) row: ExperienceRow,
+    pub(super) doc: Document,
+    pub(super) view: View,
     /// The version shown (published view).
-    version: Option<VersionRow>,
+    pub(super) version: Option<VersionRow>,
 }
 
 impl Shown {
@@ -462,292 +402,6 @@ fn save_working(
     Ok(())
 }
 
-/// The list these parameters ask for, checked (400 listing every problem) and allowed
-/// (unpublished statuses are their editors'). Without `page`, the first page of the largest
-/// size (exports walk on from there).
-pub fn list_spec(
-    query: &ExperienceQuery,
-    page: Option<&PageParams>,
-    principal: Option<&Principal>,
-) -> ApiResult<ListSpec> {
-    let mut checks = Checks::new();
-    let list = |raw: &Option<String>, upper: bool| -> Vec<String> {
-        raw.as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                if upper {
-                    s.to_ascii_uppercase()
-                } else {
-                    s.to_lowercase()
-                }
-            })
-            .collect()
-    };
-    let status = query.status.as_deref().and_then(|s| {
-        checks.one_of(
-            "status",
-            s,
-            ExperienceStatus::parse,
-            "published, archived, draft, in_review",
-        )
-    });
-    let subregion = query.subregion.as_deref().and_then(|s| {
-        checks
-            .one_of(
-                "subregion",
-                s,
-                Subregion::parse,
-                "north_america, central_america, caribbean, andean, southern_cone",
-            )
-            .map(|s| s.as_str().to_owned())
-    });
-    let language = query.language.as_deref().and_then(|s| {
-        checks.one_of(
-            "language",
-            s,
-            |v| Lang::parse(v).filter(|l| l.code() == v),
-            "en, es, fr, pt",
-        )
-    });
-    let mut date = |field: &str, raw: &Option<String>| {
-        raw.as_deref().and_then(|d| {
-            let parsed = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok();
-            if parsed.is_none() {
-                checks.add(field, "date", "must be a date, YYYY-MM-DD");
-            }
-            parsed
-        })
-    };
-    let snapshot_from = date("snapshot_from", &query.snapshot_from);
-    let snapshot_to = date("snapshot_to", &query.snapshot_to);
-    let updated_since = query.updated_since.as_deref().and_then(|t| {
-        let parsed = DateTime::parse_from_rfc3339(t.trim())
-            .ok()
-            .map(|d| d.with_timezone(&Utc).naive_utc());
-        if parsed.is_none() {
-            checks.add(
-                "updated_since",
-                "datetime",
-                "must be an RFC 3339 instant, e.g. 2026-01-31T00:00:00Z",
-            );
-        }
-        parsed
-    });
-    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if let Some(q) = q {
-        if !crate::db::dialect::has_search_terms(q) {
-            checks.add("q", "empty", "the search holds no letters or digits");
-        } else if q.chars().count() > 500 {
-            checks.add("q", "length", "must have at most 500 characters");
-        }
-    }
-    let sort = match query.sort.as_deref() {
-        None if q.is_some() => Some(Sort::Relevance),
-        None => Some(Sort::SnapshotDesc),
-        Some(s) => checks.one_of("sort", s.trim(), Sort::parse, Sort::NAMES),
-    };
-    if sort == Some(Sort::Relevance) && q.is_none() {
-        checks.add(
-            "sort",
-            "needs_q",
-            "sorting by relevance needs a search (`q`)",
-        );
-    }
-    let tags = list(&query.tag, false);
-    for t in &tags {
-        if !rules::is_tag(t) {
-            checks.add("tag", "format", format!("'{t}' is not a tag"));
-        }
-    }
-    let page = match page {
-        Some(p) => p.parse::<ListCursor>(&mut checks.errors),
-        None => PageRequest {
-            limit: crate::http::pagination::MAX_LIMIT,
-            after: None,
-        },
-    };
-    let sort = sort.unwrap_or(Sort::SnapshotDesc);
-    if page
-        .after
-        .as_ref()
-        .is_some_and(|c| !search::cursor_fits(c, sort))
-    {
-        checks.add(
-            "cursor",
-            "invalid",
-            "the cursor belongs to another sort; start again without it",
-        );
-    }
-    checks.finish_query()?;
-    let (scope, statuses, only_country) = match status {
-        None | Some(ExperienceStatus::Published) => (
-            Scope::Published,
-            vec!["draft", "in_review", "published"],
-            None,
-        ),
-        Some(ExperienceStatus::Archived) => (Scope::Published, vec!["archived"], None),
-        Some(s) => (
-            Scope::Working,
-            vec![s.as_str()],
-            policy::list_unpublished_experiences(principal)?,
-        ),
-    };
-    let spec = ListSpec {
-        scope,
-        statuses,
-        only_country,
-        countries: list(&query.country, true),
-        areas: list(&query.thematic_area, false),
-        subregion,
-        tags,
-        language,
-        snapshot_from,
-        snapshot_to,
-        updated_since,
-        q: q.map(str::to_owned),
-        sort,
-        after: page.after,
-        limit: page.limit,
-    };
-    Ok(spec)
-}
-
-/// List the Guide's experiences: filters, full-text search and cursor pages. Without `status`
-/// the list holds the published experiences, each as its latest published version.
-#[utoipa::path(
-    tag = "experiences",
-    params(ExperienceQuery, PageParams, LangParam),
-    responses(
-        (status = 200, description = "A page of experiences", body = Page<ExperienceSummary>, headers(("Link" = String, description = "The next page"))),
-        (status = 400, description = "Bad filter, sort, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unpublished statuses need a login", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Unpublished statuses are their editors' only", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/experiences")]
-pub async fn list_experiences(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: MaybePrincipal,
-    query: web::Query<ExperienceQuery>,
-    page: web::Query<PageParams>,
-    pref: LangPref,
-) -> ApiResult<HttpResponse> {
-    let spec = list_spec(&query, Some(&page), principal.0.as_ref())?;
-    let q = spec.q.clone();
-    let sort = spec.sort;
-    let scope = spec.scope;
-    let limit = spec.limit;
-    let (hits, shown) = db::run(&state.pool, move |conn| {
-        let hits = search::list(conn, &spec)?;
-        let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
-        let mut rows = store::find_many(conn, &ids)?;
-        let mut shown = BTreeMap::new();
-        if scope == Scope::Working {
-            let refs: Vec<&ExperienceRow> = rows.values().collect();
-            let mut docs = store::working_documents(conn, &refs)?;
-            for (id, row) in rows.drain() {
-                if let Some(doc) = docs.remove(&id) {
-                    shown.insert(
-                        id,
-                        Shown {
-                            row,
-                            doc,
-                            view: View::Working,
-                            version: None,
-                        },
-                    );
-                }
-            }
-        } else {
-            let pairs: Vec<(i64, i32)> = rows.values().map(|r| (r.id, r.version)).collect();
-            let mut versions = store::versions_of(conn, &pairs)?;
-            for (id, row) in rows.drain() {
-                if let Some(v) = versions.remove(&id) {
-                    let doc = parse_version(&v)?;
-                    shown.insert(
-                        id,
-                        Shown {
-                            row,
-                            doc,
-                            view: View::Published,
-                            version: Some(v),
-                        },
-                    );
-                }
-            }
-        }
-        Ok((hits, shown))
-    })
-    .await?;
-    let mut shown = shown;
-    let mut langs = LangTracker::default();
-    let with_q = q.is_some();
-    let items: Vec<(Hit, Shown)> = hits
-        .into_iter()
-        .filter_map(|h| shown.remove(&h.id).map(|s| (h, s)))
-        .collect();
-    let page = Page::from_rows(
-        items,
-        limit,
-        |(h, _)| h.cursor(sort),
-        |(h, s)| summary(s, with_q.then_some(-h.rank), pref, &mut langs),
-    );
-    page_response(&req, &page, Some(langs.header_value(pref)))
-}
-
-fn excerpt(texts: &I18n) -> I18n {
-    texts
-        .iter()
-        .map(|(l, t)| {
-            let cut: String = t.chars().take(280).collect();
-            let cut = if cut.len() < t.len() {
-                format!("{}…", cut.trim_end())
-            } else {
-                cut
-            };
-            (*l, cut)
-        })
-        .collect()
-}
-
-fn summary(
-    s: Shown,
-    relevance: Option<f64>,
-    pref: LangPref,
-    langs: &mut LangTracker,
-) -> ExperienceSummary {
-    let lang = lang_of(&s.row);
-    let working = s.view == View::Working;
-    ExperienceSummary {
-        id: s.row.id,
-        country: s.row.country.clone(),
-        thematic_area: s.row.thematic_area.clone(),
-        language: lang,
-        status: if working {
-            status_of(&s.row)
-        } else {
-            public_status(&s.row)
-        },
-        view: s.view,
-        version: s.row.version,
-        snapshot_date: s.doc.snapshot_date,
-        title: langs.pick(pref, &s.doc.title, lang),
-        excerpt: langs.pick(pref, &excerpt(&s.doc.introduction), lang),
-        available_languages: s.doc.languages(),
-        tags: s.doc.tags,
-        relevance,
-        updated_at: match &s.version {
-            Some(v) if !working => utc(v.published_at),
-            _ => utc(s.row.updated_at),
-        },
-        published_at: s.row.published_at.map(utc),
-    }
-}
-
 /// One experience. Its editors (the secretariat, the country's focal points) get the working
 /// document by default; everyone else gets the latest published version.
 #[utoipa::path(
@@ -872,14 +526,7 @@ pub async fn create_experience(
         }
         let lang = match body.language.as_deref() {
             None => Lang::En,
-            Some(l) => checks
-                .one_of(
-                    "language",
-                    l,
-                    |v| Lang::parse(v).filter(|x| x.code() == v),
-                    "en, es, fr, pt",
-                )
-                .unwrap_or(Lang::En),
+            Some(l) => checks.language("language", l).unwrap_or(Lang::En),
         };
         let doc = document_in(&mut checks, &body, lang);
         checks.finish()?;
@@ -1387,7 +1034,7 @@ pub async fn get_version(
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_experiences)
+    cfg.service(super::list::list_experiences)
         .service(create_experience)
         .service(get_experience)
         .service(put_experience)

@@ -360,8 +360,8 @@ pub fn is_tag(tag: &str) -> bool {
 
 /// The date the information describes: `YYYY-MM-DD`, not in the future.
 pub fn snapshot_date(checks: &mut Checks, raw: &str, today: NaiveDate) -> Option<NaiveDate> {
-    match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
-        Ok(d) if d > today => {
+    match checks.date("snapshot_date", raw) {
+        Some(d) if d > today => {
             checks.add(
                 "snapshot_date",
                 "future",
@@ -369,15 +369,11 @@ pub fn snapshot_date(checks: &mut Checks, raw: &str, today: NaiveDate) -> Option
             );
             None
         }
-        Ok(d) if d.year() < 1800 => {
+        Some(d) if d.year() < 1800 => {
             checks.add("snapshot_date", "range", "must be 1800 or later");
             None
         }
-        Ok(d) => Some(d),
-        Err(_) => {
-            checks.add("snapshot_date", "date", "must be a date, YYYY-MM-DD");
-            None
-        }
+        other => other,
     }
 }
 

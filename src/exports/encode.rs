@@ -143,7 +143,7 @@ pub trait Source: Send + 'static {
 }
 
 /// A `200` whose body is produced batch by batch (chunked transfer, no length, no total):
-/// each batch is read on the blocking pool, encoded, sent, and dropped before the next.
+/// each batch is read and encoded on the blocking pool, sent, and dropped before the next.
 pub fn stream<S: Source>(
     pool: DbPool,
     source: S,
@@ -155,17 +155,15 @@ pub fn stream<S: Source>(
     let state = Some((pool, source, encoder));
     let body = futures_util::stream::unfold(state, |state| async move {
         let (pool, mut source, encoder) = state?;
+        // Reading and encoding are both CPU work: both stay on the blocking pool.
         let step = db::run(&pool, move |conn| {
-            let batch = source.next_batch(conn)?;
-            Ok((source, batch))
+            let bytes = source.next_batch(conn)?.map(|rows| encoder.rows(&rows));
+            Ok((source, encoder, bytes))
         })
         .await;
         match step {
-            Ok((source, Some(rows))) => {
-                let bytes = encoder.rows(&rows);
-                Some((Ok(bytes), Some((pool, source, encoder))))
-            }
-            Ok((_, None)) => None,
+            Ok((source, encoder, Some(bytes))) => Some((Ok(bytes), Some((pool, source, encoder)))),
+            Ok((_, _, None)) => None,
             Err(e) => {
                 // The status is sent already: ending the body early tells the client (an
                 // incomplete chunked transfer), and the log tells us.

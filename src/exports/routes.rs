@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::experiences::routes::{list_spec, ExperienceQuery};
+use crate::experiences::list::{list_spec, ExperienceQuery};
 use crate::http::lang::{Lang, LangParam, LangPref};
 use crate::http::validate::Checks;
 use crate::reports::recommendations::RecommendationQuery;

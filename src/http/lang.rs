@@ -36,6 +36,11 @@ impl Lang {
         }
     }
 
+    /// Exactly one of the codes `en`, `es`, `fr`, `pt` (for stored and written values).
+    pub fn parse_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
     /// Parses a language tag (`es`, `ES`, `es-AR`) by its primary subtag.
     pub fn parse(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
@@ -283,8 +288,7 @@ impl TextIn {
 pub fn write_language(req: &actix_web::HttpRequest) -> Result<Option<Lang>, ApiError> {
     match lang_param(req) {
         None => Ok(None),
-        Some(v) => Lang::parse(&v)
-            .filter(|l| l.code() == v.to_ascii_lowercase())
+        Some(v) => Lang::parse_code(&v.to_ascii_lowercase())
             .map(Some)
             .ok_or_else(|| unsupported(&v, "en, es, fr, pt")),
     }

@@ -111,6 +111,25 @@ where
 }
 
 impl Checks {
+    /// A `YYYY-MM-DD` date.
+    pub fn date(&mut self, field: &str, raw: &str) -> Option<chrono::NaiveDate> {
+        let parsed = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok();
+        if parsed.is_none() {
+            self.add(field, "date", "must be a date, YYYY-MM-DD");
+        }
+        parsed
+    }
+
+    /// A language code: en, es, fr or pt, exactly.
+    pub fn language(&mut self, field: &str, raw: &str) -> Option<crate::http::lang::Lang> {
+        self.one_of(
+            field,
+            raw,
+            crate::http::lang::Lang::parse_code,
+            "en, es, fr, pt",
+        )
+    }
+
     /// An optional integer parameter (an id, usually).
     pub fn integer(&mut self, field: &str, raw: Option<&str>) -> Option<i64> {
         let raw = raw?;

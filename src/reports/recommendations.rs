@@ -234,13 +234,10 @@ pub async fn create_recommendation(
                 );
             }
         }
-        let target = body.target_date.as_deref().and_then(|d| {
-            let parsed = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok();
-            if parsed.is_none() {
-                checks.add("target_date", "date", "must be a date, YYYY-MM-DD");
-            }
-            parsed
-        });
+        let target = body
+            .target_date
+            .as_deref()
+            .and_then(|d| checks.date("target_date", d));
         checks.finish()?;
         let number = match body.number {
             Some(n) if store::number_taken(conn, id, n)? => {

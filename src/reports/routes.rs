@@ -378,14 +378,7 @@ pub async fn create_report(
         );
         let lang = match body.language.as_deref() {
             None => Lang::En,
-            Some(l) => checks
-                .one_of(
-                    "language",
-                    l,
-                    |v| Lang::parse(v).filter(|x| x.code() == v),
-                    "en, es, fr, pt",
-                )
-                .unwrap_or(Lang::En),
+            Some(l) => checks.language("language", l).unwrap_or(Lang::En),
         };
         let title = body.title.to_i18n(&mut checks, "title", lang, true, 300);
         let text = body
@@ -590,17 +583,13 @@ async fn workflow(
             ReportAction::Adopt => {
                 let mut checks = Checks::new();
                 let input = adopt.as_ref();
-                let date = match input.map(|a| a.decision_date.trim()) {
-                    Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-                        Ok(d) if d > now.date() => {
+                let date = match input.map(|a| a.decision_date.as_str()) {
+                    Some(d) => match checks.date("decision_date", d) {
+                        Some(d) if d > now.date() => {
                             checks.add("decision_date", "future", "cannot be in the future");
                             None
                         }
-                        Ok(d) => Some(d),
-                        Err(_) => {
-                            checks.add("decision_date", "date", "must be a date, YYYY-MM-DD");
-                            None
-                        }
+                        other => other,
                     },
                     None => {
                         checks.add(
