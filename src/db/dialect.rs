@@ -103,25 +103,38 @@ pub fn upsert_answers(
     rows: &[crate::responses::model::AnswerRow],
 ) -> diesel::QueryResult<usize> {
     use super::schema::answers::dsl as a;
-    use diesel::upsert::excluded;
     use diesel::{ExpressionMethods, RunQueryDsl};
-    macro_rules! upsert {
-        ($c:expr, $rows:expr) => {
-            diesel::insert_into(a::answers)
-                .values($rows)
-                .on_conflict((a::response_id, a::question_code))
-                .do_update()
-                .set((
-                    a::value.eq(excluded(a::value)),
-                    a::comment.eq(excluded(a::comment)),
-                    a::updated_by.eq(excluded(a::updated_by)),
-                    a::updated_at.eq(excluded(a::updated_at)),
-                ))
-                .execute($c)
-        };
-    }
     match conn {
-        DbConn::Pg(c) => upsert!(c, rows),
+        // Six arrays instead of six binds per row: PostgreSQL parses and binds one small
+        // statement whatever the number of answers (a 300-answer save had 1,800 parameters).
+        DbConn::Pg(c) => {
+            use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+            diesel::sql_query(
+                "INSERT INTO answers (response_id, question_code, value, comment, updated_by, \
+                 updated_at) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], \
+                 $4::text[], $5::bigint[], $6::timestamp[]) \
+                 ON CONFLICT (response_id, question_code) DO UPDATE SET value = excluded.value, \
+                 comment = excluded.comment, updated_by = excluded.updated_by, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.response_id).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(
+                rows.iter()
+                    .map(|r| r.question_code.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.value.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(
+                rows.iter()
+                    .map(|r| r.comment.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind::<Array<Nullable<BigInt>>, _>(
+                rows.iter().map(|r| r.updated_by).collect::<Vec<_>>(),
+            )
+            .bind::<Array<Timestamp>, _>(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
+            .execute(c)
+        }
         // SQLite cannot take a multi-row upsert with nullable columns through diesel; with one
         // writer at a time, replacing the rows in two statements is as safe and faster.
         DbConn::Sqlite(c) => {

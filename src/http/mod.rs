@@ -5,6 +5,7 @@ pub mod etag;
 pub mod idempotency;
 pub mod lang;
 pub mod pagination;
+pub mod prefer;
 pub mod request_id;
 pub mod validate;
 

@@ -86,8 +86,10 @@ pub struct ResponseOut {
     pub required: usize,
     pub required_answered: usize,
     pub sections: Vec<SectionProgress>,
-    /// In questionnaire order.
-    pub answers: Vec<AnswerOut>,
+    /// In questionnaire order. Left out of the answer to a save sent with
+    /// `Prefer: return=minimal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Vec<AnswerOut>>,
     /// Answers dropped when the response moved to a new questionnaire version.
     pub carry_over_report: Vec<CarryOverItem>,
     pub created_at: DateTime<Utc>,
@@ -183,7 +185,7 @@ fn load_visible(conn: &mut DbConn, id: i64, caller: Option<&Principal>) -> ApiRe
     Ok(l)
 }
 
-fn render(l: &Loaded, answers: Vec<AnswerRow>) -> ResponseOut {
+fn render(l: &Loaded, answers: Vec<AnswerRow>, with_answers: bool) -> ResponseOut {
     let by_code: HashMap<&str, &AnswerRow> = answers
         .iter()
         .map(|a| (a.question_code.as_str(), a))
@@ -203,7 +205,7 @@ fn render(l: &Loaded, answers: Vec<AnswerRow>) -> ResponseOut {
             p.answered += a.is_some() as usize;
             p.required += q.required as usize;
             p.required_answered += (q.required && a.is_some()) as usize;
-            if let Some(a) = a {
+            if let Some(a) = a.filter(|_| with_answers) {
                 ordered.push(AnswerOut {
                     question: a.question_code.clone(),
                     value: serde_json::from_str(&a.value).unwrap_or(Value::Null),
@@ -237,7 +239,7 @@ fn render(l: &Loaded, answers: Vec<AnswerRow>) -> ResponseOut {
         required: sections.iter().map(|s| s.required).sum(),
         required_answered: sections.iter().map(|s| s.required_answered).sum(),
         sections,
-        answers: ordered,
+        answers: with_answers.then_some(ordered),
         carry_over_report: serde_json::from_str(&l.row.carry_over_report).unwrap_or_default(),
         created_at: utc(l.row.created_at),
         updated_at: utc(l.row.updated_at),
@@ -247,7 +249,7 @@ fn render(l: &Loaded, answers: Vec<AnswerRow>) -> ResponseOut {
 fn current(conn: &mut DbConn, id: i64) -> ApiResult<(i32, ResponseOut)> {
     let l = load(conn, id)?;
     let answers = store::answers(conn, id)?;
-    Ok((l.row.revision, render(&l, answers)))
+    Ok((l.row.revision, render(&l, answers, true)))
 }
 
 fn respond(req: &HttpRequest, revision: i32, out: &ResponseOut) -> ApiResult<HttpResponse> {
@@ -275,7 +277,9 @@ fn check_saving(l: &Loaded) -> ApiResult<()> {
     }
 }
 
-/// Locks the response for a write after the visibility and role checks, honouring `If-Match`.
+/// Locks the response for a write, honouring `If-Match`, then loads it once and checks the
+/// caller may see it (404) and make this write (403). A refusal rolls the lock back with the
+/// transaction.
 fn begin_write(
     conn: &mut DbConn,
     id: i64,
@@ -283,28 +287,34 @@ fn begin_write(
     if_match: Option<&str>,
     check: impl Fn(Option<&Principal>, &ResponseFacts) -> Result<(), ApiError>,
 ) -> ApiResult<Loaded> {
-    let row = store::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    let round = crate::rounds::store::find(conn, row.round_id)?
-        .ok_or_else(|| ApiError::internal("response without round"))?;
-    let f = facts(&row, &round);
+    let expected = etag::expected_revision(if_match)?;
+    let locked = store::lock_for_write(conn, id, expected)?;
+    let l = load(conn, id)?;
+    let f = facts(&l.row, &l.round);
     policy::read_response(Some(caller), &f).map_err(|_| not_found(id))?;
     check(Some(caller), &f)?;
-    let expected = etag::expected_revision(if_match)?;
-    if store::lock_for_write(conn, id, expected)?.is_none() {
+    if !locked {
         return Err(ApiError::PreconditionFailed(format!(
             "the response changed since you read it (it is at revision {}); read it again",
-            row.revision
+            l.row.revision
         )));
     }
-    // Read again under the lock: a concurrent write may have changed the status.
-    load(conn, id)
+    Ok(l)
 }
 
-/// The representation after a write, from what the write already loaded.
-fn after_write(conn: &mut DbConn, mut l: Loaded) -> ApiResult<(i32, ResponseOut)> {
-    l.row = store::find(conn, l.row.id)?.ok_or_else(|| ApiError::internal("response vanished"))?;
-    let answers = store::answers(conn, l.row.id)?;
-    Ok((l.row.revision, render(&l, answers)))
+/// The representation after a save of answers: the lock already bumped the revision that
+/// `l` holds, and the save returned every answer.
+fn after_save(l: Loaded, saved: store::Saved, minimal: bool) -> (i32, ResponseOut) {
+    (l.row.revision, render(&l, saved.answers, !minimal))
+}
+
+/// The answer to a save; `Prefer: return=minimal` leaves the answers out.
+fn respond_saved(req: &HttpRequest, revision: i32, out: &ResponseOut) -> ApiResult<HttpResponse> {
+    let mut res = respond(req, revision, out)?;
+    if out.answers.is_none() {
+        crate::http::prefer::applied_minimal(&mut res);
+    }
+    Ok(res)
 }
 
 /// An answer to save.
@@ -541,7 +551,7 @@ pub async fn get_response(
     let (revision, out) = db::run(&state.pool, move |conn| {
         let l = load_visible(conn, id, caller.0.as_ref())?;
         let answers = store::answers(conn, id)?;
-        Ok((l.row.revision, render(&l, answers)))
+        Ok((l.row.revision, render(&l, answers, true)))
     })
     .await?;
     respond(&req, revision, &out)
@@ -572,6 +582,7 @@ pub async fn put_answers(
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
+    let minimal = crate::http::prefer::minimal(&req);
     let (id, answers) = (id.into_inner(), body.into_inner());
     if answers.len() > crate::questionnaires::rules::MAX_QUESTIONS {
         return Err(ApiError::validation(vec![FieldError::new(
@@ -590,12 +601,12 @@ pub async fn put_answers(
         )?;
         check_saving(&l)?;
         let changes = validate_answers(&l.doc, &answers)?;
-        let changed = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
-        record_answers(conn, &audit, id, &changes, changed)?;
-        after_write(conn, l)
+        let saved = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
+        record_answers(conn, &audit, id, &changes, saved.changed)?;
+        Ok(after_save(l, saved, minimal))
     })
     .await?;
-    respond(&req, revision, &out)
+    respond_saved(&req, revision, &out)
 }
 
 /// Path of one answer.
@@ -630,6 +641,7 @@ pub async fn put_answer(
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
+    let minimal = crate::http::prefer::minimal(&req);
     let AnswerPath { id, code } = path.into_inner();
     let body = body.into_inner();
     let (revision, out) = db::run_tx(&state.pool, move |conn| {
@@ -649,12 +661,12 @@ pub async fn put_answer(
                 comment: body.comment,
             }],
         )?;
-        let changed = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
-        record_answers(conn, &audit, id, &changes, changed)?;
-        after_write(conn, l)
+        let saved = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
+        record_answers(conn, &audit, id, &changes, saved.changed)?;
+        Ok(after_save(l, saved, minimal))
     })
     .await?;
-    respond(&req, revision, &out)
+    respond_saved(&req, revision, &out)
 }
 
 /// Clear one answer (kept in the history). Honours `If-Match`.
@@ -678,6 +690,7 @@ pub async fn delete_answer(
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
+    let minimal = crate::http::prefer::minimal(&req);
     let AnswerPath { id, code } = path.into_inner();
     let (revision, out) = db::run_tx(&state.pool, move |conn| {
         let l = begin_write(
@@ -700,12 +713,12 @@ pub async fn delete_answer(
             value: None,
             comment: None,
         }];
-        let changed = store::save(conn, id, &changes, Some(principal.user_id), "delete")?;
-        record_answers(conn, &audit, id, &changes, changed)?;
-        after_write(conn, l)
+        let saved = store::save(conn, id, &changes, Some(principal.user_id), "delete")?;
+        record_answers(conn, &audit, id, &changes, saved.changed)?;
+        Ok(after_save(l, saved, minimal))
     })
     .await?;
-    respond(&req, revision, &out)
+    respond_saved(&req, revision, &out)
 }
 
 /// A reason, for returning a response.

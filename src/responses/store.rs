@@ -77,36 +77,21 @@ pub fn insert(
 }
 
 /// Takes the response for writing: bumps its revision (locking the row until commit), checking
-/// `expected` when given. `Ok(None)` when `expected` is stale.
-pub fn lock_for_write(
-    conn: &mut DbConn,
-    id: i64,
-    expected: Option<i32>,
-) -> QueryResult<Option<i32>> {
+/// `expected` when given. `false` when there is no such response or `expected` is stale.
+pub fn lock_for_write(conn: &mut DbConn, id: i64, expected: Option<i32>) -> QueryResult<bool> {
     let now = crate::time::now();
     let target = responses::table.filter(responses::id.eq(id));
+    let bump = (
+        responses::revision.eq(responses::revision + 1),
+        responses::updated_at.eq(now),
+    );
     let updated = match expected {
         Some(rev) => diesel::update(target.filter(responses::revision.eq(rev)))
-            .set((
-                responses::revision.eq(responses::revision + 1),
-                responses::updated_at.eq(now),
-            ))
+            .set(bump)
             .execute(conn)?,
-        None => diesel::update(target)
-            .set((
-                responses::revision.eq(responses::revision + 1),
-                responses::updated_at.eq(now),
-            ))
-            .execute(conn)?,
+        None => diesel::update(target).set(bump).execute(conn)?,
     };
-    if updated == 0 {
-        return Ok(None);
-    }
-    responses::table
-        .find(id)
-        .select(responses::revision)
-        .first(conn)
-        .map(Some)
+    Ok(updated == 1)
 }
 
 pub fn answers(conn: &mut DbConn, response_id: i64) -> QueryResult<Vec<AnswerRow>> {
@@ -136,24 +121,26 @@ pub struct Change {
     pub comment: Option<String>,
 }
 
+/// What a save did: how many answers it changed, and every answer of the response after it.
+pub struct Saved {
+    pub changed: usize,
+    pub answers: Vec<AnswerRow>,
+}
+
 /// Applies `changes` and records each real change in the history, in a few statements.
-/// Returns how many answers actually changed.
 pub fn save(
     conn: &mut DbConn,
     response_id: i64,
     changes: &[Change],
     by: Option<i64>,
     via: &str,
-) -> QueryResult<usize> {
+) -> QueryResult<Saved> {
     let now = crate::time::now();
-    let codes: Vec<&str> = changes.iter().map(|c| c.code.as_str()).collect();
-    let wanted: std::collections::HashSet<&str> = codes.iter().copied().collect();
-    let existing: HashMap<String, AnswerRow> = answers::table
+    let mut existing: HashMap<String, AnswerRow> = answers::table
         .filter(answers::response_id.eq(response_id))
         .select(AnswerRow::as_select())
         .load(conn)?
         .into_iter()
-        .filter(|a| wanted.contains(a.question_code.as_str()))
         .map(|a| (a.question_code.clone(), a))
         .collect();
     let mut removed: Vec<&str> = Vec::new();
@@ -216,7 +203,17 @@ pub fn save(
             ))
             .execute(conn)?;
     }
-    Ok(history.len())
+    let changed = history.len();
+    for code in removed {
+        existing.remove(code);
+    }
+    for row in rows {
+        existing.insert(row.question_code.clone(), row);
+    }
+    Ok(Saved {
+        changed,
+        answers: existing.into_values().collect(),
+    })
 }
 
 #[derive(AsChangeset)]
