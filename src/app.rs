@@ -32,6 +32,8 @@ pub struct AppSettings {
     /// Origins allowed by CORS; `*` allows any.
     pub cors_origins: Vec<String>,
     pub auth: AuthSettings,
+    /// Public Guide search pages kept per process (0: none).
+    pub guide_cache_entries: usize,
 }
 
 impl Default for AppSettings {
@@ -40,6 +42,7 @@ impl Default for AppSettings {
             json_limit: http::DEFAULT_JSON_LIMIT,
             cors_origins: Vec::new(),
             auth: AuthSettings::default(),
+            guide_cache_entries: 1024,
         }
     }
 }
@@ -98,6 +101,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<AppSettings>,
     pub auth: Arc<AuthState>,
+    pub guide_cache: Arc<crate::experiences::cache::GuideCache>,
 }
 
 impl AppState {
@@ -114,6 +118,9 @@ impl AppState {
         };
         AppState {
             pool,
+            guide_cache: Arc::new(crate::experiences::cache::GuideCache::new(
+                settings.guide_cache_entries,
+            )),
             settings: Arc::new(settings),
             auth: Arc::new(auth),
         }

@@ -129,6 +129,11 @@ pub struct ServeArgs {
     /// Load the demo content (rounds, questionnaires) at start, if missing.
     #[arg(long, env = "MECIGEP_DEMO")]
     pub demo: bool,
+    /// Public Guide search pages kept in memory (at most 8 MiB), dropped as soon as the
+    /// published Guide changes; 0 turns this off.
+    #[arg(long, env = "MECIGEP_GUIDE_CACHE_ENTRIES", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub guide_cache_entries: u32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -210,6 +215,7 @@ impl ServeArgs {
                     refresh_ttl_days: self.refresh_token_days,
                     ..AuthSettings::default()
                 },
+                guide_cache_entries: self.guide_cache_entries as usize,
             },
             random_jwt_secret: self.jwt_secret.is_none(),
             admin_email: self.admin_email.clone(),

@@ -7,7 +7,8 @@
 # Installs directus@10.13.4 under bench/peers/.directus (git ignores it; it runs on Node 20),
 # bootstraps it on its own database, loads the same 10,000 experiences into both, then runs wrk
 # (64 connections) ROUNDS times over: ours by id, Directus by id, ours filtered + search,
-# Directus filtered + search. Prints every run and the ratio us/Directus.
+# Directus filtered + search, and ours filtered + search on a second server with the public
+# search pages off (MECIGEP_GUIDE_CACHE_ENTRIES=0). Prints every run and the ratios us/Directus.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -16,6 +17,7 @@ COUNT="${EXPERIENCES:-10000}"
 DURATION="${DURATION:-8s}"
 ROUNDS="${ROUNDS:-2}"
 OURS=18080
+UNCACHED=18081
 THEIRS=8055
 ADMIN_EMAIL=bench@example.org
 ADMIN_PASSWORD=bench-password-0123
@@ -35,14 +37,15 @@ psql "$PG" -qc "DROP DATABASE IF EXISTS directus_ab WITH (FORCE)" -c "CREATE DAT
 # npx leaves its node child behind when killed: stop Directus by its command line.
 pkill -f "directus start" 2>/dev/null || true
 cleanup() {
-    kill "${ours_pid:-}" "${theirs_pid:-}" 2>/dev/null || true
+    kill "${ours_pid:-}" "${uncached_pid:-}" "${theirs_pid:-}" 2>/dev/null || true
     pkill -f "directus start" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-DATABASE_URL="${PG%/*}/mecigep_ab" MECIGEP_BIND="127.0.0.1:$OURS" RUST_LOG=warn \
+# Loopback, as Directus' own connection: no TLS to the database (libpq would negotiate it).
+DATABASE_URL="${PG%/*}/mecigep_ab?sslmode=disable" MECIGEP_BIND="127.0.0.1:$OURS" RUST_LOG=warn \
     MECIGEP_ADMIN_EMAIL="$ADMIN_EMAIL" MECIGEP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     ./target/release/mecigep serve >"$work/ours.log" 2>&1 &
 ours_pid=$!
@@ -78,6 +81,15 @@ done
 
 read -r first last <<<"$(python3 bench/experiences.py "http://127.0.0.1:$OURS" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$COUNT")"
 python3 bench/peers/directus_load.py "http://127.0.0.1:$THEIRS" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$COUNT"
+# A second server of ours on the same database with the public search pages off: every search
+# ranked again (the figure before the page cache, and what a never-repeated search costs).
+DATABASE_URL="${PG%/*}/mecigep_ab?sslmode=disable" MECIGEP_BIND="127.0.0.1:$UNCACHED" RUST_LOG=warn \
+    MECIGEP_GUIDE_CACHE_ENTRIES=0 ./target/release/mecigep serve >"$work/uncached.log" 2>&1 &
+uncached_pid=$!
+for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$UNCACHED/health/ready" >/dev/null && break
+    sleep 0.1
+done
 
 lua() {   # $1 file, $2 path prefix, $3 kind (id | search), $4 style (ours | theirs)
     cat >"$1" <<LUA
@@ -114,12 +126,14 @@ for r in $(seq 1 "$ROUNDS"); do
     for pair in "ours_id|http://127.0.0.1:$OURS|mecigep GET /experiences/{id}" \
                 "theirs_id|http://127.0.0.1:$THEIRS|directus GET /items/experiences/{id}" \
                 "ours_q|http://127.0.0.1:$OURS|mecigep filtered + q list" \
-                "theirs_q|http://127.0.0.1:$THEIRS|directus filter + search"; do
+                "theirs_q|http://127.0.0.1:$THEIRS|directus filter + search" \
+                "ours_q_uncached|http://127.0.0.1:$UNCACHED|mecigep same, no page cache"; do
         IFS='|' read -r key base label <<<"$pair"
-        read -r rps p50 p99 <<<"$(measure "$base" "$work/$key.lua")"
+        read -r rps p50 p99 <<<"$(measure "$base" "$work/${key%_uncached}.lua")"
         sum[$key]=$(awk -v a="${sum[$key]:-0}" -v b="$rps" 'BEGIN {print a + b}')
         printf '%-6s %-34s %10s %10s %10s\n' "$r" "$label" "$rps" "$p50" "$p99"
     done
 done
 awk -v a="${sum[ours_id]}" -v b="${sum[theirs_id]}" 'BEGIN {printf "ratio us/Directus, by id:           %.1f×\n", a / b}'
 awk -v a="${sum[ours_q]}" -v b="${sum[theirs_q]}" 'BEGIN {printf "ratio us/Directus, filtered search: %.1f×\n", a / b}'
+awk -v a="${sum[ours_q_uncached]}" -v b="${sum[theirs_q]}" 'BEGIN {printf "ratio us/Directus, same without page cache: %.1f×\n", a / b}'

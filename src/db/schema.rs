@@ -326,6 +326,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    guide_generation (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
     experience_versions (experience_id, version) {
         experience_id -> BigInt,
         version -> Integer,

@@ -19,7 +19,7 @@ use crate::countries::model::Subregion;
 use crate::db;
 use crate::error::ApiResult;
 use crate::http::lang::{I18n, Lang, LangParam, LangPref, LangTracker, Localized};
-use crate::http::pagination::{page_response, Page, PageParams, PageRequest};
+use crate::http::pagination::{Page, PageBody, PageParams, PageRequest};
 use crate::http::validate::Checks;
 use crate::time::utc;
 
@@ -247,53 +247,42 @@ pub async fn list_experiences(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let spec = list_spec(&query, Some(&page), principal.0.as_ref())?;
+    // Only pages everyone may see are kept: the spec (built from the caller) names what the
+    // page holds, the request line how its Link reads, and the language how it is worded.
+    let cache = state.guide_cache.clone();
+    let key = (cache.enabled() && spec.scope == Scope::Published)
+        .then(|| format!("{}|{pref:?}|{spec:?}", req.uri()));
     let q = spec.q.clone();
     let sort = spec.sort;
-    let scope = spec.scope;
     let limit = spec.limit;
-    let (hits, shown) = db::run(&state.pool, move |conn| {
-        let hits = search::list(conn, &spec)?;
-        let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
-        let mut rows = store::find_many(conn, &ids)?;
-        let mut shown = BTreeMap::new();
-        if scope == Scope::Working {
-            let refs: Vec<&ExperienceRow> = rows.values().collect();
-            let mut docs = store::working_documents(conn, &refs)?;
-            for (id, row) in rows.drain() {
-                if let Some(doc) = docs.remove(&id) {
-                    shown.insert(
-                        id,
-                        Shown {
-                            row,
-                            doc,
-                            view: View::Working,
-                            version: None,
-                        },
-                    );
+    let lookup = key.clone();
+    let found = db::run(&state.pool, move |conn| {
+        let generation = match &lookup {
+            Some(key) => {
+                let g = store::guide_generation(conn)?;
+                if let Some(page) = cache.get(g, key) {
+                    return Ok(Found::Kept(page));
                 }
+                Some(g)
             }
-        } else {
-            let pairs: Vec<(i64, i32)> = rows.values().map(|r| (r.id, r.version)).collect();
-            let mut versions = store::versions_of(conn, &pairs)?;
-            for (id, row) in rows.drain() {
-                if let Some(v) = versions.remove(&id) {
-                    let doc = parse_version(&v)?;
-                    shown.insert(
-                        id,
-                        Shown {
-                            row,
-                            doc,
-                            view: View::Published,
-                            version: Some(v),
-                        },
-                    );
-                }
-            }
-        }
-        Ok((hits, shown))
+            None => None,
+        };
+        let (hits, shown) = read_page(conn, &spec)?;
+        Ok(Found::Read {
+            generation,
+            hits,
+            shown,
+        })
     })
     .await?;
-    let mut shown = shown;
+    let (generation, hits, mut shown) = match found {
+        Found::Kept(page) => return Ok(page.respond()),
+        Found::Read {
+            generation,
+            hits,
+            shown,
+        } => (generation, hits, shown),
+    };
     let mut langs = LangTracker::default();
     let with_q = q.is_some();
     let items: Vec<(Hit, Shown)> = hits
@@ -306,7 +295,68 @@ pub async fn list_experiences(
         |(h, _)| h.cursor(sort),
         |(h, s)| summary(s, with_q.then_some(-h.rank), pref, &mut langs),
     );
-    page_response(&req, &page, Some(langs.header_value(pref)))
+    let body = PageBody::new(&req, &page, Some(langs.header_value(pref)))?;
+    let res = body.respond();
+    if let (Some(g), Some(key)) = (generation, key) {
+        state.guide_cache.put(g, key, body);
+    }
+    Ok(res)
+}
+
+/// A list request's outcome: a page kept from an earlier request, or rows read now.
+enum Found {
+    Kept(std::sync::Arc<PageBody>),
+    Read {
+        generation: Option<i64>,
+        hits: Vec<Hit>,
+        shown: BTreeMap<i64, Shown>,
+    },
+}
+
+/// The page's hits, and each one's row and document in the list's scope.
+fn read_page(
+    conn: &mut db::DbConn,
+    spec: &ListSpec,
+) -> ApiResult<(Vec<Hit>, BTreeMap<i64, Shown>)> {
+    let hits = search::list(conn, spec)?;
+    let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+    let mut rows = store::find_many(conn, &ids)?;
+    let mut shown = BTreeMap::new();
+    if spec.scope == Scope::Working {
+        let refs: Vec<&ExperienceRow> = rows.values().collect();
+        let mut docs = store::working_documents(conn, &refs)?;
+        for (id, row) in rows.drain() {
+            if let Some(doc) = docs.remove(&id) {
+                shown.insert(
+                    id,
+                    Shown {
+                        row,
+                        doc,
+                        view: View::Working,
+                        version: None,
+                    },
+                );
+            }
+        }
+    } else {
+        let pairs: Vec<(i64, i32)> = rows.values().map(|r| (r.id, r.version)).collect();
+        let mut versions = store::versions_of(conn, &pairs)?;
+        for (id, row) in rows.drain() {
+            if let Some(v) = versions.remove(&id) {
+                let doc = parse_version(&v)?;
+                shown.insert(
+                    id,
+                    Shown {
+                        row,
+                        doc,
+                        view: View::Published,
+                        version: Some(v),
+                    },
+                );
+            }
+        }
+    }
+    Ok((hits, shown))
 }
 
 fn excerpt(texts: &I18n) -> I18n {

@@ -1,6 +1,7 @@
 //! The Guide (GEMGPE): each country's formal framework in each thematic area, edited as a
 //! working document, reviewed, published as immutable versions, searched in four languages.
 
+pub mod cache;
 pub mod coverage;
 pub mod list;
 pub mod model;

@@ -108,30 +108,57 @@ impl<T> Page<T> {
     }
 }
 
+/// A page serialised with the headers that go with it: what a cache can keep.
+#[derive(Debug, Clone)]
+pub struct PageBody {
+    pub body: actix_web::web::Bytes,
+    pub content_language: Option<String>,
+    pub link: Option<String>,
+}
+
+impl PageBody {
+    pub fn new<T: Serialize>(
+        req: &HttpRequest,
+        page: &Page<T>,
+        content_language: Option<String>,
+    ) -> ApiResult<PageBody> {
+        let body = serde_json::to_vec(page)
+            .map_err(|e| ApiError::internal(format!("serialising a page: {e}")))?;
+        let link = page.next_cursor.as_ref().map(|cursor| {
+            let mut query: Vec<(String, String)> =
+                serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+            query.retain(|(k, _)| k != "cursor");
+            query.push(("cursor".into(), cursor.clone()));
+            let qs = serde_urlencoded::to_string(&query).unwrap_or_default();
+            format!("<{}?{}>; rel=\"next\"", req.path(), qs)
+        });
+        Ok(PageBody {
+            body: body.into(),
+            content_language,
+            link,
+        })
+    }
+
+    /// The 200 answer.
+    pub fn respond(&self) -> HttpResponse {
+        let mut res = HttpResponse::Ok();
+        res.content_type("application/json");
+        res.insert_header((header::VARY, HeaderValue::from_static("Accept-Language")));
+        if let Some(lang) = &self.content_language {
+            res.insert_header((header::CONTENT_LANGUAGE, lang.as_str()));
+        }
+        if let Some(link) = &self.link {
+            res.insert_header((header::LINK, link.as_str()));
+        }
+        res.body(self.body.clone())
+    }
+}
+
 /// The JSON answer for a page, with `Link: <…>; rel="next"` when there is a next page.
 pub fn page_response<T: Serialize>(
     req: &HttpRequest,
     page: &Page<T>,
     content_language: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    let body = serde_json::to_vec(page)
-        .map_err(|e| ApiError::internal(format!("serialising a page: {e}")))?;
-    let mut res = HttpResponse::Ok();
-    res.content_type("application/json");
-    res.insert_header((header::VARY, HeaderValue::from_static("Accept-Language")));
-    if let Some(lang) = content_language {
-        res.insert_header((header::CONTENT_LANGUAGE, lang));
-    }
-    if let Some(cursor) = &page.next_cursor {
-        let mut query: Vec<(String, String)> =
-            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-        query.retain(|(k, _)| k != "cursor");
-        query.push(("cursor".into(), cursor.clone()));
-        let qs = serde_urlencoded::to_string(&query).unwrap_or_default();
-        res.insert_header((
-            header::LINK,
-            format!("<{}?{}>; rel=\"next\"", req.path(), qs),
-        ));
-    }
-    Ok(res.body(body))
+    Ok(PageBody::new(req, page, content_language)?.respond())
 }

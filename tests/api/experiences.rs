@@ -920,3 +920,130 @@ async fn demo_guide_browses() {
         all.len()
     );
 }
+
+/// Public search pages are kept per process under the Guide's generation: every change the
+/// public can see shows at once, whether made through this server or another one writing to
+/// the same database.
+#[actix_web::test]
+async fn public_search_pages_follow_every_change() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let a = app
+        .published_experience(&admin, &body("CHL", "public-budget", "Gestión de caja"))
+        .await;
+    let app = &app;
+    let search = |q: &str, lang: &str| {
+        let uri = format!("/api/v1/experiences?{q}");
+        let lang = lang.to_owned();
+        async move {
+            let res = app.get(&uri).header("Accept-Language", &lang).send().await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            res
+        }
+    };
+    let first = search("q=gestion", "es").await;
+    assert_eq!(ids(&first.json()), vec![a]);
+    let again = search("q=gestion", "es").await;
+    assert_eq!(again.body, first.body, "the same page twice");
+    assert_eq!(again.header("content-language"), first.header("content-language"));
+    // The language is part of what is kept.
+    let en = search("q=gestion", "en").await.json();
+    assert_eq!(en["data"][0]["title"], "Gestión de caja (en)");
+    assert_eq!(
+        search("q=gestion", "es").await.json()["data"][0]["title"],
+        "Gestión de caja"
+    );
+
+    // A new publication is found at once.
+    let b = app
+        .published_experience(&admin, &body("ARG", "civil-service", "Gestión del empleo"))
+        .await;
+    let mut both = ids(&search("q=gestion", "es").await.json());
+    both.sort();
+    assert_eq!(both, vec![a, b]);
+
+    // Editing a published experience changes nothing public until it is published again.
+    let path = format!("/api/v1/experiences/{a}");
+    let res = app
+        .patch(&format!("{path}?lang=es"))
+        .auth(&admin)
+        .json(&json!({"title": "Tesorería y gestión de caja"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let titles = |v: &Value| -> Vec<String> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let public = search("q=gestion&country=CHL", "es").await.json();
+    assert_eq!(titles(&public), vec!["Gestión de caja"]);
+    assert_eq!(app.act(&admin, a, "submit").await.status, 200);
+    assert_eq!(app.act(&admin, a, "publish").await.status, 200);
+    let public = search("q=gestion&country=CHL", "es").await.json();
+    assert_eq!(titles(&public), vec!["Tesorería y gestión de caja"]);
+    assert_eq!(public["data"][0]["version"], 2);
+
+    // Archived: gone from the public search at once.
+    assert_eq!(app.act(&admin, b, "archive").await.status, 200);
+    assert_eq!(ids(&search("q=gestion", "es").await.json()), vec![a]);
+
+    // A country moved to another subregion moves its experiences in the subregion filter.
+    assert_eq!(
+        ids(&search("q=gestion&subregion=southern_cone", "es").await.json()),
+        vec![a]
+    );
+    let res = app
+        .patch("/api/v1/countries/CHL")
+        .auth(&admin)
+        .json(&json!({"subregion": "andean"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(
+        ids(&search("q=gestion&subregion=southern_cone", "es").await.json()),
+        Vec::<i64>::new()
+    );
+
+    // Another server on the same database (here: a write that bypasses this one) is seen on
+    // the next request too: the generation changes in the writer's transaction.
+    assert_eq!(ids(&search("q=gestion", "es").await.json()), vec![a]);
+    app.with_conn(|conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!(
+            "UPDATE experiences SET status = 'archived' WHERE id = {a}"
+        ))
+        .execute(conn)
+        .unwrap();
+    });
+    assert_eq!(
+        ids(&search("q=gestion", "es").await.json()),
+        Vec::<i64>::new()
+    );
+
+    // Pages that hold unpublished work are never kept nor shared.
+    let d = app
+        .create_experience(&admin, &body("PER", "ict", "Gestión digital en borrador"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let working = app
+        .get("/api/v1/experiences?q=gestion&status=draft")
+        .auth(&admin)
+        .send()
+        .await;
+    assert_eq!(working.status, 200);
+    assert_eq!(ids(&working.json()), vec![d]);
+    app.get("/api/v1/experiences?q=gestion&status=draft")
+        .send()
+        .await
+        .assert_problem(401, "authentication-required");
+    assert_eq!(
+        ids(&search("q=gestion", "es").await.json()),
+        Vec::<i64>::new(),
+        "the public never sees a draft"
+    );
+}

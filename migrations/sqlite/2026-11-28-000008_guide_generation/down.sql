@@ -1,0 +1,6 @@
+DROP TRIGGER countries_bump_guide;
+DROP TRIGGER experience_versions_bump_guide;
+DROP TRIGGER experiences_delete_bump_guide;
+DROP TRIGGER experiences_update_bump_guide;
+DROP TRIGGER experiences_insert_bump_guide;
+DROP TABLE guide_generation;
