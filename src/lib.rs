@@ -13,6 +13,7 @@ pub mod experiences;
 pub mod exports;
 pub mod health;
 pub mod http;
+pub mod memory;
 pub mod openapi;
 pub mod questionnaires;
 pub mod reports;

@@ -42,6 +42,8 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
         demo(&pool)?;
     }
     let state = AppState::new(pool, settings.app.clone());
+    // Migrations, reference data and the demo leave freed memory behind.
+    mecigep::memory::release_free();
     let bind = settings.bind;
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || app::build(state.clone()));
@@ -180,22 +182,8 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-/// glibc gives each thread that allocates its own arena and seldom returns their memory: the
-/// blocking pool's threads would each keep an export batch's or a bulk save's worth. Two arenas
-/// keep the process small at a negligible cost in contention (measured in bench/RESULTS.md).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn limit_malloc_arenas() {
-    // SAFETY: mallopt only sets a parameter of the allocator; it runs before any other thread.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn limit_malloc_arenas() {}
-
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    mecigep::memory::configure();
     let cli = Cli::parse();
     init_logging(cli.global.log_format);
     match run(cli) {

@@ -102,7 +102,10 @@ mod tests {
         assert!(c.get(4, "b").is_none(), "an older generation is not kept");
         c.put(5, "b".into(), page("B"));
         c.put(5, "c".into(), page("C"));
-        assert!(c.get(5, "a").is_none() && c.get(5, "c").is_some(), "full: starts again");
+        assert!(
+            c.get(5, "a").is_none() && c.get(5, "c").is_some(),
+            "full: starts again"
+        );
         c.put(6, "d".into(), page("D"));
         assert!(c.get(5, "c").is_none() && c.get(6, "d").is_some());
         let off = GuideCache::new(0);

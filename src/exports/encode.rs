@@ -158,6 +158,10 @@ pub fn stream<S: Source>(
         // Reading and encoding are both CPU work: both stay on the blocking pool.
         let step = db::run(&pool, move |conn| {
             let bytes = source.next_batch(conn)?.map(|rows| encoder.rows(&rows));
+            if bytes.is_none() {
+                // The batches' memory is free now; give it back rather than keep the peak.
+                crate::memory::release_free();
+            }
             Ok((source, encoder, bytes))
         })
         .await;

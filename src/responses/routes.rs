@@ -563,7 +563,7 @@ pub async fn get_response(
 #[utoipa::path(
     tag = "responses",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The response's id")),
+    params(("id" = i64, Path, description = "The response's id"), ("Prefer" = Option<String>, Header, description = "`return=minimal`: the answer leaves the answers out (`Preference-Applied: return=minimal`)")),
     request_body = Vec<AnswerIn>,
     responses(
         (status = 200, description = "The response after the save", body = ResponseOut, headers(("ETag" = String))),
@@ -622,7 +622,7 @@ pub struct AnswerPath {
 #[utoipa::path(
     tag = "responses",
     security(("bearer" = [])),
-    params(AnswerPath),
+    params(AnswerPath, ("Prefer" = Option<String>, Header, description = "`return=minimal`: the answer leaves the answers out (`Preference-Applied: return=minimal`)")),
     request_body = ValueIn,
     responses(
         (status = 200, description = "The response after the save", body = ResponseOut, headers(("ETag" = String))),
@@ -673,7 +673,7 @@ pub async fn put_answer(
 #[utoipa::path(
     tag = "responses",
     security(("bearer" = [])),
-    params(AnswerPath),
+    params(AnswerPath, ("Prefer" = Option<String>, Header, description = "`return=minimal`: the answer leaves the answers out (`Preference-Applied: return=minimal`)")),
     responses(
         (status = 200, description = "The response after the change", body = ResponseOut, headers(("ETag" = String))),
         (status = 409, description = "Not editable, or the round is closed", body = crate::error::Problem, content_type = "application/problem+json"),

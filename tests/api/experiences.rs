@@ -945,7 +945,10 @@ async fn public_search_pages_follow_every_change() {
     assert_eq!(ids(&first.json()), vec![a]);
     let again = search("q=gestion", "es").await;
     assert_eq!(again.body, first.body, "the same page twice");
-    assert_eq!(again.header("content-language"), first.header("content-language"));
+    assert_eq!(
+        again.header("content-language"),
+        first.header("content-language")
+    );
     // The language is part of what is kept.
     let en = search("q=gestion", "en").await.json();
     assert_eq!(en["data"][0]["title"], "Gestión de caja (en)");
@@ -993,7 +996,9 @@ async fn public_search_pages_follow_every_change() {
 
     // A country moved to another subregion moves its experiences in the subregion filter.
     assert_eq!(
-        ids(&search("q=gestion&subregion=southern_cone", "es").await.json()),
+        ids(&search("q=gestion&subregion=southern_cone", "es")
+            .await
+            .json()),
         vec![a]
     );
     let res = app
@@ -1004,7 +1009,9 @@ async fn public_search_pages_follow_every_change() {
         .await;
     assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
     assert_eq!(
-        ids(&search("q=gestion&subregion=southern_cone", "es").await.json()),
+        ids(&search("q=gestion&subregion=southern_cone", "es")
+            .await
+            .json()),
         Vec::<i64>::new()
     );
 

@@ -139,6 +139,70 @@ async fn a_focal_point_answers_and_submits() {
     }
 }
 
+/// A system that keeps its own copy asks for the minimal answer: counts and ETag, no echo.
+#[actix_web::test]
+async fn prefer_return_minimal_leaves_the_answers_out() {
+    let s = setup().await;
+    let id = new_response(&s).await;
+    let url = format!("/api/v1/responses/{id}/answers");
+    let res = s
+        .app
+        .request(Method::PUT, &url)
+        .auth(&s.member)
+        .header("Prefer", "return=minimal")
+        .json(&full_answers())
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(res.header("preference-applied"), Some("return=minimal"));
+    let r = res.json();
+    assert!(r.get("answers").is_none(), "{r}");
+    assert_eq!(r["answered"], 9);
+    assert_eq!(r["required_answered"], 4);
+    assert_eq!(r["sections"][1]["answered"], 5);
+    assert_eq!(r["revision"], 2);
+    let etag = res.header("etag").unwrap().to_owned();
+    assert!(etag.starts_with("\"2-"), "{etag}");
+
+    // Everything was saved, at the revision its ETag names (the tag of another representation
+    // of the same revision: If-Match takes either).
+    let read = s
+        .app
+        .get(&format!("/api/v1/responses/{id}"))
+        .auth(&s.member)
+        .send()
+        .await;
+    assert!(read.header("etag").unwrap().starts_with("\"2-"));
+    let saved = read.json();
+    assert_eq!(saved["answers"].as_array().unwrap().len(), 9);
+    assert_eq!(saved["answers"][7]["value"], json!(["ptb", "mtef"]));
+
+    // One answer, minimal, with that ETag; then the full answer when not asked otherwise.
+    let res = s
+        .app
+        .request(Method::PUT, &format!("{url}/A.3"))
+        .auth(&s.member)
+        .header("Prefer", "handling=strict, return=minimal")
+        .header("If-Match", &etag)
+        .json(&json!({"value": 500}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert!(res.json().get("answers").is_none());
+    let res = s
+        .app
+        .request(Method::DELETE, &format!("{url}/A.3"))
+        .auth(&s.member)
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("preference-applied"), None);
+    let r = res.json();
+    assert_eq!(r["answers"].as_array().unwrap().len(), 8);
+    assert_eq!(r["answered"], 8);
+    assert_eq!(r["revision"], 4);
+}
+
 #[actix_web::test]
 async fn one_bad_answer_saves_nothing_and_every_bad_one_is_listed() {
     let s = setup().await;
