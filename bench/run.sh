@@ -15,7 +15,8 @@
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh
 #                                # a fresh PostgreSQL database on that server, dropped after
 #
-# Knobs: DURATION (default 10s), CONNECTIONS (64), THREADS (2), PORT (18080).
+# Knobs: DURATION (default 10s), CONNECTIONS (64), THREADS (2), PORT (18080); the server's own
+# settings pass through, e.g. MECIGEP_GUIDE_CACHE_ENTRIES=0 to rank every search again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +35,8 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
     name="mecigep_bench_$$"
     psql "$BENCH_DATABASE_URL" -qc "CREATE DATABASE $name"
     dropdb="$name"
-    DB_URL="${BENCH_DATABASE_URL%/*}/$name"
+    # Loopback: no TLS to the database (libpq negotiates it by default; the peer A/B does not).
+    DB_URL="${BENCH_DATABASE_URL%/*}/$name?sslmode=disable"
     backend="postgresql"
 else
     DB_URL="sqlite://$work/bench.sqlite3"
