@@ -15,9 +15,11 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER experiences_bump_guide AFTER INSERT OR UPDATE OR DELETE ON experiences
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_guide_generation();
-CREATE TRIGGER experience_versions_bump_guide AFTER INSERT ON experience_versions
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_guide_generation();
-CREATE TRIGGER countries_bump_guide AFTER UPDATE ON countries
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_guide_generation();
+-- Deferred to the commit: the one row is locked from the writer's commit to its end only, so
+-- concurrent writers of experiences do not queue behind each other for their whole transaction.
+CREATE CONSTRAINT TRIGGER experiences_bump_guide AFTER INSERT OR UPDATE OR DELETE ON experiences
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_guide_generation();
+CREATE CONSTRAINT TRIGGER experience_versions_bump_guide AFTER INSERT ON experience_versions
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_guide_generation();
+CREATE CONSTRAINT TRIGGER countries_bump_guide AFTER UPDATE ON countries
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_guide_generation();
