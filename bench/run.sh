@@ -60,7 +60,8 @@ started=$(date +%s%N)
 for _ in $(seq 1 1000); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.01; done
 curl -fs "$BASE/health/ready" >/dev/null || { cat "$work/server.log"; exit 1; }
 echo "start-up: $(( ($(date +%s%N) - started) / 1000000 )) ms to /health/ready (migrations and reference data included)"
-sleep 1
+# The server hands start-up's freed memory back a second after it starts (src/memory.rs).
+sleep 2
 echo "idle RSS: $(awk '/VmRSS/ {printf "%.1f MiB", $2 / 1024}' "/proc/$pid/status")"
 
 # Prints: requests/s p50 p99 (milliseconds); more wrk arguments (a script) may follow the URL.

@@ -1,7 +1,7 @@
 //! The actix application: every scope, extractor configuration and middleware in one place.
 //! `build` is used by `main` and by every test, so tests exercise exactly what serves.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use actix_cors::Cors;
 use actix_web::body::BoxBody;
@@ -147,6 +147,18 @@ fn routes(cfg: &mut ServiceConfig) {
     );
 }
 
+/// The served spec and the route table, made once per process: the code alone decides them,
+/// and every worker (and every test app) would otherwise keep its own copy of ~0.5 MB.
+fn described() -> &'static (web::Data<SpecDocument>, web::Data<RouteTable>) {
+    static DESCRIBED: OnceLock<(web::Data<SpecDocument>, web::Data<RouteTable>)> = OnceLock::new();
+    DESCRIBED.get_or_init(|| {
+        let api = openapi();
+        let table = RouteTable::from_openapi(&api);
+        let spec = SpecDocument(serde_json::to_vec_pretty(&api).unwrap_or_default());
+        (web::Data::new(spec), web::Data::new(table))
+    })
+}
+
 /// The OpenAPI document of this build.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) = App::new()
@@ -203,14 +215,12 @@ pub fn build(
         InitError = (),
     >,
 > {
-    let (app, api) = App::new()
+    let (app, _) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    let api = openapi::finish(api);
-    let table = RouteTable::from_openapi(&api);
-    let spec = SpecDocument(serde_json::to_vec_pretty(&api).unwrap_or_default());
+    let (spec, table) = described();
     let settings = state.settings.clone();
 
     app.app_data(web::Data::new(state))
@@ -218,8 +228,8 @@ pub fn build(
         .app_data(web::PayloadConfig::new(settings.json_limit))
         .app_data(http::query_config())
         .app_data(http::path_config())
-        .app_data(web::Data::new(spec))
-        .app_data(web::Data::new(table))
+        .app_data(spec.clone())
+        .app_data(table.clone())
         .service(
             SwaggerUi::new("/docs/{_:.*}")
                 .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"])),

@@ -55,6 +55,9 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {bind}: {e} (set MECIGEP_BIND or --bind)"))?
             .shutdown_timeout(10)
             .run();
+        actix_web::rt::spawn(mecigep::memory::release_periodically(
+            std::time::Duration::from_secs(10),
+        ));
         println!("MECIGEP API listening on http://{bind}");
         println!("  database: {target}");
         println!("  docs:     http://{bind}/docs/");

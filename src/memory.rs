@@ -28,6 +28,19 @@ pub fn release_free() {
     }
 }
 
+/// Releases free memory a second after start (the workers build their apps by then), then
+/// every `every`: glibc keeps what a burst freed in the middle of its heaps, where no
+/// threshold returns it; this is the decay other allocators do on their own. Runs on the
+/// caller's runtime, never on a worker serving requests.
+pub async fn release_periodically(every: std::time::Duration) {
+    actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
+    let mut tick = actix_web::rt::time::interval(every);
+    loop {
+        tick.tick().await;
+        release_free();
+    }
+}
+
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn configure() {}
 

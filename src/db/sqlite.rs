@@ -5,7 +5,12 @@ use diesel::SqliteConnection;
 
 /// `busy_timeout` first, so that switching to WAL waits for a concurrent writer instead of
 /// failing; foreign keys are off by default in SQLite and must be turned on per connection.
+///
+/// `soft_heap_limit` is process-wide: every pooled connection's page cache grows to 2 MiB by
+/// default, 10 of them kept ~24 MiB resident after a load; 8 MiB shared costs no measured
+/// throughput (the operating system caches the file too) and keeps the server small.
 pub const PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
+PRAGMA soft_heap_limit = 8388608;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;";

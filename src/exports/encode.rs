@@ -71,13 +71,24 @@ pub struct Encoder {
     pub columns: Vec<String>,
 }
 
-/// A value as a CSV cell: strings as they are, lists joined with `;`, nothing for null.
-fn cell(v: &Value) -> String {
+/// Writes a value as a CSV cell: strings as they are, lists joined with `;`, nothing for null.
+fn write_cell(out: &mut Vec<u8>, v: &Value) {
+    use std::io::Write;
     match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(";"),
-        other => other.to_string(),
+        Value::Null => {}
+        Value::String(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b';');
+                }
+                write_cell(out, item);
+            }
+        }
+        // Writing to a Vec cannot fail.
+        other => {
+            let _ = write!(out, "{other}");
+        }
     }
 }
 
@@ -88,58 +99,107 @@ impl Encoder {
 
     pub fn header(&self) -> Bytes {
         match self.format {
-            Format::Csv => self.csv(std::iter::once(
-                self.columns.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-            )),
+            Format::Csv => {
+                let mut batch = self.batch();
+                if let Sink::Csv(w) = &mut batch.sink {
+                    // Writing to a Vec cannot fail.
+                    let _ = w.write_record(&self.columns);
+                }
+                batch.finish()
+            }
             Format::Ndjson => Bytes::new(),
         }
     }
 
-    fn csv<'a, I, R>(&self, records: I) -> Bytes
-    where
-        I: IntoIterator<Item = R>,
-        R: IntoIterator<Item = &'a str>,
-    {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::with_capacity(64 * 1024));
-        for r in records {
-            // Writing to a Vec cannot fail.
-            let _ = w.write_record(r);
+    /// An empty batch of encoded rows.
+    pub fn batch(&self) -> Batch<'_> {
+        let out = Vec::with_capacity(64 * 1024);
+        let sink = match self.format {
+            Format::Csv => Sink::Csv(
+                csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .from_writer(out),
+            ),
+            Format::Ndjson => Sink::Ndjson(out),
+        };
+        Batch {
+            encoder: self,
+            sink,
+            cell: Vec::new(),
+            rows: 0,
         }
-        Bytes::from(w.into_inner().unwrap_or_default())
     }
 
+    /// `rows` encoded in one piece (small exports).
     pub fn rows(&self, rows: &[Vec<Value>]) -> Bytes {
-        match self.format {
-            Format::Csv => {
-                let cells: Vec<Vec<String>> =
-                    rows.iter().map(|r| r.iter().map(cell).collect()).collect();
-                self.csv(cells.iter().map(|r| r.iter().map(String::as_str)))
-            }
-            Format::Ndjson => {
-                let mut out = Vec::with_capacity(rows.len() * 256);
-                for r in rows {
-                    out.push(b'{');
-                    for (i, (c, v)) in self.columns.iter().zip(r).enumerate() {
-                        if i > 0 {
-                            out.push(b',');
-                        }
-                        let _ = serde_json::to_writer(&mut out, c);
-                        out.push(b':');
-                        let _ = serde_json::to_writer(&mut out, v);
-                    }
-                    out.extend_from_slice(b"}\n");
-                }
-                Bytes::from(out)
-            }
+        let mut batch = self.batch();
+        for r in rows {
+            batch.row(r);
         }
+        batch.finish()
     }
 }
 
-/// Where rows come from: the next batch, read with keyset pagination; `None` at the end.
+enum Sink {
+    Csv(csv::Writer<Vec<u8>>),
+    Ndjson(Vec<u8>),
+}
+
+/// Encoded rows of one batch: each row is written as it is made, so a batch holds its bytes,
+/// never its rows.
+pub struct Batch<'e> {
+    encoder: &'e Encoder,
+    sink: Sink,
+    /// One cell's text, reused from cell to cell.
+    cell: Vec<u8>,
+    rows: usize,
+}
+
+impl Batch<'_> {
+    /// Appends one row: a value per column, in the columns' order.
+    pub fn row(&mut self, values: &[Value]) {
+        self.rows += 1;
+        // Writing to a Vec cannot fail.
+        match &mut self.sink {
+            Sink::Csv(w) => {
+                for v in values {
+                    self.cell.clear();
+                    write_cell(&mut self.cell, v);
+                    let _ = w.write_field(&self.cell);
+                }
+                let _ = w.write_record(None::<&[u8]>);
+            }
+            Sink::Ndjson(out) => {
+                out.push(b'{');
+                for (i, (c, v)) in self.encoder.columns.iter().zip(values).enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    let _ = serde_json::to_writer(&mut *out, c);
+                    out.push(b':');
+                    let _ = serde_json::to_writer(&mut *out, v);
+                }
+                out.extend_from_slice(b"}\n");
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    pub fn finish(self) -> Bytes {
+        Bytes::from(match self.sink {
+            Sink::Csv(w) => w.into_inner().unwrap_or_default(),
+            Sink::Ndjson(out) => out,
+        })
+    }
+}
+
+/// Where rows come from, batch by batch (keyset pagination).
 pub trait Source: Send + 'static {
-    fn next_batch(&mut self, conn: &mut DbConn) -> ApiResult<Option<Vec<Vec<Value>>>>;
+    /// Writes the next batch's rows into `out`; `false` when there was no batch left.
+    fn next_batch(&mut self, conn: &mut DbConn, out: &mut Batch) -> ApiResult<bool>;
 }
 
 /// A `200` whose body is produced batch by batch (chunked transfer, no length, no total):
@@ -157,7 +217,16 @@ pub fn stream<S: Source>(
         let (pool, mut source, encoder) = state?;
         // Reading and encoding are both CPU work: both stay on the blocking pool.
         let step = db::run(&pool, move |conn| {
-            let bytes = source.next_batch(conn)?.map(|rows| encoder.rows(&rows));
+            let bytes = loop {
+                let mut batch = encoder.batch();
+                if !source.next_batch(conn, &mut batch)? {
+                    break None;
+                }
+                // A batch can come out empty (rows the caller may not see): read on.
+                if !batch.is_empty() {
+                    break Some(batch.finish());
+                }
+            };
             if bytes.is_none() {
                 // The batches' memory is free now; give it back rather than keep the peak.
                 crate::memory::release_free();

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
-use super::encode::Source;
+use super::encode::{Batch, Source};
 use crate::db::DbConn;
 use crate::error::ApiResult;
 use crate::experiences::search::{self, ListSpec};
@@ -151,9 +151,9 @@ fn value_of(raw: &str, question: Option<&Question>, original: Lang, lang: Lang) 
 }
 
 impl Source for Answers {
-    fn next_batch(&mut self, conn: &mut DbConn) -> ApiResult<Option<Vec<Vec<Value>>>> {
+    fn next_batch(&mut self, conn: &mut DbConn, out: &mut Batch) -> ApiResult<bool> {
         if self.done {
-            return Ok(None);
+            return Ok(false);
         }
         // Responses per batch from the largest questionnaire seen so far (the first batch
         // learns it with one response).
@@ -169,7 +169,7 @@ impl Source for Answers {
         }
         rs.truncate(per_batch as usize);
         let Some(last) = rs.last() else {
-            return Ok(None);
+            return Ok(false);
         };
         self.after = Some(last.id);
         let qids: Vec<i64> = rs.iter().map(|r| r.questionnaire_id).collect();
@@ -177,7 +177,8 @@ impl Source for Answers {
         let ids: Vec<i64> = rs.iter().map(|r| r.id).collect();
         let mut answers = responses::answers_of(conn, &ids)?;
         let since = self.filter.updated_since;
-        let mut rows = Vec::new();
+        // One row at a time, written out at once: a batch never holds its rows.
+        let mut row: Vec<Value> = Vec::new();
         for r in &rs {
             let v = self.versions.get(&r.questionnaire_id);
             let lead = |cols: &mut Vec<Value>| {
@@ -195,7 +196,7 @@ impl Source for Answers {
                         .iter()
                         .map(|a| (a.question_code.as_str(), a.value.as_str()))
                         .collect();
-                    let mut row = Vec::with_capacity(8 + codes.len());
+                    row.clear();
                     lead(&mut row);
                     row.push(json!(r.status));
                     row.push(ts(r.submitted_at));
@@ -208,7 +209,7 @@ impl Source for Answers {
                                 .unwrap_or(Value::Null),
                         );
                     }
-                    rows.push(row);
+                    out.row(&row);
                 }
                 None => {
                     list.sort_by_key(|a| {
@@ -225,7 +226,7 @@ impl Source for Answers {
                             v.map_or(Lang::En, |v| v.language),
                             self.lang,
                         );
-                        let mut row = Vec::with_capacity(14);
+                        row.clear();
                         lead(&mut row);
                         row.push(entry.map_or(Value::Null, |e| json!(e.0)));
                         row.push(json!(a.question_code));
@@ -236,12 +237,12 @@ impl Source for Answers {
                         row.push(json!(r.status));
                         row.push(ts(r.submitted_at));
                         row.push(ts(Some(a.updated_at)));
-                        rows.push(row);
+                        out.row(&row);
                     }
                 }
             }
         }
-        Ok(Some(rows))
+        Ok(true)
     }
 }
 
@@ -284,9 +285,9 @@ impl Experiences {
 }
 
 impl Source for Experiences {
-    fn next_batch(&mut self, conn: &mut DbConn) -> ApiResult<Option<Vec<Vec<Value>>>> {
+    fn next_batch(&mut self, conn: &mut DbConn, out: &mut Batch) -> ApiResult<bool> {
         if self.done {
-            return Ok(None);
+            return Ok(false);
         }
         let mut hits = search::list(conn, &self.spec)?;
         if hits.len() as i64 <= self.spec.limit {
@@ -294,7 +295,7 @@ impl Source for Experiences {
         }
         hits.truncate(self.spec.limit as usize);
         let Some(last) = hits.last() else {
-            return Ok(None);
+            return Ok(false);
         };
         self.spec.after = Some(last.cursor(self.spec.sort));
         let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
@@ -314,7 +315,6 @@ impl Source for Experiences {
                 }
             }
         }
-        let mut out = Vec::with_capacity(hits.len());
         for h in &hits {
             let (Some(row), Some(doc)) = (rows.get(&h.id), docs.get(&h.id)) else {
                 continue;
@@ -358,7 +358,7 @@ impl Source for Experiences {
                     .join(" ")
                 })
                 .collect();
-            out.push(vec![
+            out.row(&[
                 json!(row.id),
                 json!(row.country),
                 json!(row.thematic_area),
@@ -382,7 +382,7 @@ impl Source for Experiences {
                 ts(row.published_at),
             ]);
         }
-        Ok(Some(out))
+        Ok(true)
     }
 }
 
@@ -425,10 +425,10 @@ impl Recommendations {
 }
 
 impl Source for Recommendations {
-    fn next_batch(&mut self, conn: &mut DbConn) -> ApiResult<Option<Vec<Vec<Value>>>> {
+    fn next_batch(&mut self, conn: &mut DbConn, out: &mut Batch) -> ApiResult<bool> {
         const BATCH: i64 = 1000;
         if self.done {
-            return Ok(None);
+            return Ok(false);
         }
         let mut rows =
             reports::list_recommendations(conn, &self.filter, &self.scope, self.after, BATCH)?;
@@ -437,38 +437,34 @@ impl Source for Recommendations {
         }
         rows.truncate(BATCH as usize);
         let Some((last, _)) = rows.last() else {
-            return Ok(None);
+            return Ok(false);
         };
         self.after = Some(last.id);
-        Ok(Some(
-            rows.into_iter()
-                .map(|(r, report)| {
-                    let original = Lang::parse(&r.language).unwrap_or(Lang::En);
-                    let urls: Value =
-                        serde_json::from_str(&r.evidence_urls).unwrap_or_else(|_| json!([]));
-                    vec![
-                        json!(r.id),
-                        json!(report.round_id),
-                        json!(report.country),
-                        json!(report.id),
-                        json!(report.status),
-                        json!(r.number),
-                        json!(r.thematic_area),
-                        json!(r.target_date),
-                        json!(text(
-                            &crate::http::lang::i18n_from_json(&r.text),
-                            self.lang,
-                            original
-                        )),
-                        json!(r.status),
-                        json!(r.progress_note),
-                        urls,
-                        ts(Some(r.created_at)),
-                        ts(Some(r.updated_at)),
-                    ]
-                })
-                .collect(),
-        ))
+        for (r, report) in rows {
+            let original = Lang::parse(&r.language).unwrap_or(Lang::En);
+            let urls: Value = serde_json::from_str(&r.evidence_urls).unwrap_or_else(|_| json!([]));
+            out.row(&[
+                json!(r.id),
+                json!(report.round_id),
+                json!(report.country),
+                json!(report.id),
+                json!(report.status),
+                json!(r.number),
+                json!(r.thematic_area),
+                json!(r.target_date),
+                json!(text(
+                    &crate::http::lang::i18n_from_json(&r.text),
+                    self.lang,
+                    original
+                )),
+                json!(r.status),
+                json!(r.progress_note),
+                urls,
+                ts(Some(r.created_at)),
+                ts(Some(r.updated_at)),
+            ]);
+        }
+        Ok(true)
     }
 }
 
@@ -476,7 +472,13 @@ impl Source for Recommendations {
 pub struct Ready(pub Option<Vec<Vec<Value>>>);
 
 impl Source for Ready {
-    fn next_batch(&mut self, _conn: &mut DbConn) -> ApiResult<Option<Vec<Vec<Value>>>> {
-        Ok(self.0.take())
+    fn next_batch(&mut self, _conn: &mut DbConn, out: &mut Batch) -> ApiResult<bool> {
+        let Some(rows) = self.0.take() else {
+            return Ok(false);
+        };
+        for r in &rows {
+            out.row(r);
+        }
+        Ok(true)
     }
 }
