@@ -115,11 +115,11 @@ impl Encoder {
     pub fn batch(&self) -> Batch<'_> {
         let out = Vec::with_capacity(64 * 1024);
         let sink = match self.format {
-            Format::Csv => Sink::Csv(
+            Format::Csv => Sink::Csv(Box::new(
                 csv::WriterBuilder::new()
                     .terminator(csv::Terminator::CRLF)
                     .from_writer(out),
-            ),
+            )),
             Format::Ndjson => Sink::Ndjson(out),
         };
         Batch {
@@ -141,7 +141,7 @@ impl Encoder {
 }
 
 enum Sink {
-    Csv(csv::Writer<Vec<u8>>),
+    Csv(Box<csv::Writer<Vec<u8>>>),
     Ndjson(Vec<u8>),
 }
 

@@ -11,7 +11,7 @@ use crate::error::ApiResult;
 use crate::experiences::search::{self, ListSpec};
 use crate::experiences::store::{self as experiences, Scope};
 use crate::http::lang::{I18n, Lang};
-use crate::questionnaires::model::{Document, Question};
+use crate::questionnaires::model::{Document, Kind};
 use crate::reports::store::{self as reports, RecommendationFilter, ReportScope};
 use crate::responses::store::{self as responses, ResponseFilter, Visibility};
 use crate::time::utc;
@@ -34,12 +34,24 @@ fn ts(t: Option<NaiveDateTime>) -> Value {
 /// memory (rows read, values, encoded bytes) stays a few MiB.
 const ROWS_PER_BATCH: usize = 4000;
 
+/// Questionnaire versions kept at once by an answers export: responses come in id order, so
+/// versions seldom alternate, and an export of many rounds must not keep all of them.
+const VERSIONS_KEPT: usize = 8;
+
+/// What the answers export needs of one question: its place, its kind, and for choice kinds
+/// each option's label already in the export's language.
+struct Asked {
+    section: String,
+    position: usize,
+    kind: Kind,
+    labels: Vec<(String, String)>,
+}
+
 /// One questionnaire version as the exports need it.
 struct Version {
     number: i32,
-    language: Lang,
-    /// Question code → (section, position, question): one lookup per answer.
-    order: HashMap<String, (String, usize, Question)>,
+    /// Question code → what the export shows of it: one lookup per answer.
+    order: HashMap<String, Asked>,
 }
 
 /// Answers, one row per answer (long) or per response (wide).
@@ -51,7 +63,8 @@ pub struct Answers {
     pub wide: Option<Vec<String>>,
     after: Option<i64>,
     done: bool,
-    versions: HashMap<i64, Version>,
+    /// Questionnaire id → version, the most recently used last.
+    versions: Vec<(i64, Version)>,
 }
 
 impl Answers {
@@ -95,50 +108,81 @@ impl Answers {
             wide,
             after: None,
             done: false,
-            versions: HashMap::new(),
+            versions: Vec::new(),
         }
     }
 
+    /// Loads the versions of `ids` that are not kept, and keeps at most the last
+    /// [`VERSIONS_KEPT`] used (and every one this batch needs).
     fn version(&mut self, conn: &mut DbConn, ids: &[i64]) -> ApiResult<()> {
-        let missing: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|id| !self.versions.contains_key(id))
-            .collect();
+        let mut missing: Vec<i64> = Vec::new();
+        for id in ids {
+            if let Some(at) = self.versions.iter().position(|(k, _)| k == id) {
+                let used = self.versions.remove(at);
+                self.versions.push(used);
+            } else if !missing.contains(id) {
+                missing.push(*id);
+            }
+        }
         if missing.is_empty() {
             return Ok(());
         }
+        let lang = self.lang;
         for (id, row) in crate::questionnaires::store::find_many(conn, &missing)? {
             let doc: Document = row.doc();
+            let original = Lang::parse(&row.language).unwrap_or(Lang::En);
             let order = doc
                 .questions()
                 .enumerate()
-                .map(|(i, (s, q))| (q.code.clone(), (s.code.clone(), i, q.clone())))
+                .map(|(position, (s, q))| {
+                    let labels = q
+                        .options
+                        .iter()
+                        .map(|o| (o.value.clone(), text(&o.label, lang, original)))
+                        .collect();
+                    let asked = Asked {
+                        section: s.code.clone(),
+                        position,
+                        kind: q.kind,
+                        labels,
+                    };
+                    (q.code.clone(), asked)
+                })
                 .collect();
-            self.versions.insert(
+            self.versions.push((
                 id,
                 Version {
                     number: row.version,
-                    language: Lang::parse(&row.language).unwrap_or(Lang::En),
                     order,
                 },
-            );
+            ));
+        }
+        let needed: std::collections::HashSet<&i64> = ids.iter().collect();
+        let keep = VERSIONS_KEPT.max(needed.len());
+        if self.versions.len() > keep {
+            self.versions.drain(..self.versions.len() - keep);
         }
         Ok(())
+    }
+
+    fn kept(&self, questionnaire: i64) -> Option<&Version> {
+        self.versions
+            .iter()
+            .find(|(id, _)| *id == questionnaire)
+            .map(|(_, v)| v)
     }
 }
 
 /// A stored answer value as the export shows it, and its label for choices.
-fn value_of(raw: &str, question: Option<&Question>, original: Lang, lang: Lang) -> (Value, Value) {
+fn value_of(raw: &str, asked: Option<&Asked>) -> (Value, Value) {
     let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-    let label = match question {
-        Some(q) if q.kind.is_choice() => {
+    let label = match asked {
+        Some(a) if a.kind.is_choice() => {
             let pick = |code: &Value| {
-                q.options
+                a.labels
                     .iter()
-                    .find(|o| Some(o.value.as_str()) == code.as_str())
-                    .map(|o| json!(text(&o.label, lang, original)))
-                    .unwrap_or(Value::Null)
+                    .find(|(v, _)| Some(v.as_str()) == code.as_str())
+                    .map_or(Value::Null, |(_, label)| json!(label))
             };
             match &value {
                 Value::Array(items) => Value::Array(items.iter().map(pick).collect()),
@@ -159,8 +203,8 @@ impl Source for Answers {
         // learns it with one response).
         let per_batch = self
             .versions
-            .values()
-            .map(|v| v.order.len())
+            .iter()
+            .map(|(_, v)| v.order.len())
             .max()
             .map_or(1, |q| (ROWS_PER_BATCH / q.max(1)).clamp(1, 25)) as i64;
         let mut rs = responses::list(conn, &self.filter, &self.visibility, self.after, per_batch)?;
@@ -180,7 +224,7 @@ impl Source for Answers {
         // One row at a time, written out at once: a batch never holds its rows.
         let mut row: Vec<Value> = Vec::new();
         for r in &rs {
-            let v = self.versions.get(&r.questionnaire_id);
+            let v = self.kept(r.questionnaire_id);
             let lead = |cols: &mut Vec<Value>| {
                 cols.push(json!(r.round_id));
                 cols.push(json!(r.questionnaire_id));
@@ -213,22 +257,16 @@ impl Source for Answers {
                 }
                 None => {
                     list.sort_by_key(|a| {
-                        v.and_then(|v| v.order.get(&a.question_code).map(|o| o.1))
+                        v.and_then(|v| v.order.get(&a.question_code).map(|o| o.position))
                             .unwrap_or(usize::MAX)
                     });
                     for a in list {
-                        let entry = v.and_then(|v| v.order.get(&a.question_code));
-                        let question = entry.map(|e| &e.2);
-                        let kind = question.map(|q| q.kind);
-                        let (value, label) = value_of(
-                            &a.value,
-                            question,
-                            v.map_or(Lang::En, |v| v.language),
-                            self.lang,
-                        );
+                        let asked = v.and_then(|v| v.order.get(&a.question_code));
+                        let kind = asked.map(|q| q.kind);
+                        let (value, label) = value_of(&a.value, asked);
                         row.clear();
                         lead(&mut row);
-                        row.push(entry.map_or(Value::Null, |e| json!(e.0)));
+                        row.push(asked.map_or(Value::Null, |e| json!(e.section)));
                         row.push(json!(a.question_code));
                         row.push(kind.map_or(Value::Null, |k| json!(k.as_str())));
                         row.push(value);

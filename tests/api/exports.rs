@@ -331,6 +331,45 @@ async fn answers_wide_and_the_dictionary() {
         .assert_problem(404, "not-found");
 }
 
+/// A submitted response of `country` with four answers (B.3 = "annual"), written directly:
+/// the exports' tests need many, faster than the API makes them.
+fn insert_response(app: &TestApp, round: i64, questionnaire: i64, country: &str) {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use mecigep::db::schema::{answers as a, responses as r};
+        let now = mecigep::time::now();
+        let id: i64 = diesel::insert_into(r::table)
+            .values((
+                r::questionnaire_id.eq(questionnaire),
+                r::round_id.eq(round),
+                r::country.eq(country),
+                r::status.eq("submitted"),
+                r::submitted_at.eq(Some(now)),
+                r::created_at.eq(now),
+                r::updated_at.eq(now),
+            ))
+            .returning(r::id)
+            .get_result(conn)
+            .unwrap();
+        for (code, value) in [
+            ("A.1", "\"Office\""),
+            ("A.3", "7"),
+            ("B.1", "true"),
+            ("B.3", "\"annual\""),
+        ] {
+            diesel::insert_into(a::table)
+                .values((
+                    a::response_id.eq(id),
+                    a::question_code.eq(code),
+                    a::value.eq(value),
+                    a::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .unwrap();
+        }
+    });
+}
+
 #[actix_web::test]
 async fn a_large_export_streams_in_batches() {
     let app = TestApp::new().await;
@@ -350,42 +389,9 @@ async fn a_large_export_streams_in_batches() {
     for n in 1..=3 {
         let (round, q) = app.open_round(&admin, n, &codes).await;
         let (round, q) = (round["id"].as_i64().unwrap(), q["id"].as_i64().unwrap());
-        app.with_conn(|conn| {
-            use diesel::prelude::*;
-            use mecigep::db::schema::{answers as a, responses as r};
-            let now = mecigep::time::now();
-            for c in &codes {
-                let id: i64 = diesel::insert_into(r::table)
-                    .values((
-                        r::questionnaire_id.eq(q),
-                        r::round_id.eq(round),
-                        r::country.eq(*c),
-                        r::status.eq("submitted"),
-                        r::submitted_at.eq(Some(now)),
-                        r::created_at.eq(now),
-                        r::updated_at.eq(now),
-                    ))
-                    .returning(r::id)
-                    .get_result(conn)
-                    .unwrap();
-                for (code, value) in [
-                    ("A.1", "\"Office\""),
-                    ("A.3", "7"),
-                    ("B.1", "true"),
-                    ("B.3", "\"annual\""),
-                ] {
-                    diesel::insert_into(a::table)
-                        .values((
-                            a::response_id.eq(id),
-                            a::question_code.eq(code),
-                            a::value.eq(value),
-                            a::updated_at.eq(now),
-                        ))
-                        .execute(conn)
-                        .unwrap();
-                }
-            }
-        });
+        for c in &codes {
+            insert_response(&app, round, q, c);
+        }
         expected += codes.len() * 4;
     }
     let res = app.get("/api/v1/exports/answers").auth(&admin).send().await;
@@ -401,6 +407,68 @@ async fn a_large_export_streams_in_batches() {
     let responses: std::collections::HashSet<&str> =
         rows[1..].iter().map(|r| r[4].as_str()).collect();
     assert_eq!(responses.len(), codes.len() * 3, "each response once");
+}
+
+/// Responses of twelve questionnaires, in an order that makes the export drop versions it
+/// keeps and read them again: every row still names its version, section and labels.
+#[actix_web::test]
+async fn answers_of_many_questionnaires_keep_their_labels() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let all: Vec<String> = app
+        .get("/api/v1/countries?limit=100&membership=active")
+        .send()
+        .await
+        .json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect();
+    let mut rounds = Vec::new();
+    for n in 1..=12 {
+        let (round, q) = app.open_round(&admin, n, &["ARG", "BRA"]).await;
+        rounds.push((round["id"].as_i64().unwrap(), q["id"].as_i64().unwrap()));
+    }
+    // Batches hold 25 responses: three questionnaires, then the nine others, then the first
+    // three again.
+    let mut made = 0;
+    for (first, questionnaires) in [(0, &rounds[..3]), (0, &rounds[3..]), (9, &rounds[..3])] {
+        let countries = if questionnaires.len() == 3 { 9 } else { 3 };
+        for (round, q) in questionnaires {
+            for c in &all[first..first + countries] {
+                insert_response(&app, *round, *q, c);
+                made += 1;
+            }
+        }
+    }
+    let res = app
+        .get("/api/v1/exports/answers?lang=es")
+        .auth(&admin)
+        .send()
+        .await;
+    let rows = csv_records(&res);
+    assert_eq!(rows.len() - 1, made * 4);
+    let header = &rows[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (question, section, version, label) = (
+        col("question"),
+        col("section"),
+        col("questionnaire_version"),
+        col("value_label"),
+    );
+    for r in &rows[1..] {
+        assert_eq!(r[version], "1", "{r:?}");
+        assert_eq!(r[section], &r[question][..1], "{r:?}");
+        if r[question] == "B.3" {
+            assert_eq!(r[label], "Anual", "{r:?}");
+        }
+    }
+    let questionnaires: std::collections::HashSet<&str> = rows[1..]
+        .iter()
+        .map(|r| r[col("questionnaire")].as_str())
+        .collect();
+    assert_eq!(questionnaires.len(), 12);
 }
 
 #[actix_web::test]
