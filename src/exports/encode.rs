@@ -71,6 +71,42 @@ pub struct Encoder {
     pub columns: Vec<String>,
 }
 
+/// One cell of a row, borrowed: what the largest exports write without building a JSON value
+/// per cell.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+    Value(&'a Value),
+}
+
+impl Cell<'_> {
+    fn csv(self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        match self {
+            Cell::Null => {}
+            // Writing to a Vec cannot fail.
+            Cell::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Cell::Text(s) => out.extend_from_slice(s.as_bytes()),
+            Cell::Value(v) => write_cell(out, v),
+        }
+    }
+
+    fn json(self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        // Writing to a Vec cannot fail.
+        let _ = match self {
+            Cell::Null => out.write_all(b"null").map_err(serde_json::Error::io),
+            Cell::Int(n) => write!(out, "{n}").map_err(serde_json::Error::io),
+            Cell::Text(s) => serde_json::to_writer(&mut *out, s),
+            Cell::Value(v) => serde_json::to_writer(&mut *out, v),
+        };
+    }
+}
+
 /// Writes a value as a CSV cell: strings as they are, lists joined with `;`, nothing for null.
 fn write_cell(out: &mut Vec<u8>, v: &Value) {
     use std::io::Write;
@@ -158,26 +194,35 @@ pub struct Batch<'e> {
 impl Batch<'_> {
     /// Appends one row: a value per column, in the columns' order.
     pub fn row(&mut self, values: &[Value]) {
+        self.write(values.iter().map(Cell::Value));
+    }
+
+    /// Appends one row of borrowed cells, in the columns' order.
+    pub fn cells(&mut self, cells: &[Cell]) {
+        self.write(cells.iter().copied());
+    }
+
+    fn write<'c>(&mut self, cells: impl Iterator<Item = Cell<'c>>) {
         self.rows += 1;
         // Writing to a Vec cannot fail.
         match &mut self.sink {
             Sink::Csv(w) => {
-                for v in values {
+                for c in cells {
                     self.cell.clear();
-                    write_cell(&mut self.cell, v);
+                    c.csv(&mut self.cell);
                     let _ = w.write_field(&self.cell);
                 }
                 let _ = w.write_record(None::<&[u8]>);
             }
             Sink::Ndjson(out) => {
                 out.push(b'{');
-                for (i, (c, v)) in self.encoder.columns.iter().zip(values).enumerate() {
+                for (i, (name, c)) in self.encoder.columns.iter().zip(cells).enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
-                    let _ = serde_json::to_writer(&mut *out, c);
+                    let _ = serde_json::to_writer(&mut *out, name);
                     out.push(b':');
-                    let _ = serde_json::to_writer(&mut *out, v);
+                    c.json(out);
                 }
                 out.extend_from_slice(b"}\n");
             }

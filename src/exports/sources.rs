@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
-use super::encode::{Batch, Source};
+use super::encode::{Batch, Cell, Source};
 use crate::db::DbConn;
 use crate::error::ApiResult;
 use crate::experiences::search::{self, ListSpec};
@@ -28,6 +28,11 @@ pub fn text(texts: &I18n, lang: Lang, original: Lang) -> String {
 
 fn ts(t: Option<NaiveDateTime>) -> Value {
     t.map_or(Value::Null, |t| json!(utc(t)))
+}
+
+/// A timestamp as [`ts`] writes it (RFC 3339, UTC, `Z`), as text.
+fn stamp(t: NaiveDateTime) -> String {
+    utc(t).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// Rows aimed at per batch: enough to keep the database busy, few enough that a batch's
@@ -256,26 +261,38 @@ impl Source for Answers {
                     out.row(&row);
                 }
                 None => {
-                    list.sort_by_key(|a| {
-                        v.and_then(|v| v.order.get(&a.question_code).map(|o| o.position))
-                            .unwrap_or(usize::MAX)
-                    });
-                    for a in list {
-                        let asked = v.and_then(|v| v.order.get(&a.question_code));
-                        let kind = asked.map(|q| q.kind);
-                        let (value, label) = value_of(&a.value, asked);
-                        row.clear();
-                        lead(&mut row);
-                        row.push(asked.map_or(Value::Null, |e| json!(e.section)));
-                        row.push(json!(a.question_code));
-                        row.push(kind.map_or(Value::Null, |k| json!(k.as_str())));
-                        row.push(value);
-                        row.push(label);
-                        row.push(json!(a.comment));
-                        row.push(json!(r.status));
-                        row.push(ts(r.submitted_at));
-                        row.push(ts(Some(a.updated_at)));
-                        out.row(&row);
+                    let number = v.map_or(Cell::Null, |v| Cell::Int(i64::from(v.number)));
+                    let submitted = r.submitted_at.map(stamp);
+                    let submitted = submitted.as_deref().map_or(Cell::Null, Cell::Text);
+                    // One lookup per answer, then in the questionnaire's order.
+                    let mut list: Vec<_> = list
+                        .into_iter()
+                        .map(|a| (v.and_then(|v| v.order.get(&a.question_code)), a))
+                        .collect();
+                    list.sort_by_key(|(asked, _)| asked.map_or(usize::MAX, |q| q.position));
+                    // Answers saved together share their time: formatted once.
+                    let mut updated: Option<(NaiveDateTime, String)> = None;
+                    for (asked, a) in &list {
+                        let (value, label) = value_of(&a.value, *asked);
+                        if updated.as_ref().is_none_or(|(t, _)| *t != a.updated_at) {
+                            updated = Some((a.updated_at, stamp(a.updated_at)));
+                        }
+                        out.cells(&[
+                            Cell::Int(r.round_id),
+                            Cell::Int(r.questionnaire_id),
+                            number,
+                            Cell::Text(&r.country),
+                            Cell::Int(r.id),
+                            asked.map_or(Cell::Null, |q| Cell::Text(&q.section)),
+                            Cell::Text(&a.question_code),
+                            asked.map_or(Cell::Null, |q| Cell::Text(q.kind.as_str())),
+                            Cell::Value(&value),
+                            Cell::Value(&label),
+                            a.comment.as_deref().map_or(Cell::Null, Cell::Text),
+                            Cell::Text(&r.status),
+                            submitted,
+                            updated.as_ref().map_or(Cell::Null, |(_, s)| Cell::Text(s)),
+                        ]);
                     }
                 }
             }

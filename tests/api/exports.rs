@@ -141,6 +141,23 @@ async fn answers_long_csv_and_ndjson() {
     assert_eq!(a1[5], "A");
     assert_eq!(a1[7], "text");
     assert_eq!(a1[11], "submitted");
+    // Times as the API shows them.
+    let shown = d
+        .app
+        .get(&format!("/api/v1/responses/{}", a1[4]))
+        .auth(&d.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(a1[12], shown["submitted_at"].as_str().unwrap());
+    let answer = shown["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["question"] == "A.1")
+        .unwrap();
+    assert_eq!(a1[13], answer["updated_at"].as_str().unwrap());
+    assert!(a1[13].ends_with('Z'), "{}", a1[13]);
     let b3 = arg.iter().find(|r| r[6] == "B.3").unwrap();
     assert_eq!(
         (b3[8].as_str(), b3[9].as_str()),
@@ -181,6 +198,11 @@ async fn answers_long_csv_and_ndjson() {
         .find(|l| l["country"] == "ARG" && l["question"] == "A.3")
         .unwrap();
     assert_eq!(a3["value"], 120);
+    assert_eq!(a3["round"], d.round);
+    assert_eq!(a3["questionnaire_version"], 1);
+    assert_eq!(a3["comment"], Value::Null);
+    assert_eq!(a3["value_label"], Value::Null);
+    assert_eq!(a3["submitted_at"], shown["submitted_at"]);
     let b4 = lines
         .iter()
         .find(|l| l["country"] == "ARG" && l["question"] == "B.4")
