@@ -127,6 +127,13 @@ impl Document {
     pub fn question(&self, code: &str) -> Option<&Question> {
         self.questions().map(|(_, q)| q).find(|q| q.code == code)
     }
+
+    /// Every question by code: for looking many up (a whole questionnaire's answers).
+    pub fn index(&self) -> std::collections::HashMap<&str, &Question> {
+        self.questions()
+            .map(|(_, q)| (q.code.as_str(), q))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

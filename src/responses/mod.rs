@@ -28,8 +28,8 @@ pub fn carry_over(
     from: &QuestionnaireRow,
     to: &QuestionnaireRow,
 ) -> ApiResult<usize> {
-    let old_doc = from.doc();
-    let new_doc = to.doc();
+    let (old_doc, new_doc) = (from.doc(), to.doc());
+    let (old_questions, new_questions) = (old_doc.index(), new_doc.index());
     let moving: Vec<_> = store::of_round(conn, from.round_id)?
         .into_iter()
         .filter(|r| {
@@ -43,8 +43,8 @@ pub fn carry_over(
         let mut changes = Vec::new();
         for a in answers.remove(&r.id).unwrap_or_default() {
             let value: Value = serde_json::from_str(&a.value).unwrap_or(Value::Null);
-            let old_kind = old_doc.question(&a.question_code).map(|q| q.kind);
-            let outcome = match (old_kind, new_doc.question(&a.question_code)) {
+            let old_kind = old_questions.get(a.question_code.as_str()).map(|q| q.kind);
+            let outcome = match (old_kind, new_questions.get(a.question_code.as_str())) {
                 (_, None) => Err("the question is not in the new version".to_owned()),
                 (None, Some(_)) => Err("the question was unknown to the old version".to_owned()),
                 (Some(k), Some(q)) => rules::carry_over(k, q, &value),

@@ -345,6 +345,7 @@ fn validate_answers(doc: &Document, answers: &[AnswerIn]) -> ApiResult<Vec<Chang
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut changes = Vec::new();
+    let questions = doc.index();
     for a in answers {
         let code = a.question.trim();
         if !seen.insert(code.to_owned()) {
@@ -355,7 +356,7 @@ fn validate_answers(doc: &Document, answers: &[AnswerIn]) -> ApiResult<Vec<Chang
             ));
             continue;
         }
-        let Some(q) = doc.question(code) else {
+        let Some(q) = questions.get(code).copied() else {
             errors.push(FieldError::new(
                 code,
                 "unknown_question",
