@@ -26,6 +26,7 @@ fn open(global: &GlobalArgs) -> Result<(db::Target, db::DbPool), String> {
 fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
     let settings = args.validate()?;
     let (target, pool) = open(global)?;
+    let pool_size = pool.max_size();
     mecigep::seed::prepare(&pool)?;
     if settings.random_jwt_secret {
         tracing::warn!(
@@ -47,9 +48,15 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
     let bind = settings.bind;
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || app::build(state.clone()));
-        if let Some(n) = settings.workers {
-            server = server.workers(n);
-        }
+        let workers = settings.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        // Every blocking task holds a pooled connection: threads beyond the pool's size would
+        // only wait for one, each with its own stack and allocator cache.
+        let blocking = (pool_size as usize).div_ceil(workers).max(1);
+        server = server
+            .workers(workers)
+            .worker_max_blocking_threads(blocking);
         let server = server
             .bind(bind)
             .map_err(|e| format!("cannot listen on {bind}: {e} (set MECIGEP_BIND or --bind)"))?

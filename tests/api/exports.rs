@@ -392,12 +392,9 @@ fn insert_response(app: &TestApp, round: i64, questionnaire: i64, country: &str)
     });
 }
 
-#[actix_web::test]
-async fn a_large_export_streams_in_batches() {
-    let app = TestApp::new().await;
-    let admin = app.secretariat();
-    let all: Vec<String> = app
-        .get("/api/v1/countries?limit=100&membership=active")
+/// The codes of every active member state.
+async fn active_countries(app: &TestApp) -> Vec<String> {
+    app.get("/api/v1/countries?limit=100&membership=active")
         .send()
         .await
         .json()["data"]
@@ -405,7 +402,14 @@ async fn a_large_export_streams_in_batches() {
         .unwrap()
         .iter()
         .map(|c| c["code"].as_str().unwrap().to_owned())
-        .collect();
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_large_export_streams_in_batches() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let all = active_countries(&app).await;
     let codes: Vec<&str> = all.iter().map(String::as_str).collect();
     let mut expected = 0;
     for n in 1..=3 {
@@ -437,16 +441,7 @@ async fn a_large_export_streams_in_batches() {
 async fn answers_of_many_questionnaires_keep_their_labels() {
     let app = TestApp::new().await;
     let admin = app.secretariat();
-    let all: Vec<String> = app
-        .get("/api/v1/countries?limit=100&membership=active")
-        .send()
-        .await
-        .json()["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["code"].as_str().unwrap().to_owned())
-        .collect();
+    let all = active_countries(&app).await;
     let mut rounds = Vec::new();
     for n in 1..=12 {
         let (round, q) = app.open_round(&admin, n, &["ARG", "BRA"]).await;
