@@ -27,10 +27,10 @@ pub fn text(texts: &I18n, lang: Lang, original: Lang) -> String {
 }
 
 fn ts(t: Option<NaiveDateTime>) -> Value {
-    t.map_or(Value::Null, |t| json!(utc(t)))
+    t.map_or(Value::Null, |t| Value::String(stamp(t)))
 }
 
-/// A timestamp as [`ts`] writes it (RFC 3339, UTC, `Z`), as text.
+/// A timestamp as the API shows it (RFC 3339, UTC, `Z`), as text.
 fn stamp(t: NaiveDateTime) -> String {
     utc(t).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
