@@ -1,5 +1,8 @@
 //! The questionnaire document as stored (JSON) and its rows.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -155,7 +158,38 @@ impl QuestionnaireRow {
     pub fn doc(&self) -> Document {
         serde_json::from_str(&self.document).unwrap_or_default()
     }
+
+    /// The document, parsed once per version and shared: every save of answers checks them
+    /// against it, and parsing a 300-question document cost more than the checks (thousands
+    /// of small allocations freed again at once).
+    pub fn shared_doc(&self) -> Arc<Document> {
+        let key = (self.id, self.revision);
+        let mut kept = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+        // One process may serve several databases (the tests do): the same id and revision
+        // count as the same version only when the text is the same too.
+        if let Some((text, doc)) = kept.get(&key) {
+            if *text == self.document {
+                return doc.clone();
+            }
+        }
+        drop(kept);
+        let doc = Arc::new(self.doc());
+        kept = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= PARSED_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, (self.document.clone(), doc.clone()));
+        doc
+    }
 }
+
+/// How many parsed versions are kept: the open rounds' current versions, with room to spare.
+/// At the largest document allowed (2,000 questions) that is a few MiB.
+const PARSED_KEPT: usize = 16;
+
+type Parsed = HashMap<(i64, i32), (String, Arc<Document>)>;
+
+static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// Lifecycle of a questionnaire version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -1,6 +1,7 @@
 //! `/responses` and the response endpoints under questionnaires and rounds.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -153,7 +154,7 @@ fn facts<'a>(r: &'a ResponseRow, round: &RoundRow) -> ResponseFacts<'a> {
 /// Everything a response's representation and rules need.
 struct Loaded {
     row: ResponseRow,
-    doc: Document,
+    doc: Arc<Document>,
     round: RoundRow,
     due_on: NaiveDate,
 }
@@ -171,7 +172,7 @@ fn load(conn: &mut DbConn, id: i64) -> ApiResult<Loaded> {
     let extension = crate::rounds::store::participant(conn, row.round_id, &row.country)?
         .and_then(|p| p.due_on_extension);
     Ok(Loaded {
-        doc: questionnaire.doc(),
+        doc: questionnaire.shared_doc(),
         due_on: rules::due_on(round.responses_due_on, extension),
         row,
         round,
