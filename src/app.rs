@@ -34,6 +34,9 @@ pub struct AppSettings {
     pub auth: AuthSettings,
     /// Public Guide search pages kept per process (0: none).
     pub guide_cache_entries: usize,
+    /// How long the Guide's generation read from the database is trusted when this process
+    /// wrote nothing since: the most a change made by another instance may take to show.
+    pub guide_cache_recheck: std::time::Duration,
 }
 
 impl Default for AppSettings {
@@ -43,6 +46,7 @@ impl Default for AppSettings {
             cors_origins: Vec::new(),
             auth: AuthSettings::default(),
             guide_cache_entries: 1024,
+            guide_cache_recheck: std::time::Duration::from_millis(100),
         }
     }
 }
@@ -116,11 +120,14 @@ impl AppState {
             ),
             refresh_ttl: chrono::Duration::days(a.refresh_ttl_days),
         };
+        let guide_cache = Arc::new(crate::experiences::cache::GuideCache::new(
+            settings.guide_cache_entries,
+            settings.guide_cache_recheck,
+            pool.write_counter(),
+        ));
         AppState {
             pool,
-            guide_cache: Arc::new(crate::experiences::cache::GuideCache::new(
-                settings.guide_cache_entries,
-            )),
+            guide_cache,
             settings: Arc::new(settings),
             auth: Arc::new(auth),
         }

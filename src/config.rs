@@ -134,6 +134,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MECIGEP_GUIDE_CACHE_ENTRIES", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub guide_cache_entries: u32,
+    /// Milliseconds a server trusts the Guide's generation it read when it wrote nothing
+    /// since: the most a change made through another instance takes to show in public
+    /// searches. 0 reads it on every request.
+    #[arg(long, env = "MECIGEP_GUIDE_CACHE_RECHECK_MS", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub guide_cache_recheck_ms: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -216,6 +222,7 @@ impl ServeArgs {
                     ..AuthSettings::default()
                 },
                 guide_cache_entries: self.guide_cache_entries as usize,
+                guide_cache_recheck: std::time::Duration::from_millis(self.guide_cache_recheck_ms),
             },
             random_jwt_secret: self.jwt_secret.is_none(),
             admin_email: self.admin_email.clone(),

@@ -7,7 +7,10 @@ pub mod schema;
 pub mod sqlite;
 
 use std::fmt;
+use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
@@ -25,7 +28,36 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = r2d2::Pool<Manager>;
+/// The connection pool, with a count of the write transactions run through it.
+#[derive(Debug, Clone)]
+pub struct DbPool {
+    pool: r2d2::Pool<Manager>,
+    writes: Arc<AtomicU64>,
+}
+
+impl DbPool {
+    fn new(pool: r2d2::Pool<Manager>) -> DbPool {
+        DbPool {
+            pool,
+            writes: Arc::default(),
+        }
+    }
+
+    /// How many write transactions ([`run_tx`]) have finished through this pool, committed or
+    /// not: whoever keeps what it read from the database compares it before and after to learn
+    /// whether this server may have changed it since.
+    pub fn write_counter(&self) -> Arc<AtomicU64> {
+        self.writes.clone()
+    }
+}
+
+impl Deref for DbPool {
+    type Target = r2d2::Pool<Manager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
 
 /// Which database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,16 +218,19 @@ pub fn connect(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
         .min_idle(Some(1))
         .connection_timeout(opts.connection_timeout)
         .build(Manager::new(target.clone()))
+        .map(DbPool::new)
         .map_err(|e| format!("cannot open {target}: {e}"))
 }
 
 /// A pool that does not connect until used: for tests of outages and for tools.
 pub fn connect_lazily(target: &Target, opts: &PoolOptions) -> DbPool {
-    r2d2::Pool::builder()
-        .max_size(opts.max_size)
-        .min_idle(Some(0))
-        .connection_timeout(opts.connection_timeout)
-        .build_unchecked(Manager::new(target.clone()))
+    DbPool::new(
+        r2d2::Pool::builder()
+            .max_size(opts.max_size)
+            .min_idle(Some(0))
+            .connection_timeout(opts.connection_timeout)
+            .build_unchecked(Manager::new(target.clone())),
+    )
 }
 
 /// Runs `f` with a pooled connection on actix's blocking pool: the pool checkout and every
@@ -221,14 +256,17 @@ where
 {
     // A POST with an Idempotency-Key marks its claim in the transaction of its effect.
     let claim = crate::http::idempotency::current();
+    let writes = pool.writes.clone();
     run(pool, move |conn| {
-        dialect::write_transaction::<T, ApiError, _>(conn, |conn| {
+        let done = dialect::write_transaction::<T, ApiError, _>(conn, |conn| {
             let value = f(conn)?;
             if let Some(c) = &claim {
                 crate::http::idempotency::mark_effect(conn, c)?;
             }
             Ok(value)
-        })
+        });
+        writes.fetch_add(1, Ordering::AcqRel);
+        done
     })
     .await
 }

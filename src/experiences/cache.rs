@@ -1,23 +1,62 @@
 //! Public Guide search pages, kept per server process under the Guide's generation.
 //!
 //! Ranking a full-text search costs milliseconds of database time; the public asks the same
-//! searches again and again and the published Guide changes a few times a day. Each public
-//! list request reads the generation (`guide_generation`, bumped by triggers in the same
-//! transaction as any change the Guide shows) and answers from here when the page was computed
-//! under that same generation. A page computed under generation `g` holds data at least as new
-//! as `g`, so no reader ever gets a page older than what it would read from the database.
-//! Callers who may see unpublished work are never served from here.
+//! searches again and again and the published Guide changes a few times a day. The Guide's
+//! generation (`guide_generation`) is bumped by triggers in the same transaction as any change
+//! the Guide shows; a page computed under generation `g` holds data at least as new as `g`.
+//! A public list request answers from here when its page was computed under the generation
+//! last read from the database, and reads that generation again when this process has
+//! finished a write transaction since, or when the read is older than the recheck interval.
+//! So a change made through this server shows in the next search, and a change made through
+//! another instance on the same database within the interval; between two reads the
+//! requests touch no database connection at all. Callers who may see unpublished work are
+//! never served from here.
+//!
+//! One request at a time computes a missing page ([`GuideCache::turn`]): after a publication,
+//! the many requests for the same search wait for the first one's ranking instead of each
+//! ranking it again (which, on 2 cores, queued them for seconds).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use crate::db::DbConn;
 use crate::http::pagination::PageBody;
 
 /// Bounded map of public search pages for one generation.
 #[derive(Debug)]
 pub struct GuideCache {
     max_entries: usize,
+    recheck: Duration,
+    /// The server's count of finished write transactions ([`crate::db::DbPool::write_counter`]).
+    writes: Arc<AtomicU64>,
     inner: Mutex<Inner>,
+    computing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The right to compute one page: later requests for it wait until it is dropped.
+pub struct Turn {
+    cache: Arc<GuideCache>,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    _held: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut computing = self
+            .cache
+            .computing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if computing
+            .get(&self.key)
+            .is_some_and(|l| Arc::ptr_eq(l, &self.lock))
+        {
+            computing.remove(&self.key);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -25,6 +64,15 @@ struct Inner {
     generation: i64,
     pages: HashMap<String, Arc<PageBody>>,
     bytes: usize,
+    read: Option<GenerationRead>,
+}
+
+/// The generation as last read from the database, and what this process had written then.
+#[derive(Debug, Clone, Copy)]
+struct GenerationRead {
+    generation: i64,
+    writes: u64,
+    at: Instant,
 }
 
 /// Largest total of page bodies kept, whatever the entry count: the cache never holds more
@@ -32,11 +80,73 @@ struct Inner {
 const MAX_BYTES: usize = 8 * 1024 * 1024;
 
 impl GuideCache {
-    /// `max_entries` 0 turns the cache off.
-    pub fn new(max_entries: usize) -> GuideCache {
+    /// `max_entries` 0 turns the cache off; `recheck` zero reads the generation on every
+    /// request.
+    pub fn new(max_entries: usize, recheck: Duration, writes: Arc<AtomicU64>) -> GuideCache {
         GuideCache {
             max_entries,
+            recheck,
+            writes,
             inner: Mutex::new(Inner::default()),
+            computing: Mutex::default(),
+        }
+    }
+
+    /// Waits for the request computing `key`'s page, if any, then holds the turn: look in
+    /// the cache again once it is yours.
+    pub async fn turn(self: &Arc<Self>, key: &str) -> Turn {
+        let lock = self
+            .computing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.to_owned())
+            .or_default()
+            .clone();
+        let held = lock.clone().lock_owned().await;
+        Turn {
+            cache: self.clone(),
+            key: key.to_owned(),
+            lock,
+            _held: held,
+        }
+    }
+
+    /// The page kept for `key` when the generation read last is still trusted: read within
+    /// the recheck interval, with no write transaction finished in this process since.
+    pub fn fresh(&self, key: &str) -> Option<Arc<PageBody>> {
+        let generation = {
+            let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let read = inner.read?;
+            if read.writes != self.writes() || read.at.elapsed() >= self.recheck {
+                return None;
+            }
+            read.generation
+        };
+        self.get(generation, key)
+    }
+
+    /// Reads the Guide's generation from the database and remembers it for [`Self::fresh`].
+    pub fn read_generation(&self, conn: &mut DbConn) -> diesel::QueryResult<i64> {
+        // Taken before the read: a write finishing meanwhile makes the next request read again.
+        let writes = self.writes();
+        let generation = super::store::guide_generation(conn)?;
+        self.remember(GenerationRead {
+            generation,
+            writes,
+            at: Instant::now(),
+        });
+        Ok(generation)
+    }
+
+    fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+
+    fn remember(&self, read: GenerationRead) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        // A slower request's older read never replaces a newer one.
+        if inner.read.is_none_or(|r| read.generation >= r.generation) {
+            inner.read = Some(read);
         }
     }
 
@@ -94,7 +204,7 @@ mod tests {
 
     #[test]
     fn pages_live_for_one_generation_and_within_bounds() {
-        let c = GuideCache::new(2);
+        let c = GuideCache::new(2, Duration::ZERO, Arc::default());
         c.put(5, "a".into(), page("A"));
         assert_eq!(c.get(5, "a").unwrap().body, "A");
         assert!(c.get(6, "a").is_none(), "another generation never hits");
@@ -108,8 +218,71 @@ mod tests {
         );
         c.put(6, "d".into(), page("D"));
         assert!(c.get(5, "c").is_none() && c.get(6, "d").is_some());
-        let off = GuideCache::new(0);
+        let off = GuideCache::new(0, Duration::ZERO, Arc::default());
         off.put(1, "a".into(), page("A"));
         assert!(off.get(1, "a").is_none());
+    }
+
+    #[test]
+    fn a_generation_read_is_trusted_for_the_interval_without_writes() {
+        let writes = Arc::new(AtomicU64::new(0));
+        let c = GuideCache::new(4, Duration::from_secs(600), writes.clone());
+        c.put(5, "a".into(), page("A"));
+        assert!(c.fresh("a").is_none(), "nothing read yet");
+        let read = |generation, writes| GenerationRead {
+            generation,
+            writes,
+            at: Instant::now(),
+        };
+        c.remember(read(5, 0));
+        assert_eq!(c.fresh("a").unwrap().body, "A");
+        assert!(c.fresh("b").is_none());
+        c.remember(read(4, 0));
+        assert!(
+            c.fresh("a").is_some(),
+            "an older read does not replace a newer"
+        );
+        c.remember(read(6, 0));
+        assert!(c.fresh("a").is_none(), "a page of an older generation");
+        c.remember(read(5, 0));
+        c.put(5, "a".into(), page("A"));
+        assert!(
+            c.fresh("a").is_none(),
+            "an older generation's read is not kept"
+        );
+        let c = GuideCache::new(4, Duration::from_secs(600), writes.clone());
+        c.put(5, "a".into(), page("A"));
+        c.remember(read(5, 0));
+        assert!(c.fresh("a").is_some());
+        writes.fetch_add(1, Ordering::AcqRel);
+        assert!(c.fresh("a").is_none(), "a write finished since the read");
+        let now = GuideCache::new(4, Duration::ZERO, writes.clone());
+        now.put(5, "a".into(), page("A"));
+        now.remember(read(5, 0));
+        assert!(now.fresh("a").is_none(), "no interval: never trusted");
+    }
+
+    #[actix_web::test]
+    async fn one_request_at_a_time_computes_a_page() {
+        use tokio::time::timeout;
+        let c = Arc::new(GuideCache::new(4, Duration::ZERO, Arc::default()));
+        let first = c.turn("a").await;
+        let wait = Duration::from_millis(20);
+        assert!(
+            timeout(wait, c.turn("a")).await.is_err(),
+            "the same page waits"
+        );
+        let other = timeout(wait, c.turn("b"))
+            .await
+            .expect("another page does not");
+        drop(first);
+        let next = timeout(Duration::from_secs(5), c.turn("a"))
+            .await
+            .expect("its turn comes once the first is done");
+        drop((next, other));
+        assert!(
+            c.computing.lock().unwrap().is_empty(),
+            "nothing left behind"
+        );
     }
 }

@@ -255,11 +255,24 @@ pub async fn list_experiences(
     let q = spec.q.clone();
     let sort = spec.sort;
     let limit = spec.limit;
+    if let Some(page) = key.as_deref().and_then(|k| cache.fresh(k)) {
+        return Ok(page.respond());
+    }
+    let _turn = match &key {
+        Some(k) => {
+            let turn = cache.turn(k).await;
+            if let Some(page) = cache.fresh(k) {
+                return Ok(page.respond());
+            }
+            Some(turn)
+        }
+        None => None,
+    };
     let lookup = key.clone();
     let found = db::run(&state.pool, move |conn| {
         let generation = match &lookup {
             Some(key) => {
-                let g = store::guide_generation(conn)?;
+                let g = cache.read_generation(conn)?;
                 if let Some(page) = cache.get(g, key) {
                     return Ok(Found::Kept(page));
                 }
