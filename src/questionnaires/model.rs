@@ -167,29 +167,40 @@ impl QuestionnaireRow {
         let mut kept = PARSED.lock().unwrap_or_else(|e| e.into_inner());
         // One process may serve several databases (the tests do): the same id and revision
         // count as the same version only when the text is the same too.
-        if let Some((text, doc)) = kept.get(&key) {
+        if let Some((text, doc)) = kept.docs.get(&key) {
             if *text == self.document {
                 return doc.clone();
             }
         }
         drop(kept);
         let doc = Arc::new(self.doc());
-        kept = PARSED.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() >= PARSED_KEPT {
-            kept.clear();
+        let size = self.document.len();
+        if size <= PARSED_TEXT_BUDGET / 4 {
+            kept = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.text_bytes + size > PARSED_TEXT_BUDGET {
+                *kept = Parsed::default();
+            }
+            kept.text_bytes += size;
+            if let Some((old, _)) = kept.docs.insert(key, (self.document.clone(), doc.clone())) {
+                kept.text_bytes -= old.len();
+            }
         }
-        kept.insert(key, (self.document.clone(), doc.clone()));
         doc
     }
 }
 
-/// How many parsed versions are kept: the open rounds' current versions, with room to spare.
-/// At the largest document allowed (2,000 questions) that is a few MiB.
-const PARSED_KEPT: usize = 16;
+/// Parsed versions kept, by their documents' total length: the current versions of the open
+/// rounds fit many times over (a 300-question document is ~30 KiB of text), and a parsed
+/// document takes a few times its text, so this stays within a few MiB.
+const PARSED_TEXT_BUDGET: usize = 1024 * 1024;
 
-type Parsed = HashMap<(i64, i32), (String, Arc<Document>)>;
+#[derive(Default)]
+struct Parsed {
+    docs: HashMap<(i64, i32), (String, Arc<Document>)>,
+    text_bytes: usize,
+}
 
-static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(Mutex::default);
 
 /// Lifecycle of a questionnaire version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -213,5 +224,44 @@ impl QuestionnaireStatus {
         [Self::Draft, Self::Published, Self::Retired]
             .into_iter()
             .find(|v| v.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, revision: i32, title: &str) -> QuestionnaireRow {
+        let now = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        QuestionnaireRow {
+            id,
+            round_id: 1,
+            version: 1,
+            status: "published".into(),
+            language: "en".into(),
+            document: serde_json::json!({"title": {"en": title}, "sections": []}).to_string(),
+            revision,
+            published_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn title(doc: &Document) -> String {
+        serde_json::to_value(&doc.title).unwrap()["en"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn a_parsed_document_is_shared_only_for_the_same_text() {
+        let a = row(-7, 1, "A");
+        let first = a.shared_doc();
+        assert!(Arc::ptr_eq(&first, &a.shared_doc()), "parsed once");
+        assert_eq!(title(&first), "A");
+        let other_database = row(-7, 1, "B");
+        assert_eq!(title(&other_database.shared_doc()), "B");
+        assert_eq!(title(&row(-7, 2, "C").shared_doc()), "C");
     }
 }

@@ -929,33 +929,36 @@ async fn demo_guide_browses() {
 /// kept page answers with no database work. Any write through this server reads it again.
 #[actix_web::test]
 async fn other_instances_changes_show_within_the_recheck_interval() {
-    fn archive(app: &TestApp, id: i64) {
-        app.with_conn(|conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(format!(
-                "UPDATE experiences SET status = 'archived' WHERE id = {id}"
-            ))
-            .execute(conn)
-            .unwrap();
-        })
-    }
     async fn search(app: &TestApp) -> Vec<i64> {
         let res = app.get("/api/v1/experiences?q=gestion").send().await;
         assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
         ids(&res.json())
     }
-
-    let app = TestApp::with_settings(AppSettings {
-        guide_cache_recheck: Duration::from_secs(600),
-        ..AppSettings::default()
-    })
-    .await;
-    let admin = app.secretariat();
-    let a = app
-        .published_experience(&admin, &body("CHL", "public-budget", "Gestión de caja"))
+    /// A server with that recheck interval and one published experience, searched once (its
+    /// page is kept) and then archived by a write that bypasses the server.
+    async fn archived_behind_its_back(recheck: Duration) -> (TestApp, TestUser, i64) {
+        let app = TestApp::with_settings(AppSettings {
+            guide_cache_recheck: recheck,
+            ..AppSettings::default()
+        })
         .await;
-    assert_eq!(search(&app).await, vec![a]);
-    archive(&app, a);
+        let admin = app.secretariat();
+        let a = app
+            .published_experience(&admin, &body("CHL", "public-budget", "Gestión de caja"))
+            .await;
+        assert_eq!(search(&app).await, vec![a]);
+        app.with_conn(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!(
+                "UPDATE experiences SET status = 'archived' WHERE id = {a}"
+            ))
+            .execute(conn)
+            .unwrap();
+        });
+        (app, admin, a)
+    }
+
+    let (app, admin, a) = archived_behind_its_back(Duration::from_secs(600)).await;
     assert_eq!(
         search(&app).await,
         vec![a],
@@ -970,17 +973,7 @@ async fn other_instances_changes_show_within_the_recheck_interval() {
         "a write here reads the generation again"
     );
 
-    let app = TestApp::with_settings(AppSettings {
-        guide_cache_recheck: Duration::from_millis(150),
-        ..AppSettings::default()
-    })
-    .await;
-    let admin = app.secretariat();
-    let a = app
-        .published_experience(&admin, &body("CHL", "public-budget", "Gestión de caja"))
-        .await;
-    assert_eq!(search(&app).await, vec![a]);
-    archive(&app, a);
+    let (app, ..) = archived_behind_its_back(Duration::from_millis(150)).await;
     actix_web::rt::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
         search(&app).await,
@@ -988,17 +981,7 @@ async fn other_instances_changes_show_within_the_recheck_interval() {
         "after the interval: read again"
     );
 
-    let app = TestApp::with_settings(AppSettings {
-        guide_cache_recheck: Duration::ZERO,
-        ..AppSettings::default()
-    })
-    .await;
-    let admin = app.secretariat();
-    let a = app
-        .published_experience(&admin, &body("CHL", "public-budget", "Gestión de caja"))
-        .await;
-    assert_eq!(search(&app).await, vec![a]);
-    archive(&app, a);
+    let (app, ..) = archived_behind_its_back(Duration::ZERO).await;
     assert_eq!(
         search(&app).await,
         Vec::<i64>::new(),
