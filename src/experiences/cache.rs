@@ -8,8 +8,9 @@
 //! last read from the database, and reads that generation again when this process has
 //! finished a write transaction since, or when the read is older than the recheck interval.
 //! So a change made through this server shows in the next search, and a change made through
-//! another instance on the same database within the interval; between two reads the
-//! requests touch no database connection at all. Callers who may see unpublished work are
+//! another instance on the same database within the interval (plus one read of the
+//! generation, which one request makes while the others answer from the last read); between
+//! two reads the requests touch no database connection at all. Callers who may see unpublished work are
 //! never served from here.
 //!
 //! One request at a time computes a missing page ([`GuideCache::turn`]): after a publication,
@@ -65,7 +66,13 @@ struct Inner {
     pages: HashMap<String, Arc<PageBody>>,
     bytes: usize,
     read: Option<GenerationRead>,
+    /// When a request set out to read the generation again, the last read having expired.
+    rereading_since: Option<Instant>,
 }
+
+/// How long the other requests keep answering from the expired read while one request reads
+/// the generation again; past it, another request tries.
+const REREAD_GRACE: Duration = Duration::from_secs(1);
 
 /// The generation as last read from the database, and what this process had written then.
 #[derive(Debug, Clone, Copy)]
@@ -111,13 +118,27 @@ impl GuideCache {
         }
     }
 
-    /// The page kept for `key` when the generation read last is still trusted: read within
-    /// the recheck interval, with no write transaction finished in this process since.
+    /// The page kept for `key` when the generation read last is still trusted: no write
+    /// transaction finished in this process since, and read within the recheck interval. Once
+    /// the interval is over, the next request (`None`) reads the generation again while the
+    /// others keep answering from the last read: a slow database read then delays one request,
+    /// not all of them.
     pub fn fresh(&self, key: &str) -> Option<Arc<PageBody>> {
+        if self.recheck.is_zero() {
+            return None;
+        }
         let generation = {
-            let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             let read = inner.read?;
-            if read.writes != self.writes() || read.at.elapsed() >= self.recheck {
+            if read.writes != self.writes() {
+                return None;
+            }
+            if read.at.elapsed() >= self.recheck
+                && inner
+                    .rereading_since
+                    .is_none_or(|t| t.elapsed() >= REREAD_GRACE)
+            {
+                inner.rereading_since = Some(Instant::now());
                 return None;
             }
             read.generation
@@ -144,6 +165,7 @@ impl GuideCache {
 
     fn remember(&self, read: GenerationRead) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.rereading_since = None;
         // A slower request's older read never replaces a newer one.
         if inner.read.is_none_or(|r| read.generation >= r.generation) {
             inner.read = Some(read);
@@ -256,6 +278,27 @@ mod tests {
         assert!(c.fresh("a").is_some());
         writes.fetch_add(1, Ordering::AcqRel);
         assert!(c.fresh("a").is_none(), "a write finished since the read");
+        let soon = GuideCache::new(4, Duration::from_millis(1), writes.clone());
+        soon.put(5, "a".into(), page("A"));
+        soon.remember(GenerationRead {
+            generation: 5,
+            writes: 1,
+            at: Instant::now() - Duration::from_millis(5),
+        });
+        assert!(
+            soon.fresh("a").is_none(),
+            "expired: this request reads it again"
+        );
+        assert!(soon.fresh("a").is_some(), "the others answer meanwhile");
+        soon.remember(read(5, 1));
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(soon.fresh("a").is_none(), "the next expiry: read again");
+        writes.fetch_add(1, Ordering::AcqRel);
+        assert!(
+            soon.fresh("a").is_none(),
+            "after a write here, every request reads it"
+        );
+        assert!(soon.fresh("a").is_none());
         let now = GuideCache::new(4, Duration::ZERO, writes.clone());
         now.put(5, "a".into(), page("A"));
         now.remember(read(5, 0));

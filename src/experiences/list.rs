@@ -258,14 +258,9 @@ pub async fn list_experiences(
     if let Some(page) = key.as_deref().and_then(|k| cache.fresh(k)) {
         return Ok(page.respond());
     }
+    // A request that waited for the one ahead finds its page under the generation it reads.
     let _turn = match &key {
-        Some(k) => {
-            let turn = cache.turn(k).await;
-            if let Some(page) = cache.fresh(k) {
-                return Ok(page.respond());
-            }
-            Some(turn)
-        }
+        Some(k) => Some(cache.turn(k).await),
         None => None,
     };
     let lookup = key.clone();
