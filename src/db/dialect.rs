@@ -17,6 +17,17 @@ pub fn backend_name(conn: &DbConn) -> &'static str {
 }
 
 /// The embedded migrations of the connection's backend.
+/// Checks a pooled connection before it is handed out. A server connection can drop (a
+/// restart, a proxy's idle timeout), so PostgreSQL's is asked; an open SQLite file cannot, and
+/// asking it cost a statement parse on every request.
+pub fn check_alive(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConn::Pg(c) => c.batch_execute("SELECT 1"),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
 pub fn migrations(conn: &DbConn) -> EmbeddedMigrations {
     match conn {
         DbConn::Pg(_) => POSTGRES,

@@ -175,16 +175,9 @@ impl ManageConnection for Manager {
         }
     }
 
-    /// Runs before every checkout. A server connection can drop (a restart, a proxy's idle
-    /// timeout), so PostgreSQL's is asked; an open SQLite file cannot, and asking it cost a
-    /// statement parse on every request.
+    /// Runs before every checkout.
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        match conn {
-            DbConn::Pg(_) => conn
-                .batch_execute("SELECT 1")
-                .map_err(r2d2::Error::QueryError),
-            DbConn::Sqlite(_) => Ok(()),
-        }
+        dialect::check_alive(conn).map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
