@@ -18,3 +18,32 @@ PRAGMA foreign_keys = ON;";
 pub fn prepare(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
     conn.batch_execute(PRAGMAS)
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::Text;
+    use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds SQLite with the planner's stability guarantee; a build that
+    /// lost it would parse every `LIMIT ?` statement again on each use (see that file).
+    #[test]
+    fn the_bundled_sqlite_keeps_statements_prepared() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(
+            options.iter().any(|o| o == "ENABLE_QPSG"),
+            "SQLite was built without SQLITE_ENABLE_QPSG: {options:?}"
+        );
+    }
+}
