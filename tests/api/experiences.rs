@@ -991,6 +991,38 @@ async fn other_instances_changes_show_within_the_recheck_interval() {
 
 /// Public search pages are kept per process under the Guide's generation: every change the
 /// public can see made through this server shows at once.
+/// Right after a change, many requests for the same search wait for one ranking and all get
+/// its page, the one that shows the change.
+#[actix_web::test]
+async fn identical_searches_at_once_share_one_fresh_page() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let a = app
+        .published_experience(&admin, &body("PER", "ict", "Ventanilla digital"))
+        .await;
+    let app = &app;
+    let at_once = || async move {
+        let all = futures_util::future::join_all(
+            (0..24).map(|_| app.get("/api/v1/experiences?q=ventanilla").send()),
+        )
+        .await;
+        for res in &all {
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            assert_eq!(res.body, all[0].body, "one page for all");
+        }
+        let mut found = ids(&all[0].json());
+        found.sort();
+        found
+    };
+    assert_eq!(at_once().await, vec![a]);
+    let b = app
+        .published_experience(&admin, &body("PRY", "ict", "Ventanilla única"))
+        .await;
+    let mut both = vec![a, b];
+    both.sort();
+    assert_eq!(at_once().await, both);
+}
+
 #[actix_web::test]
 async fn public_search_pages_follow_every_change() {
     let app = TestApp::new().await;
