@@ -124,6 +124,17 @@ impl GuideCache {
     /// others keep answering from the last read: a slow database read then delays one request,
     /// not all of them.
     pub fn fresh(&self, key: &str) -> Option<Arc<PageBody>> {
+        self.trusted(key, true)
+    }
+
+    /// For a request that waited its turn: the page kept under a read still within the
+    /// interval. Never an expired read's page, and never a claim to read again: the waiter may
+    /// be the very request that claimed the re-read before it waited.
+    pub fn fresh_after_wait(&self, key: &str) -> Option<Arc<PageBody>> {
+        self.trusted(key, false)
+    }
+
+    fn trusted(&self, key: &str, may_claim: bool) -> Option<Arc<PageBody>> {
         if self.recheck.is_zero() {
             return None;
         }
@@ -131,6 +142,9 @@ impl GuideCache {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             let read = inner.read?;
             if read.writes != self.writes() {
+                return None;
+            }
+            if !may_claim && read.at.elapsed() >= self.recheck {
                 return None;
             }
             if read.at.elapsed() >= self.recheck
@@ -276,6 +290,11 @@ mod tests {
         c.put(5, "a".into(), page("A"));
         c.remember(read(5, 0));
         assert!(c.fresh("a").is_some());
+        assert_eq!(
+            c.fresh_after_wait("a").unwrap().body,
+            "A",
+            "a waiter takes the page of a read within the interval"
+        );
         writes.fetch_add(1, Ordering::AcqRel);
         assert!(c.fresh("a").is_none(), "a write finished since the read");
         let soon = GuideCache::new(4, Duration::from_millis(1), writes.clone());
@@ -288,6 +307,10 @@ mod tests {
         assert!(
             soon.fresh("a").is_none(),
             "expired: this request reads it again"
+        );
+        assert!(
+            soon.fresh_after_wait("a").is_none(),
+            "the claimer, back from its turn, still reads it again"
         );
         assert!(soon.fresh("a").is_some(), "the others answer meanwhile");
         soon.remember(read(5, 1));

@@ -8,7 +8,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::cache::GuideCache;
 use super::model::ExperienceRow;
 use super::routes::{lang_of, parse_version, public_status, status_of, Shown, View};
 use super::rules::{self, ExperienceStatus};
@@ -256,8 +255,7 @@ pub async fn list_experiences(
     let q = spec.q.clone();
     let sort = spec.sort;
     let limit = spec.limit;
-    let kept = |cache: &GuideCache| key.as_deref().and_then(|k| cache.fresh(k));
-    if let Some(page) = kept(&cache) {
+    if let Some(page) = key.as_deref().and_then(|k| cache.fresh(k)) {
         return Ok(page.respond());
     }
     let _turn = match &key {
@@ -267,7 +265,7 @@ pub async fn list_experiences(
     // The request ahead in the turn has usually just kept the page: taking it from memory lets
     // the waiters go at once, where a database round trip each (behind the rankings of other
     // searches for a pooled connection) had held a cold start's 64 connections for over a second.
-    if let Some(page) = kept(&cache) {
+    if let Some(page) = key.as_deref().and_then(|k| cache.fresh_after_wait(k)) {
         return Ok(page.respond());
     }
     // Otherwise the page is looked for under the generation the database has now.
