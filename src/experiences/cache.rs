@@ -144,16 +144,17 @@ impl GuideCache {
             if read.writes != self.writes() {
                 return None;
             }
-            if !may_claim && read.at.elapsed() >= self.recheck {
-                return None;
-            }
-            if read.at.elapsed() >= self.recheck
-                && inner
+            if read.at.elapsed() >= self.recheck {
+                if !may_claim {
+                    return None;
+                }
+                if inner
                     .rereading_since
                     .is_none_or(|t| t.elapsed() >= REREAD_GRACE)
-            {
-                inner.rereading_since = Some(Instant::now());
-                return None;
+                {
+                    inner.rereading_since = Some(Instant::now());
+                    return None;
+                }
             }
             read.generation
         };
