@@ -129,14 +129,15 @@ pub struct ServeArgs {
     /// Load the demo content (rounds, questionnaires) at start, if missing.
     #[arg(long, env = "MECIGEP_DEMO")]
     pub demo: bool,
-    /// Public Guide search pages kept in memory (at most 8 MiB), dropped as soon as the
-    /// published Guide changes; 0 turns this off.
+    /// Public Guide search pages kept in memory (at most 8 MiB), beside the public's reads of
+    /// single experiences (an 8 MiB ring), dropped as soon as the published Guide changes; 0
+    /// turns both off.
     #[arg(long, env = "MECIGEP_GUIDE_CACHE_ENTRIES", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub guide_cache_entries: u32,
     /// Milliseconds a server trusts the Guide's generation it read when it wrote nothing
     /// since: the most a change made through another instance takes to show in public
-    /// searches. 0 reads it on every request.
+    /// searches and reads. 0 reads it on every request.
     #[arg(long, env = "MECIGEP_GUIDE_CACHE_RECHECK_MS", default_value_t = 100,
           value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub guide_cache_recheck_ms: u64,

@@ -16,12 +16,17 @@
 //! One request at a time computes a missing page ([`GuideCache::turn`]): after a publication,
 //! the many requests for the same search wait for the first one's ranking instead of each
 //! ranking it again (which, on 2 cores, queued them for seconds).
+//!
+//! The public's reads of one experience are kept the same way, compressed and in a ring of
+//! their own ([`super::kept`]), so that reads spread over the whole Guide neither push the
+//! search pages out nor grow the process past it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::kept::{ExperienceKey, KeptExperience, Shelf};
 use crate::db::DbConn;
 use crate::http::pagination::PageBody;
 
@@ -65,9 +70,27 @@ struct Inner {
     generation: i64,
     pages: HashMap<String, Arc<PageBody>>,
     bytes: usize,
+    experiences: Shelf,
     read: Option<GenerationRead>,
     /// When a request set out to read the generation again, the last read having expired.
     rereading_since: Option<Instant>,
+}
+
+impl Inner {
+    /// Moves on to `generation` (dropping everything kept under an older one); false when
+    /// `generation` is older than what is kept, which is then not to be replaced.
+    fn at(&mut self, generation: i64) -> bool {
+        if generation < self.generation {
+            return false;
+        }
+        if generation > self.generation {
+            self.pages.clear();
+            self.bytes = 0;
+            self.experiences.clear();
+            self.generation = generation;
+        }
+        true
+    }
 }
 
 /// How long the other requests keep answering from the expired read while one request reads
@@ -86,6 +109,10 @@ struct GenerationRead {
 /// than this much memory.
 const MAX_BYTES: usize = 8 * 1024 * 1024;
 
+/// The size of the ring of kept experiences (compressed): some 4,000 of a few kilobytes of JSON
+/// each.
+const MAX_EXPERIENCE_BYTES: usize = 8 * 1024 * 1024;
+
 impl GuideCache {
     /// `max_entries` 0 turns the cache off; `recheck` zero reads the generation on every
     /// request.
@@ -94,7 +121,14 @@ impl GuideCache {
             max_entries,
             recheck,
             writes,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                experiences: Shelf::new(if max_entries > 0 {
+                    MAX_EXPERIENCE_BYTES
+                } else {
+                    0
+                }),
+                ..Inner::default()
+            }),
             computing: Mutex::default(),
         }
     }
@@ -135,30 +169,57 @@ impl GuideCache {
     }
 
     fn trusted(&self, key: &str, may_claim: bool) -> Option<Arc<PageBody>> {
+        self.trusted_read(may_claim)
+            .and_then(|generation| self.get(generation, key))
+    }
+
+    /// The generation last read, while it is trusted; without claiming a re-read. Whatever is
+    /// read from the database after this call is at least as new as it.
+    pub fn trusted_generation(&self) -> Option<i64> {
+        self.trusted_read(false)
+    }
+
+    fn trusted_read(&self, may_claim: bool) -> Option<i64> {
         if self.recheck.is_zero() {
             return None;
         }
-        let generation = {
-            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            let read = inner.read?;
-            if read.writes != self.writes() {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let read = inner.read?;
+        if read.writes != self.writes() {
+            return None;
+        }
+        if read.at.elapsed() >= self.recheck {
+            if !may_claim {
                 return None;
             }
-            if read.at.elapsed() >= self.recheck {
-                if !may_claim {
-                    return None;
-                }
-                if inner
-                    .rereading_since
-                    .is_none_or(|t| t.elapsed() >= REREAD_GRACE)
-                {
-                    inner.rereading_since = Some(Instant::now());
-                    return None;
-                }
+            if inner
+                .rereading_since
+                .is_none_or(|t| t.elapsed() >= REREAD_GRACE)
+            {
+                inner.rereading_since = Some(Instant::now());
+                return None;
             }
-            read.generation
-        };
-        self.get(generation, key)
+        }
+        Some(read.generation)
+    }
+
+    /// The experience kept for `key`, under the same trust as [`Self::fresh`].
+    pub fn experience(&self, key: &ExperienceKey) -> Option<KeptExperience> {
+        let generation = self.trusted_read(true)?;
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.generation != generation {
+            return None;
+        }
+        inner.experiences.get(key)
+    }
+
+    /// Keeps `kept` for `key` under `generation`, as [`Self::put`] does a page; when the ring
+    /// is full, the oldest leave first.
+    pub fn put_experience(&self, generation: i64, key: ExperienceKey, kept: &KeptExperience) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.at(generation) {
+            inner.experiences.put(key, kept);
+        }
     }
 
     /// Reads the Guide's generation from the database and remembers it for [`Self::fresh`].
@@ -208,16 +269,12 @@ impl GuideCache {
             return;
         }
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if generation < inner.generation {
+        if !inner.at(generation) {
             return;
         }
-        if generation > inner.generation
-            || inner.pages.len() >= self.max_entries
-            || inner.bytes + page.body.len() > MAX_BYTES
-        {
+        if inner.pages.len() >= self.max_entries || inner.bytes + page.body.len() > MAX_BYTES {
             inner.pages.clear();
             inner.bytes = 0;
-            inner.generation = generation;
         }
         inner.bytes += page.body.len();
         if let Some(old) = inner.pages.insert(key, Arc::new(page)) {
@@ -229,6 +286,7 @@ impl GuideCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::lang::LangPref;
     use actix_web::web::Bytes;
 
     fn page(text: &str) -> PageBody {
@@ -327,6 +385,39 @@ mod tests {
         now.put(5, "a".into(), page("A"));
         now.remember(read(5, 0));
         assert!(now.fresh("a").is_none(), "no interval: never trusted");
+    }
+
+    #[test]
+    fn experiences_are_kept_per_generation() {
+        let c = GuideCache::new(4, Duration::from_secs(600), Arc::default());
+        let es = (7, LangPref::One(crate::http::lang::Lang::Es));
+        let kept = KeptExperience::new(b"{}", "\"t\"".into(), "es".into());
+        c.put_experience(5, es, &kept);
+        assert!(c.experience(&es).is_none(), "nothing read yet");
+        c.remember(GenerationRead {
+            generation: 5,
+            writes: 0,
+            at: Instant::now(),
+        });
+        assert_eq!(c.experience(&es), Some(kept.clone()));
+        assert!(c.experience(&(7, LangPref::All)).is_none());
+        c.put(6, "a".into(), page("A"));
+        c.remember(GenerationRead {
+            generation: 6,
+            writes: 0,
+            at: Instant::now(),
+        });
+        assert!(c.experience(&es).is_none(), "a newer generation drops them");
+        c.put_experience(5, es, &kept);
+        assert!(c.experience(&es).is_none(), "an older one is not kept");
+        let off = GuideCache::new(0, Duration::from_secs(600), Arc::default());
+        off.remember(GenerationRead {
+            generation: 6,
+            writes: 0,
+            at: Instant::now(),
+        });
+        off.put_experience(6, es, &kept);
+        assert!(off.experience(&es).is_none(), "the cache off keeps none");
     }
 
     #[actix_web::test]

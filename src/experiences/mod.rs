@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod coverage;
+pub mod kept;
 pub mod list;
 pub mod model;
 pub mod routes;

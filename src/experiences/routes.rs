@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use super::kept::KeptExperience;
 use super::model::{ExperienceChanges, ExperienceRow, NewExperienceRow, VersionRow};
 use super::rules::{
     self, Document, ExperienceAction, ExperienceStatus, Institution, InstitutionIn,
@@ -258,18 +259,25 @@ impl Shown {
 }
 
 fn respond(req: &HttpRequest, shown: Shown, pref: LangPref) -> ApiResult<HttpResponse> {
+    let (body, tag, lang) = rendered(shown, pref)?;
+    etag::tagged_json(req, &tag, Some(&lang), || Ok(body))
+}
+
+/// The JSON of one experience, its strong ETag and its `Content-Language`.
+fn rendered(shown: Shown, pref: LangPref) -> ApiResult<(Vec<u8>, String, String)> {
     let mut langs = LangTracker::default();
     let working = shown.view == View::Working;
     let revision = shown.row.revision;
-    let body = shown.render(pref, &mut langs);
-    let lang = Some(langs.header_value(pref));
-    if working {
-        etag::versioned_json(req, revision, &body, lang)
+    let body = serde_json::to_vec(&shown.render(pref, &mut langs))
+        .map_err(|e| ApiError::internal(format!("serialising an experience: {e}")))?;
+    // A published version has no revision to write against: its tag is a bare hash, which
+    // `If-Match` on a write never accepts.
+    let tag = if working {
+        etag::versioned(revision, &body)
     } else {
-        // A published version has no revision to write against: its tag is a bare hash,
-        // which `If-Match` on a write never accepts.
-        etag::single_json(req, &body, lang)
-    }
+        etag::of_bytes(&body)
+    };
+    Ok((body, tag, langs.header_value(pref)))
 }
 
 fn load(conn: &mut DbConn, id: i64) -> ApiResult<ExperienceRow> {
@@ -438,7 +446,21 @@ pub async fn get_experience(
     });
     checks.finish_query()?;
     let id = id.into_inner();
-    let shown = db::run(&state.pool, move |conn| {
+    // What the anonymous public reads is the same for all of it: kept rendered under the
+    // Guide's generation (`super::cache`), as the public search pages are.
+    let cache = state.guide_cache.clone();
+    let key = (cache.enabled() && principal.0.is_none() && view != Some(View::Working))
+        .then_some((id, pref));
+    if let Some(kept) = key.and_then(|k| cache.experience(&k)) {
+        return kept.respond(&req);
+    }
+    let known = key.and_then(|_| cache.trusted_generation());
+    let (generation, shown) = db::run(&state.pool, move |conn| {
+        let generation = match (key, known) {
+            (Some(_), Some(g)) => Some(g),
+            (Some(_), None) => Some(cache.read_generation(conn)?),
+            (None, _) => None,
+        };
         let p = principal.0.as_ref();
         // The row and its latest version come in one query: the public's read is one round trip.
         let (row, latest) = store::find_with_latest(conn, id)?
@@ -457,7 +479,7 @@ pub async fn get_experience(
                 row.id
             ))),
         };
-        match view {
+        let shown = match view {
             Some(View::Working) => {
                 policy::edit_experience(p, &facts(&row))?;
                 working(conn, row)
@@ -465,10 +487,16 @@ pub async fn get_experience(
             Some(View::Published) => show_published(row),
             None if editor => working(conn, row),
             None => show_published(row),
-        }
+        }?;
+        Ok((generation, shown))
     })
     .await?;
-    respond(&req, shown, pref)
+    let (body, tag, lang) = rendered(shown, pref)?;
+    if let (Some(g), Some(key)) = (generation, key) {
+        let kept = KeptExperience::new(&body, tag.clone(), lang.clone());
+        state.guide_cache.put_experience(g, key, &kept);
+    }
+    etag::tagged_json(&req, &tag, Some(&lang), || Ok(body))
 }
 
 /// Create an experience (a focal point for its own country, or the secretariat). It starts as

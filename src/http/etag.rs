@@ -129,7 +129,18 @@ fn respond<T: Serialize>(
     let body = serde_json::to_vec(value)
         .map_err(|e| ApiError::internal(format!("serialising a response: {e}")))?;
     let etag = tag(&body);
-    let status = if none_match_hits(req, &etag) {
+    tagged_json(req, &etag, content_language.as_deref(), || Ok(body))
+}
+
+/// A JSON representation already serialised with its ETag: 200, or 304 when `If-None-Match`
+/// matches, in which case `body` is never called.
+pub fn tagged_json(
+    req: &HttpRequest,
+    etag: &str,
+    content_language: Option<&str>,
+    body: impl FnOnce() -> ApiResult<Vec<u8>>,
+) -> ApiResult<HttpResponse> {
+    let status = if none_match_hits(req, etag) {
         StatusCode::NOT_MODIFIED
     } else {
         StatusCode::OK
@@ -143,7 +154,7 @@ fn respond<T: Serialize>(
     if status == StatusCode::NOT_MODIFIED {
         return Ok(res.finish());
     }
-    Ok(res.content_type("application/json").body(body))
+    Ok(res.content_type("application/json").body(body()?))
 }
 
 /// The revision an `If-Match` names (`None` without the header or with `*`); a tag that names

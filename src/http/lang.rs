@@ -55,7 +55,7 @@ impl fmt::Display for Lang {
 }
 
 /// What the client asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LangPref {
     /// One language; the client's order of preference from `Accept-Language` follows it.
     One(Lang),

@@ -989,6 +989,154 @@ async fn other_instances_changes_show_within_the_recheck_interval() {
     );
 }
 
+/// The public's reads of one experience are kept rendered under the Guide's generation, as
+/// the search pages are: the same bytes and ETag each time, a 304 for a current copy, the
+/// language asked for, and every change the public may see shown at once.
+#[actix_web::test]
+async fn public_reads_of_an_experience_follow_every_change() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let a = app
+        .published_experience(&admin, &body("CHL", "public-budget", "Gestión de caja"))
+        .await;
+    let path = format!("/api/v1/experiences/{a}");
+    let app = &app;
+    let read = |lang: &'static str| {
+        let path = path.clone();
+        async move {
+            let res = app.get(&path).header("Accept-Language", lang).send().await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            res
+        }
+    };
+    let first = read("es").await;
+    assert_eq!(first.json()["title"], "Gestión de caja");
+    assert_eq!(first.header("content-language"), Some("es"));
+    let etag = first.header("etag").expect("an ETag").to_owned();
+    let again = read("es").await;
+    assert_eq!(again.body, first.body, "the same bytes twice");
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    assert_eq!(again.header("content-type"), Some("application/json"));
+    let en = read("en").await;
+    assert_eq!(
+        en.json()["title"],
+        "Gestión de caja (en)",
+        "the language is kept apart"
+    );
+    assert_eq!(
+        en.header("content-language"),
+        Some("en, es"),
+        "the texts not translated stay in Spanish"
+    );
+    assert_ne!(en.header("etag"), Some(etag.as_str()));
+    assert_eq!(read("es").await.json()["title"], "Gestión de caja");
+    let current = app
+        .get(&path)
+        .header("Accept-Language", "es")
+        .header("If-None-Match", &etag)
+        .send()
+        .await;
+    assert_eq!(current.status, 304);
+    assert_eq!(current.header("etag"), Some(etag.as_str()));
+    assert!(current.body.is_empty());
+
+    // An edit: its editors read the working copy at once, the public the published version
+    // until it is published again.
+    let res = app
+        .patch(&format!("{path}?lang=es"))
+        .auth(&admin)
+        .json(&json!({"title": "Tesorería y gestión de caja"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let working = app
+        .get(&format!("{path}?lang=es"))
+        .auth(&admin)
+        .send()
+        .await;
+    assert_eq!(working.json()["title"], "Tesorería y gestión de caja");
+    assert_eq!(working.json()["view"], "working");
+    assert_eq!(read("es").await.body, first.body);
+    assert_eq!(app.act(&admin, a, "submit").await.status, 200);
+    assert_eq!(app.act(&admin, a, "publish").await.status, 200);
+    let published = read("es").await;
+    assert_eq!(published.json()["title"], "Tesorería y gestión de caja");
+    assert_eq!(published.json()["version"], 2);
+    let stale = app
+        .get(&path)
+        .header("Accept-Language", "es")
+        .header("If-None-Match", &etag)
+        .send()
+        .await;
+    assert_eq!(stale.status, 200, "an old copy is not current");
+    assert_eq!(stale.body, published.body);
+
+    // Archived: shown as such at once.
+    assert_eq!(app.act(&admin, a, "archive").await.status, 200);
+    assert_eq!(read("es").await.json()["status"], "archived");
+    assert_eq!(read("en").await.json()["status"], "archived");
+    // Nothing unpublished is ever kept for the public.
+    let d = app
+        .create_experience(&admin, &body("PER", "ict", "Ventanilla en borrador"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let draft = format!("/api/v1/experiences/{d}");
+    assert_eq!(app.get(&draft).auth(&admin).send().await.status, 200);
+    app.get(&draft)
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+    app.get(&format!("{draft}?view=working"))
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+}
+
+/// A change made by another server on the same database (here: a write that bypasses this
+/// one) shows in the public's reads of an experience once the generation read is older than
+/// the recheck interval; its editors always read the database. With the cache off, at once.
+#[actix_web::test]
+async fn public_reads_of_an_experience_see_other_instances_within_the_interval() {
+    for (entries, recheck, kept) in [
+        (1024, Duration::from_secs(600), true),
+        (1024, Duration::ZERO, false),
+        (0, Duration::from_secs(600), false),
+    ] {
+        let app = TestApp::with_settings(AppSettings {
+            guide_cache_entries: entries,
+            guide_cache_recheck: recheck,
+            ..AppSettings::default()
+        })
+        .await;
+        let admin = app.secretariat();
+        let a = app
+            .published_experience(&admin, &body("CHL", "public-budget", "Gestión de caja"))
+            .await;
+        let path = format!("/api/v1/experiences/{a}");
+        assert_eq!(app.get(&path).send().await.json()["status"], "published");
+        app.with_conn(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!(
+                "UPDATE experiences SET status = 'archived' WHERE id = {a}"
+            ))
+            .execute(conn)
+            .unwrap();
+        });
+        let public = if kept { "published" } else { "archived" };
+        assert_eq!(
+            app.get(&path).send().await.json()["status"],
+            public,
+            "entries {entries}, recheck {recheck:?}"
+        );
+        assert_eq!(
+            app.get(&path).auth(&admin).send().await.json()["status"],
+            "archived",
+            "an editor reads the database"
+        );
+    }
+}
+
 /// Public search pages are kept per process under the Guide's generation: every change the
 /// public can see made through this server shows at once.
 /// Right after a change, many requests for the same search wait for one ranking and all get
