@@ -109,9 +109,9 @@ struct GenerationRead {
 /// than this much memory.
 const MAX_BYTES: usize = 8 * 1024 * 1024;
 
-/// The size of the ring of kept experiences (compressed): some 4,000 of a few kilobytes of JSON
+/// The size of the ring of kept experiences (compressed): some 3,000 of a few kilobytes of JSON
 /// each.
-const MAX_EXPERIENCE_BYTES: usize = 8 * 1024 * 1024;
+const MAX_EXPERIENCE_BYTES: usize = 6 * 1024 * 1024;
 
 impl GuideCache {
     /// `max_entries` 0 turns the cache off; `recheck` zero reads the generation on every
