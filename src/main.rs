@@ -136,7 +136,7 @@ fn user_add(global: &GlobalArgs, args: &UserAddArgs) -> Result<(), String> {
     let mut conn = pool
         .get()
         .map_err(|e| format!("no database connection: {e}"))?;
-    let row = diesel::Connection::transaction(&mut *conn, |conn| {
+    let row = diesel::Connection::transaction(&mut **conn, |conn| {
         mecigep::users::routes::create_account(conn, &Default::default(), &body)
     })
     .map_err(|e| {

@@ -11,7 +11,7 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use diesel::connection::SimpleConnection;
@@ -33,14 +33,27 @@ pub enum DbConn {
 pub struct DbPool {
     pool: r2d2::Pool<Manager>,
     writes: Arc<AtomicU64>,
+    /// The manager's count of failed uses ([`Manager::failures`]).
+    failures: Arc<AtomicU64>,
 }
 
 impl DbPool {
-    fn new(pool: r2d2::Pool<Manager>) -> DbPool {
-        DbPool {
+    fn new(
+        builder: r2d2::Builder<Manager>,
+        manager: Manager,
+        lazily: bool,
+    ) -> Result<DbPool, r2d2::PoolError> {
+        let failures = manager.failures.clone();
+        let pool = if lazily {
+            builder.build_unchecked(manager)
+        } else {
+            builder.build(manager)?
+        };
+        Ok(DbPool {
             pool,
             writes: Arc::default(),
-        }
+            failures,
+        })
     }
 
     /// How many write transactions ([`run_tx`]) have finished through this pool, committed or
@@ -145,24 +158,76 @@ impl fmt::Display for Target {
     }
 }
 
+/// A pooled connection and when it last answered a request.
+pub struct Pooled {
+    conn: DbConn,
+    answered: Option<Instant>,
+    /// The pool's count of failed uses when this connection was last checked.
+    failures_seen: u64,
+}
+
+/// How long a connection that just answered is handed out again without a check. Under load
+/// every connection answers within microseconds of its next checkout, so the check's round trip
+/// is skipped; a connection can only have been dropped by a database restart or a proxy's idle
+/// timeout, and neither fits in this window. A failure on any connection ends the trust of all,
+/// since a restart drops them together.
+const TRUSTED_FOR: Duration = Duration::from_millis(100);
+
+impl Pooled {
+    fn trusted(&self, failures: u64) -> bool {
+        self.failures_seen == failures && self.answered.is_some_and(|t| t.elapsed() < TRUSTED_FOR)
+    }
+
+    /// Records how the connection's last use ended: trusted after an answer; after a failure
+    /// that may be the database's, checked before its next use, it and every other.
+    fn ended<T>(&mut self, result: &ApiResult<T>, failures: &AtomicU64) {
+        self.answered = match result {
+            Err(ApiError::Unavailable(_) | ApiError::Internal(_)) => {
+                failures.fetch_add(1, Ordering::AcqRel);
+                None
+            }
+            _ => Some(Instant::now()),
+        };
+    }
+}
+
+impl Deref for Pooled {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
 /// r2d2 manager that opens the backend the [`Target`] names and prepares each connection.
 #[derive(Debug, Clone)]
 pub struct Manager {
     target: Target,
+    /// Uses of a connection that failed, as a database restart would make them.
+    failures: Arc<AtomicU64>,
 }
 
 impl Manager {
     pub fn new(target: Target) -> Self {
-        Manager { target }
+        Manager {
+            target,
+            failures: Arc::default(),
+        }
     }
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        match &self.target {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let conn = match &self.target {
             Target::Postgres(url) => PgConnection::establish(url)
                 .map(DbConn::Pg)
                 .map_err(r2d2::Error::ConnectionError),
@@ -172,15 +237,27 @@ impl ManageConnection for Manager {
                 sqlite::prepare(&mut conn).map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
+        }?;
+        Ok(Pooled {
+            conn,
+            answered: None,
+            failures_seen: self.failures.load(Ordering::Acquire),
+        })
+    }
+
+    /// Runs before every checkout: a connection that has not answered lately is asked.
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        let failures = self.failures.load(Ordering::Acquire);
+        if conn.trusted(failures) {
+            return Ok(());
         }
+        dialect::check_alive(conn).map_err(r2d2::Error::QueryError)?;
+        conn.answered = Some(Instant::now());
+        conn.failures_seen = failures;
+        Ok(())
     }
 
-    /// Runs before every checkout.
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        dialect::check_alive(conn).map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+    fn has_broken(&self, _conn: &mut Pooled) -> bool {
         std::thread::panicking()
     }
 }
@@ -213,24 +290,22 @@ pub fn connect(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
             })?;
         }
     }
-    r2d2::Pool::builder()
+    let builder = r2d2::Pool::builder()
         .max_size(opts.max_size)
         .min_idle(Some(1))
-        .connection_timeout(opts.connection_timeout)
-        .build(Manager::new(target.clone()))
-        .map(DbPool::new)
+        .connection_timeout(opts.connection_timeout);
+    DbPool::new(builder, Manager::new(target.clone()), false)
         .map_err(|e| format!("cannot open {target}: {e}"))
 }
 
 /// A pool that does not connect until used: for tests of outages and for tools.
 pub fn connect_lazily(target: &Target, opts: &PoolOptions) -> DbPool {
-    DbPool::new(
-        r2d2::Pool::builder()
-            .max_size(opts.max_size)
-            .min_idle(Some(0))
-            .connection_timeout(opts.connection_timeout)
-            .build_unchecked(Manager::new(target.clone())),
-    )
+    let builder = r2d2::Pool::builder()
+        .max_size(opts.max_size)
+        .min_idle(Some(0))
+        .connection_timeout(opts.connection_timeout);
+    DbPool::new(builder, Manager::new(target.clone()), true)
+        .expect("a pool built unchecked does not connect")
 }
 
 /// Runs `f` with a pooled connection on actix's blocking pool: the pool checkout and every
@@ -243,7 +318,9 @@ where
     let pool = pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        conn.ended(&result, &pool.failures);
+        result
     })
     .await?
 }
@@ -307,6 +384,35 @@ mod tests {
         ] {
             assert!(Target::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_connection_is_trusted_while_it_answered_lately_and_none_failed() {
+        let failures = AtomicU64::new(0);
+        let mut c = Pooled {
+            conn: DbConn::Sqlite(SqliteConnection::establish(":memory:").unwrap()),
+            answered: None,
+            failures_seen: 0,
+        };
+        assert!(!c.trusted(0), "never answered: checked");
+        c.ended::<()>(&Err(ApiError::not_found("x")), &failures);
+        assert!(c.trusted(0), "a 404 is an answer");
+        c.ended::<()>(&Ok(()), &failures);
+        assert!(c.trusted(0));
+        assert!(!c.trusted(1), "another connection failed since: checked");
+        c.answered = Some(Instant::now() - TRUSTED_FOR);
+        assert!(!c.trusted(0), "idle for the window: checked");
+        c.ended::<()>(&Ok(()), &failures);
+        c.ended::<()>(&Err(ApiError::Unavailable("closed".into())), &failures);
+        assert_eq!(failures.load(Ordering::Acquire), 1, "every connection is told");
+        assert!(!c.trusted(1), "after its own failure: checked");
+        c.ended::<()>(&Err(ApiError::internal("x")), &failures);
+        assert_eq!(failures.load(Ordering::Acquire), 2);
+
+        let manager = Manager::new(Target::Sqlite("unused".into()));
+        manager.failures.store(2, Ordering::Release);
+        manager.is_valid(&mut c).unwrap();
+        assert!(c.trusted(2), "checked: trusted again");
     }
 
     #[test]

@@ -123,6 +123,51 @@ async fn database_outage_is_a_503_problem_that_names_no_host() {
     assert_eq!(res.status, 200, "liveness does not depend on the database");
 }
 
+/// The pool hands a connection out unchecked only while it answered within the last 100 ms:
+/// one the database dropped (a restart, a proxy's idle timeout) is found and replaced before a
+/// request uses it, and one met within that moment costs its request a 503 to retry, never a
+/// 500, and is checked before it is handed out again.
+#[actix_web::test]
+async fn connections_the_database_dropped_are_replaced() {
+    let app = TestApp::new().await;
+    let ok = |res: &crate::util::Resp, when: &str| {
+        assert_eq!(
+            res.status,
+            200,
+            "{when}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+    };
+    ok(&app.get("/api/v1/countries").send().await, "before");
+    let dropped = app.db.drop_server_connections();
+    if app.db.is_postgres() {
+        assert!(dropped >= 1, "the pool's connections were dropped");
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    for i in 0..6 {
+        ok(
+            &app.get("/api/v1/countries/ARG").send().await,
+            &format!("request {i} after the connections were dropped"),
+        );
+    }
+
+    // At once: the connection that just answered is handed out unchecked.
+    app.db.drop_server_connections();
+    let res = app.get("/api/v1/countries/BRA").send().await;
+    if res.status != 200 {
+        assert!(app.db.is_postgres());
+        let p = res.assert_problem(503, "unavailable");
+        assert!(!p.to_string().contains("terminat"), "{p}");
+        assert!(res.header("retry-after").is_some());
+    }
+    for i in 0..6 {
+        ok(
+            &app.get("/api/v1/countries/BRA").send().await,
+            &format!("request {i} after a request met a dropped connection"),
+        );
+    }
+}
+
 #[actix_web::test]
 async fn internal_errors_are_a_bare_500_without_sql() {
     let app = TestApp::new().await;

@@ -67,6 +67,40 @@ impl TestDb {
     pub fn is_postgres(&self) -> bool {
         matches!(self.target, Target::Postgres(_))
     }
+
+    /// Has PostgreSQL close every other connection to this database, as a restart would, and
+    /// waits until they are gone; returns how many there were. A SQLite file has no server to
+    /// drop its connections: 0.
+    pub fn drop_server_connections(&self) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let Target::Postgres(url) = &self.target else {
+            return 0;
+        };
+        let mut admin = PgConnection::establish(url).expect("connect to the test database");
+        let others = "FROM pg_stat_activity WHERE datname = current_database() \
+                      AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+        let dropped = diesel::sql_query(format!(
+            "SELECT COUNT(pg_terminate_backend(pid)) AS n {others}"
+        ))
+        .get_result::<Count>(&mut admin)
+        .expect("terminate the pool's connections")
+        .n;
+        for _ in 0..400 {
+            let left = diesel::sql_query(format!("SELECT COUNT(*) AS n {others}"))
+                .get_result::<Count>(&mut admin)
+                .expect("count connections")
+                .n;
+            if left == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        dropped
+    }
 }
 
 impl Drop for TestDb {
