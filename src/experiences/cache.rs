@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::kept::{ExperienceKey, KeptExperience, Shelf};
+use super::kept::{Dictionary, ExperienceKey, KeptExperience, Shelf};
 use crate::db::DbConn;
 use crate::http::pagination::PageBody;
 
@@ -39,6 +39,8 @@ pub struct GuideCache {
     writes: Arc<AtomicU64>,
     inner: Mutex<Inner>,
     computing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// What kept experiences are compressed against; read without the lock.
+    dictionary: Dictionary,
 }
 
 /// The right to compute one page: later requests for it wait until it is dropped.
@@ -109,8 +111,7 @@ struct GenerationRead {
 /// than this much memory.
 const MAX_BYTES: usize = 8 * 1024 * 1024;
 
-/// The size of the ring of kept experiences (compressed): some 3,000 of a few kilobytes of JSON
-/// each.
+/// The size of the ring of kept experiences (compressed): some 5,000 of 4 KB of JSON each.
 const MAX_EXPERIENCE_BYTES: usize = 6 * 1024 * 1024;
 
 impl GuideCache {
@@ -130,6 +131,7 @@ impl GuideCache {
                 ..Inner::default()
             }),
             computing: Mutex::default(),
+            dictionary: Dictionary::default(),
         }
     }
 
@@ -210,15 +212,32 @@ impl GuideCache {
         if inner.generation != generation {
             return None;
         }
-        inner.experiences.get(key)
+        inner.experiences.get(key, &self.dictionary.get())
     }
 
-    /// Keeps `kept` for `key` under `generation`, as [`Self::put`] does a page; when the ring
-    /// is full, the oldest leave first.
-    pub fn put_experience(&self, generation: i64, key: ExperienceKey, kept: &KeptExperience) {
+    /// Keeps the experience `body` with its headers for `key` under `generation`, as
+    /// [`Self::put`] does a page; when the ring is full, the oldest leave first. Compresses
+    /// before taking the lock.
+    pub fn put_experience(
+        &self,
+        generation: i64,
+        key: ExperienceKey,
+        body: &[u8],
+        etag: &str,
+        content_language: &str,
+    ) {
+        if !self.enabled() {
+            return;
+        }
+        let kept = KeptExperience::new(
+            body,
+            etag.to_owned(),
+            content_language.to_owned(),
+            self.dictionary.primed_with(body),
+        );
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.at(generation) {
-            inner.experiences.put(key, kept);
+            inner.experiences.put(key, &kept);
         }
     }
 
@@ -391,15 +410,16 @@ mod tests {
     fn experiences_are_kept_per_generation() {
         let c = GuideCache::new(4, Duration::from_secs(600), Arc::default());
         let es = (7, LangPref::One(crate::http::lang::Lang::Es));
-        let kept = KeptExperience::new(b"{}", "\"t\"".into(), "es".into());
-        c.put_experience(5, es, &kept);
+        let body = br#"{"id":7,"title":"Presupuesto por resultados"}"#;
+        c.put_experience(5, es, body, "\"t\"", "es");
         assert!(c.experience(&es).is_none(), "nothing read yet");
         c.remember(GenerationRead {
             generation: 5,
             writes: 0,
             at: Instant::now(),
         });
-        assert_eq!(c.experience(&es), Some(kept.clone()));
+        let kept = c.experience(&es).expect("kept");
+        assert_eq!(kept.body().unwrap(), body);
         assert!(c.experience(&(7, LangPref::All)).is_none());
         c.put(6, "a".into(), page("A"));
         c.remember(GenerationRead {
@@ -408,7 +428,7 @@ mod tests {
             at: Instant::now(),
         });
         assert!(c.experience(&es).is_none(), "a newer generation drops them");
-        c.put_experience(5, es, &kept);
+        c.put_experience(5, es, body, "\"t\"", "es");
         assert!(c.experience(&es).is_none(), "an older one is not kept");
         let off = GuideCache::new(0, Duration::from_secs(600), Arc::default());
         off.remember(GenerationRead {
@@ -416,7 +436,7 @@ mod tests {
             writes: 0,
             at: Instant::now(),
         });
-        off.put_experience(6, es, &kept);
+        off.put_experience(6, es, body, "\"t\"", "es");
         assert!(off.experience(&es).is_none(), "the cache off keeps none");
     }
 

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::kept::KeptExperience;
 use super::model::{ExperienceChanges, ExperienceRow, NewExperienceRow, VersionRow};
 use super::rules::{
     self, Document, ExperienceAction, ExperienceStatus, Institution, InstitutionIn,
@@ -493,8 +492,7 @@ pub async fn get_experience(
     .await?;
     let (body, tag, lang) = rendered(shown, pref)?;
     if let (Some(g), Some(key)) = (generation, key) {
-        let kept = KeptExperience::new(&body, tag.clone(), lang.clone());
-        state.guide_cache.put_experience(g, key, &kept);
+        state.guide_cache.put_experience(g, key, &body, &tag, &lang);
     }
     etag::tagged_json(&req, &tag, Some(&lang), || Ok(body))
 }
