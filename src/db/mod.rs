@@ -404,7 +404,11 @@ mod tests {
         assert!(!c.trusted(0), "idle for the window: checked");
         c.ended::<()>(&Ok(()), &failures);
         c.ended::<()>(&Err(ApiError::Unavailable("closed".into())), &failures);
-        assert_eq!(failures.load(Ordering::Acquire), 1, "every connection is told");
+        assert_eq!(
+            failures.load(Ordering::Acquire),
+            1,
+            "every connection is told"
+        );
         assert!(!c.trusted(1), "after its own failure: checked");
         c.ended::<()>(&Err(ApiError::internal("x")), &failures);
         assert_eq!(failures.load(Ordering::Acquire), 2);

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::ExperienceRow;
-use super::routes::{lang_of, parse_version, public_status, status_of, Shown, View};
+use super::routes::View;
 use super::rules::{self, ExperienceStatus};
 use super::search::{self, Hit, ListCursor, ListSpec, Sort};
+use super::shown::{lang_of, parse_version, public_status, status_of, Shown};
 use super::store::{self, Scope};
 use crate::app::AppState;
 use crate::auth::{policy, MaybePrincipal, Principal};

@@ -3,10 +3,12 @@
 
 pub mod cache;
 pub mod coverage;
+mod edit;
 pub mod kept;
 pub mod list;
 pub mod model;
 pub mod routes;
 pub mod rules;
 pub mod search;
+mod shown;
 pub mod store;

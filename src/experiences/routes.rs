@@ -6,21 +6,25 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{ExperienceChanges, ExperienceRow, NewExperienceRow, VersionRow};
+use super::edit::{apply_patch, document_in, save_working};
+use super::model::{ExperienceChanges, ExperienceRow, NewExperienceRow};
 use super::rules::{
-    self, Document, ExperienceAction, ExperienceStatus, Institution, InstitutionIn,
-    LegalInstrument, LegalInstrumentIn,
+    self, ExperienceAction, ExperienceStatus, Institution, InstitutionIn, LegalInstrument,
+    LegalInstrumentIn,
+};
+use super::shown::{
+    facts, lang_of, load, parse_version, published, rendered, respond, status_of, working, Shown,
 };
 use super::store::{self, Scope};
 use crate::app::AppState;
 use crate::audit::AuditCtx;
-use crate::auth::policy::{self, ExperienceFacts};
+use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
-use crate::db::{self, DbConn};
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::lang::{
-    write_language, I18n, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
+    write_language, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
 };
 use crate::http::pagination::{page_response, Page};
 use crate::http::validate::Checks;
@@ -157,256 +161,6 @@ pub struct ViewQuery {
     /// `working` (default for its editors) or `published` (default for everyone else).
     #[param(value_type = Option<View>)]
     pub view: Option<String>,
-}
-
-pub(super) fn facts(row: &ExperienceRow) -> ExperienceFacts<'_> {
-    ExperienceFacts {
-        country: &row.country,
-        has_published_version: row.version > 0,
-    }
-}
-
-pub(super) fn status_of(row: &ExperienceRow) -> ExperienceStatus {
-    ExperienceStatus::parse(&row.status).unwrap_or(ExperienceStatus::Draft)
-}
-
-pub(super) fn lang_of(row: &ExperienceRow) -> Lang {
-    Lang::parse(&row.language).unwrap_or(Lang::En)
-}
-
-/// The status the public sees for a published version.
-pub(super) fn public_status(row: &ExperienceRow) -> ExperienceStatus {
-    if status_of(row) == ExperienceStatus::Archived {
-        ExperienceStatus::Archived
-    } else {
-        ExperienceStatus::Published
-    }
-}
-
-pub(super) fn parse_version(v: &VersionRow) -> ApiResult<Document> {
-    serde_json::from_str(&v.document).map_err(|e| {
-        ApiError::internal(format!(
-            "version {} of experience {}: {e}",
-            v.version, v.experience_id
-        ))
-    })
-}
-
-/// One experience in the chosen view.
-pub(super) struct Shown {
-    pub(super) row: ExperienceRow,
-    pub(super) doc: Document,
-    pub(super) view: View,
-    /// The version shown (published view).
-    pub(super) version: Option<VersionRow>,
-}
-
-impl Shown {
-    fn render(self, pref: LangPref, langs: &mut LangTracker) -> Experience {
-        let lang = lang_of(&self.row);
-        let working = self.view == View::Working;
-        let status = if working {
-            status_of(&self.row)
-        } else {
-            public_status(&self.row)
-        };
-        Experience {
-            id: self.row.id,
-            country: self.row.country.clone(),
-            thematic_area: self.row.thematic_area.clone(),
-            language: lang,
-            status,
-            view: self.view,
-            version: self
-                .version
-                .as_ref()
-                .map_or(self.row.version, |v| v.version),
-            snapshot_date: self.doc.snapshot_date,
-            title: langs.pick(pref, &self.doc.title, lang),
-            introduction: langs.pick(pref, &self.doc.introduction, lang),
-            strategies: langs.pick(pref, &self.doc.strategies, lang),
-            available_languages: self.doc.languages(),
-            institutions: self.doc.institutions,
-            legal_framework: self.doc.legal_framework,
-            tags: self.doc.tags,
-            has_unpublished_changes: working.then_some(
-                self.row.version > 0
-                    && matches!(status, ExperienceStatus::Draft | ExperienceStatus::InReview),
-            ),
-            return_reason: if working {
-                self.row.return_reason.clone()
-            } else {
-                None
-            },
-            allowed_actions: if working {
-                rules::allowed(status)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            revision: working.then_some(self.row.revision),
-            created_at: utc(self.row.created_at),
-            updated_at: match &self.version {
-                Some(v) if !working => utc(v.published_at),
-                _ => utc(self.row.updated_at),
-            },
-            published_at: self.row.published_at.map(utc),
-        }
-    }
-}
-
-fn respond(req: &HttpRequest, shown: Shown, pref: LangPref) -> ApiResult<HttpResponse> {
-    let (body, tag, lang) = rendered(shown, pref)?;
-    etag::tagged_json(req, &tag, Some(&lang), || Ok(body))
-}
-
-/// The JSON of one experience, its strong ETag and its `Content-Language`.
-fn rendered(shown: Shown, pref: LangPref) -> ApiResult<(Vec<u8>, String, String)> {
-    let mut langs = LangTracker::default();
-    let working = shown.view == View::Working;
-    let revision = shown.row.revision;
-    let body = serde_json::to_vec(&shown.render(pref, &mut langs))
-        .map_err(|e| ApiError::internal(format!("serialising an experience: {e}")))?;
-    // A published version has no revision to write against: its tag is a bare hash, which
-    // `If-Match` on a write never accepts.
-    let tag = if working {
-        etag::versioned(revision, &body)
-    } else {
-        etag::of_bytes(&body)
-    };
-    Ok((body, tag, langs.header_value(pref)))
-}
-
-fn load(conn: &mut DbConn, id: i64) -> ApiResult<ExperienceRow> {
-    store::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no experience {id}")))
-}
-
-fn working(conn: &mut DbConn, row: ExperienceRow) -> ApiResult<Shown> {
-    let doc = store::working_documents(conn, &[&row])?
-        .remove(&row.id)
-        .ok_or_else(|| ApiError::internal("working document vanished"))?;
-    Ok(Shown {
-        row,
-        doc,
-        view: View::Working,
-        version: None,
-    })
-}
-
-fn published(conn: &mut DbConn, row: ExperienceRow, n: i32) -> ApiResult<Shown> {
-    let v = store::version(conn, row.id, n)?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "experience {} has no published version {n}",
-            row.id
-        ))
-    })?;
-    let doc = parse_version(&v)?;
-    Ok(Shown {
-        row,
-        doc,
-        view: View::Published,
-        version: Some(v),
-    })
-}
-
-/// The document of a write, from a whole body: texts in `lang`, every check at once.
-fn document_in(checks: &mut Checks, body: &ExperienceIn, lang: Lang) -> Document {
-    let today = crate::time::now().date();
-    let doc = Document {
-        snapshot_date: rules::snapshot_date(checks, &body.snapshot_date, today).unwrap_or(today),
-        title: rules::texts(checks, "title", &body.title, lang, rules::MAX_TITLE),
-        introduction: rules::texts(
-            checks,
-            "introduction",
-            &body.introduction,
-            lang,
-            rules::MAX_SECTION,
-        ),
-        institutions: rules::institutions(checks, &body.institutions),
-        strategies: rules::texts(
-            checks,
-            "strategies",
-            &body.strategies,
-            lang,
-            rules::MAX_SECTION,
-        ),
-        legal_framework: rules::legal_framework(checks, &body.legal_framework, today),
-        tags: rules::tags(checks, &body.tags),
-    };
-    rules::check_complete(checks, &doc, lang);
-    doc
-}
-
-fn merge(target: &mut I18n, changes: I18n) {
-    target.extend(changes);
-}
-
-/// Applies a PATCH to `doc`; plain strings are in `lang`.
-fn apply_patch(checks: &mut Checks, doc: &mut Document, patch: &ExperiencePatch, lang: Lang) {
-    let today = crate::time::now().date();
-    if let Some(d) = &patch.snapshot_date {
-        if let Some(d) = rules::snapshot_date(checks, d, today) {
-            doc.snapshot_date = d;
-        }
-    }
-    if let Some(t) = &patch.title {
-        let t = rules::texts(checks, "title", t, lang, rules::MAX_TITLE);
-        merge(&mut doc.title, t);
-    }
-    if let Some(t) = &patch.introduction {
-        let t = rules::texts(checks, "introduction", t, lang, rules::MAX_SECTION);
-        merge(&mut doc.introduction, t);
-    }
-    if let Some(t) = &patch.strategies {
-        let t = rules::texts(checks, "strategies", t, lang, rules::MAX_SECTION);
-        merge(&mut doc.strategies, t);
-    }
-    if let Some(items) = &patch.institutions {
-        doc.institutions = rules::institutions(checks, items);
-    }
-    if let Some(items) = &patch.legal_framework {
-        doc.legal_framework = rules::legal_framework(checks, items, today);
-    }
-    if let Some(items) = &patch.tags {
-        doc.tags = rules::tags(checks, items);
-    }
-}
-
-/// Writes a new working document: the row's revision moves on only if it is still the one
-/// read (a concurrent writer gets a 412, never a silent overwrite); a published experience
-/// starts a working copy (`draft`) and the public keeps its version.
-fn save_working(
-    conn: &mut DbConn,
-    audit: &AuditCtx,
-    row: &ExperienceRow,
-    doc: &Document,
-    action: &str,
-    summary: serde_json::Value,
-) -> ApiResult<()> {
-    let now = crate::time::now();
-    let status = match status_of(row) {
-        ExperienceStatus::Published => ExperienceStatus::Draft,
-        s => s,
-    };
-    let changes = ExperienceChanges {
-        status: Some(status.as_str().into()),
-        revision: Some(row.revision + 1),
-        snapshot_date: Some(doc.snapshot_date),
-        updated_by: Some(audit.actor_id),
-        updated_at: Some(now),
-        ..ExperienceChanges::default()
-    };
-    if store::update_if_revision(conn, row.id, row.revision, &changes)? == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the experience changed while this write was prepared; read it again".into(),
-        ));
-    }
-    store::write_document(conn, row.id, doc)?;
-    store::reindex(conn, row.id, Scope::Working, doc, now)?;
-    audit.record(conn, action, "experience", row.id, summary)?;
-    Ok(())
 }
 
 /// One experience. Its editors (the secretariat, the country's focal points) get the working

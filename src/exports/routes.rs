@@ -193,7 +193,7 @@ pub async fn export_recommendations(
     let filter = query.filter(&mut checks);
     checks.finish_query()?;
     let scope = db::run(&state.pool, move |conn| {
-        crate::reports::routes::scope(conn, caller.0.as_ref())
+        crate::reports::loaded::scope(conn, caller.0.as_ref())
     })
     .await?;
     let columns = Recommendations::COLUMNS

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::loaded::load;
 use super::model::{CommentRow, NewCommentRow};
-use super::routes::load;
 use super::rules::{self, COMMENT_EDIT_MINUTES};
 use super::store;
 use crate::app::AppState;

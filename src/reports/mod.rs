@@ -4,6 +4,7 @@
 pub mod comments;
 pub mod draw;
 pub mod draws;
+pub mod loaded;
 pub mod model;
 pub mod recommendations;
 pub mod routes;

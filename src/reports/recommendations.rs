@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use super::loaded::{load, scope};
 use super::model::{NewFollowupRow, NewRecommendationRow, RecommendationRow, ReportRow};
-use super::routes::{load, scope};
 use super::rules::{self, FollowupStatus};
 use super::store::{self, RecommendationFilter};
 use crate::app::AppState;
@@ -131,7 +131,7 @@ fn load_one(
     conn: &mut DbConn,
     id: i64,
     p: Option<&Principal>,
-) -> ApiResult<(RecommendationRow, super::routes::Loaded)> {
+) -> ApiResult<(RecommendationRow, super::loaded::Loaded)> {
     let r = store::find_recommendation(conn, id)?
         .ok_or_else(|| ApiError::not_found(format!("no recommendation {id}")))?;
     let report = load(conn, r.report_id, p)?;

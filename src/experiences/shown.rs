@@ -1,0 +1,167 @@
+//! One experience as a reader sees it: the row and document of the chosen view, rendered to
+//! the JSON, strong ETag and `Content-Language` every read answers with.
+
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::model::{ExperienceRow, VersionRow};
+use super::routes::{Experience, View};
+use super::rules::{self, Document, ExperienceStatus};
+use super::store;
+use crate::auth::policy::ExperienceFacts;
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag;
+use crate::http::lang::{Lang, LangPref, LangTracker};
+use crate::time::utc;
+
+pub(super) fn facts(row: &ExperienceRow) -> ExperienceFacts<'_> {
+    ExperienceFacts {
+        country: &row.country,
+        has_published_version: row.version > 0,
+    }
+}
+
+pub(super) fn status_of(row: &ExperienceRow) -> ExperienceStatus {
+    ExperienceStatus::parse(&row.status).unwrap_or(ExperienceStatus::Draft)
+}
+
+pub(super) fn lang_of(row: &ExperienceRow) -> Lang {
+    Lang::parse(&row.language).unwrap_or(Lang::En)
+}
+
+/// The status the public sees for a published version.
+pub(super) fn public_status(row: &ExperienceRow) -> ExperienceStatus {
+    if status_of(row) == ExperienceStatus::Archived {
+        ExperienceStatus::Archived
+    } else {
+        ExperienceStatus::Published
+    }
+}
+
+pub(super) fn parse_version(v: &VersionRow) -> ApiResult<Document> {
+    serde_json::from_str(&v.document).map_err(|e| {
+        ApiError::internal(format!(
+            "version {} of experience {}: {e}",
+            v.version, v.experience_id
+        ))
+    })
+}
+
+/// One experience in the chosen view.
+pub(super) struct Shown {
+    pub(super) row: ExperienceRow,
+    pub(super) doc: Document,
+    pub(super) view: View,
+    /// The version shown (published view).
+    pub(super) version: Option<VersionRow>,
+}
+
+impl Shown {
+    fn render(self, pref: LangPref, langs: &mut LangTracker) -> Experience {
+        let lang = lang_of(&self.row);
+        let working = self.view == View::Working;
+        let status = if working {
+            status_of(&self.row)
+        } else {
+            public_status(&self.row)
+        };
+        Experience {
+            id: self.row.id,
+            country: self.row.country.clone(),
+            thematic_area: self.row.thematic_area.clone(),
+            language: lang,
+            status,
+            view: self.view,
+            version: self
+                .version
+                .as_ref()
+                .map_or(self.row.version, |v| v.version),
+            snapshot_date: self.doc.snapshot_date,
+            title: langs.pick(pref, &self.doc.title, lang),
+            introduction: langs.pick(pref, &self.doc.introduction, lang),
+            strategies: langs.pick(pref, &self.doc.strategies, lang),
+            available_languages: self.doc.languages(),
+            institutions: self.doc.institutions,
+            legal_framework: self.doc.legal_framework,
+            tags: self.doc.tags,
+            has_unpublished_changes: working.then_some(
+                self.row.version > 0
+                    && matches!(status, ExperienceStatus::Draft | ExperienceStatus::InReview),
+            ),
+            return_reason: if working {
+                self.row.return_reason.clone()
+            } else {
+                None
+            },
+            allowed_actions: if working {
+                rules::allowed(status)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            revision: working.then_some(self.row.revision),
+            created_at: utc(self.row.created_at),
+            updated_at: match &self.version {
+                Some(v) if !working => utc(v.published_at),
+                _ => utc(self.row.updated_at),
+            },
+            published_at: self.row.published_at.map(utc),
+        }
+    }
+}
+
+pub(super) fn respond(req: &HttpRequest, shown: Shown, pref: LangPref) -> ApiResult<HttpResponse> {
+    let (body, tag, lang) = rendered(shown, pref)?;
+    etag::tagged_json(req, &tag, Some(&lang), || Ok(body))
+}
+
+/// The JSON of one experience, its strong ETag and its `Content-Language`.
+pub(super) fn rendered(shown: Shown, pref: LangPref) -> ApiResult<(Vec<u8>, String, String)> {
+    let mut langs = LangTracker::default();
+    let working = shown.view == View::Working;
+    let revision = shown.row.revision;
+    let body = serde_json::to_vec(&shown.render(pref, &mut langs))
+        .map_err(|e| ApiError::internal(format!("serialising an experience: {e}")))?;
+    // A published version has no revision to write against: its tag is a bare hash, which
+    // `If-Match` on a write never accepts.
+    let tag = if working {
+        etag::versioned(revision, &body)
+    } else {
+        etag::of_bytes(&body)
+    };
+    Ok((body, tag, langs.header_value(pref)))
+}
+
+pub(super) fn load(conn: &mut DbConn, id: i64) -> ApiResult<ExperienceRow> {
+    store::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no experience {id}")))
+}
+
+pub(super) fn working(conn: &mut DbConn, row: ExperienceRow) -> ApiResult<Shown> {
+    let doc = store::working_documents(conn, &[&row])?
+        .remove(&row.id)
+        .ok_or_else(|| ApiError::internal("working document vanished"))?;
+    Ok(Shown {
+        row,
+        doc,
+        view: View::Working,
+        version: None,
+    })
+}
+
+pub(super) fn published(conn: &mut DbConn, row: ExperienceRow, n: i32) -> ApiResult<Shown> {
+    let v = store::version(conn, row.id, n)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "experience {} has no published version {n}",
+            row.id
+        ))
+    })?;
+    let doc = parse_version(&v)?;
+    Ok(Shown {
+        row,
+        doc,
+        view: View::Published,
+        version: Some(v),
+    })
+}

@@ -1,0 +1,146 @@
+//! One report as the policy and a reader see it: its row, its reviewer countries, whether the
+//! caller is among its experts, and the JSON every read answers with.
+
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::model::ReportRow;
+use super::routes::Report;
+use super::rules::{self, ReportKindOut, ReportStatus};
+use super::store::{self, ReportScope};
+use crate::auth::policy::{ReportFacts, ReportKind};
+use crate::auth::{Principal, Role};
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag;
+use crate::http::lang::{i18n_from_json, Lang, LangPref, LangTracker};
+use crate::time::utc;
+
+/// A report with what the policy needs to know about it and the caller.
+pub struct Loaded {
+    pub row: ReportRow,
+    pub reviewers: Vec<String>,
+    pub caller_assigned: bool,
+    /// Filled for single reads.
+    pub experts: Option<Vec<i64>>,
+}
+
+impl Loaded {
+    pub fn status(&self) -> ReportStatus {
+        ReportStatus::parse(&self.row.status).unwrap_or(ReportStatus::Draft)
+    }
+
+    pub fn facts(&self) -> ReportFacts<'_> {
+        ReportFacts {
+            kind: if self.row.kind == "hemispheric" {
+                ReportKind::Hemispheric
+            } else {
+                ReportKind::Country
+            },
+            country: self.row.country.as_deref(),
+            published: self.status() == ReportStatus::Published,
+            caller_assigned: self.caller_assigned,
+        }
+    }
+}
+
+/// Loads a report and whether the caller is one of its assigned experts: an expert of a
+/// country drawn to review it, and never an expert of the reviewed country (checked here, at
+/// every read and write, not only when drawing).
+pub fn load(conn: &mut DbConn, id: i64, p: Option<&Principal>) -> ApiResult<Loaded> {
+    let row = store::find_report(conn, id)?
+        .ok_or_else(|| ApiError::not_found(format!("no report {id}")))?;
+    let reviewers = match &row.country {
+        Some(c) => store::reviewers_of(conn, row.round_id, c)?,
+        None => Vec::new(),
+    };
+    let caller_assigned = p.is_some_and(|p| {
+        p.is(Role::Expert)
+            && match (&p.country, &row.country) {
+                (Some(mine), Some(reviewed)) => mine != reviewed && reviewers.contains(mine),
+                (Some(_), None) => true,
+                (None, _) => false,
+            }
+    });
+    Ok(Loaded {
+        row,
+        reviewers,
+        caller_assigned,
+        experts: None,
+    })
+}
+
+pub(super) fn render(
+    l: Loaded,
+    pref: LangPref,
+    langs: &mut LangTracker,
+    with_reviewers: bool,
+) -> Report {
+    let status = l.status();
+    let lang = Lang::parse(&l.row.language).unwrap_or(Lang::En);
+    Report {
+        id: l.row.id,
+        round: l.row.round_id,
+        kind: ReportKindOut::parse(&l.row.kind).unwrap_or(ReportKindOut::Country),
+        country: l.row.country.clone(),
+        language: lang,
+        title: langs.pick(pref, &i18n_from_json(&l.row.title), lang),
+        body: langs.pick(pref, &i18n_from_json(&l.row.body), lang),
+        status,
+        version: l.row.version,
+        revision: l.row.revision,
+        allowed_actions: rules::allowed(status)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        decision_date: l.row.decision_date,
+        decision_note: l.row.decision_note.clone(),
+        adopted_at: l.row.adopted_at.map(utc),
+        published_at: l.row.published_at.map(utc),
+        reviewers: (with_reviewers && l.row.country.is_some()).then_some(l.reviewers),
+        assigned_experts: l.experts,
+        created_at: utc(l.row.created_at),
+        updated_at: utc(l.row.updated_at),
+    }
+}
+
+pub(super) fn respond(req: &HttpRequest, l: Loaded, pref: LangPref) -> ApiResult<HttpResponse> {
+    let mut langs = LangTracker::default();
+    let revision = l.row.revision;
+    let body = render(l, pref, &mut langs, true);
+    etag::versioned_json(req, revision, &body, Some(langs.header_value(pref)))
+}
+
+/// Adds the assigned experts, for a single read.
+pub fn with_experts(conn: &mut DbConn, mut l: Loaded) -> ApiResult<Loaded> {
+    let countries = match &l.row.country {
+        Some(reviewed) => l
+            .reviewers
+            .iter()
+            .filter(|c| *c != reviewed)
+            .cloned()
+            .collect(),
+        None => Vec::new(),
+    };
+    l.experts = Some(if l.row.country.is_some() {
+        store::experts_of(conn, &countries)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    } else {
+        store::all_experts(conn)?
+    });
+    Ok(l)
+}
+
+/// What reports the caller sees beyond published ones.
+pub fn scope(conn: &mut DbConn, p: Option<&Principal>) -> ApiResult<ReportScope> {
+    Ok(match p {
+        None => ReportScope::PublishedOnly,
+        Some(p) => match (p.role, &p.country) {
+            (Role::Secretariat, _) => ReportScope::All,
+            (Role::MemberCountry, Some(c)) => ReportScope::Country(c.clone()),
+            (Role::Expert, Some(c)) => ReportScope::Expert(store::assigned_to(conn, c)?),
+            _ => ReportScope::PublishedOnly,
+        },
+    })
+}
