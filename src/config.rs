@@ -129,8 +129,8 @@ pub struct ServeArgs {
     /// Load the demo content (rounds, questionnaires) at start, if missing.
     #[arg(long, env = "MECIGEP_DEMO")]
     pub demo: bool,
-    /// Public Guide search pages kept in memory (at most 8 MiB), beside the public's reads of
-    /// single experiences (a 6 MiB ring), dropped as soon as the published Guide changes; 0
+    /// Public Guide search pages kept in memory (at most 6 MiB), beside the public's reads of
+    /// single experiences (an 8 MiB ring), dropped as soon as the published Guide changes; 0
     /// turns both off.
     #[arg(long, env = "MECIGEP_GUIDE_CACHE_ENTRIES", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(0..=100_000))]

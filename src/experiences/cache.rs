@@ -109,10 +109,12 @@ struct GenerationRead {
 
 /// Largest total of page bodies kept, whatever the entry count: the cache never holds more
 /// than this much memory.
-const MAX_BYTES: usize = 8 * 1024 * 1024;
+const MAX_BYTES: usize = 6 * 1024 * 1024;
 
-/// The size of the ring of kept experiences (compressed): some 5,000 of 4 KB of JSON each.
-const MAX_EXPERIENCE_BYTES: usize = 6 * 1024 * 1024;
+/// The size of the ring of kept experiences (compressed): some 6,500 of 4 KB of JSON each. The
+/// public's reads of single experiences spread over the whole Guide while its searches repeat
+/// a few dozen pages: of the 14 MiB both may hold, the ring has the larger part.
+const MAX_EXPERIENCE_BYTES: usize = 8 * 1024 * 1024;
 
 impl GuideCache {
     /// `max_entries` 0 turns the cache off; `recheck` zero reads the generation on every
