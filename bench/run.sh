@@ -98,17 +98,8 @@ if [ "$EXPERIENCES" -gt 0 ]; then
     start=$(date +%s)
     read -r first last <<<"$(python3 bench/experiences.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$EXPERIENCES")"
     echo "generated $EXPERIENCES published experiences (ids $first..$last) in $(( $(date +%s) - start )) s"
-    # Each of wrk's threads draws its own ids: with one seed for all, the threads asked for the
-    # same ids in step and every second read found the first one's answer kept.
-    cat >"$work/by_id.lua" <<LUA
-local threads = 0
-function setup(thread)
-    threads = threads + 1
-    thread:set("seed", 7 + threads)
-end
-function init(args)
-    math.randomseed(seed)
-end
+    # Each of wrk's threads draws its own ids (bench/threads.lua).
+    { cat bench/threads.lua; cat <<LUA; } >"$work/by_id.lua"
 request = function()
     return wrk.format("GET", "/api/v1/experiences/" .. math.random($first, $last))
 end

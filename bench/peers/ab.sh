@@ -92,17 +92,8 @@ for _ in $(seq 1 300); do
 done
 
 lua() {   # $1 file, $2 path prefix, $3 kind (id | search), $4 style (ours | theirs)
-    # Each of wrk's threads draws its own sequence: with one seed for all, the threads asked for
-    # the same ids in step and every second read of ours found the first one's answer kept.
-    cat >"$1" <<LUA
-local threads = 0
-function setup(thread)
-    threads = threads + 1
-    thread:set("seed", 7 + threads)
-end
-function init(args)
-    math.randomseed(seed)
-end
+    # Each of wrk's threads draws its own sequence (bench/threads.lua).
+    { cat bench/threads.lua; cat <<LUA; } >"$1"
 local areas = {"public-budget", "civil-service", "ict", "coordination", "decentralization", "policy-evaluation"}
 local words = {"gestion", "presupuesto", "evaluacion", "participacion", "transparencia", "regulacion", "digital", "merito"}
 request = function()

@@ -32,6 +32,16 @@ fn code(r: Result<(), ApiError>) -> u16 {
 
 type Check = fn(Option<&Principal>) -> Result<(), ApiError>;
 
+/// ARG's draft country report, with BRA's experts assigned to review it.
+fn arg_draft_bra_assigned(p: Option<&Principal>) -> ReportFacts<'static> {
+    ReportFacts {
+        kind: ReportKind::Country,
+        country: Some("ARG"),
+        published: false,
+        caller_assigned: p.is_some_and(|p| p.is(Role::Expert) && p.of_country("BRA")),
+    }
+}
+
 /// Each row of DESIGN §1's table, with the outcome expected for each caller in the order of
 /// `callers()`: anonymous, member ARG, member BRA, expert ARG, expert BRA, secretariat.
 fn rows() -> Vec<(&'static str, Check, [u16; 6])> {
@@ -273,18 +283,7 @@ fn rows() -> Vec<(&'static str, Check, [u16; 6])> {
         ),
         (
             "read a draft country report, caller assigned",
-            |p| {
-                read_report(
-                    p,
-                    &ReportFacts {
-                        kind: ReportKind::Country,
-                        country: Some("ARG"),
-                        published: false,
-                        caller_assigned: p
-                            .is_some_and(|p| p.is(Role::Expert) && p.of_country("BRA")),
-                    },
-                )
-            },
+            |p| read_report(p, &arg_draft_bra_assigned(p)),
             [404, 200, 404, 404, 200, 200],
         ),
         (
@@ -319,34 +318,12 @@ fn rows() -> Vec<(&'static str, Check, [u16; 6])> {
         ),
         (
             "draft a country report (BRA's expert assigned)",
-            |p| {
-                draft_report(
-                    p,
-                    &ReportFacts {
-                        kind: ReportKind::Country,
-                        country: Some("ARG"),
-                        published: false,
-                        caller_assigned: p
-                            .is_some_and(|p| p.is(Role::Expert) && p.of_country("BRA")),
-                    },
-                )
-            },
+            |p| draft_report(p, &arg_draft_bra_assigned(p)),
             [401, 403, 404, 404, 200, 200],
         ),
         (
             "comment on a draft country report (BRA's expert assigned)",
-            |p| {
-                comment_report(
-                    p,
-                    &ReportFacts {
-                        kind: ReportKind::Country,
-                        country: Some("ARG"),
-                        published: false,
-                        caller_assigned: p
-                            .is_some_and(|p| p.is(Role::Expert) && p.of_country("BRA")),
-                    },
-                )
-            },
+            |p| comment_report(p, &arg_draft_bra_assigned(p)),
             [401, 200, 404, 404, 200, 200],
         ),
         (
