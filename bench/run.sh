@@ -98,6 +98,9 @@ if [ "$EXPERIENCES" -gt 0 ]; then
     start=$(date +%s)
     read -r first last <<<"$(python3 bench/experiences.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$EXPERIENCES")"
     echo "generated $EXPERIENCES published experiences (ids $first..$last) in $(( $(date +%s) - start )) s"
+    # What autovacuum does after such a load (this host's cluster runs with it off): without
+    # statistics the planner takes the search for a scan of every published experience.
+    if [ -n "$dropdb" ]; then psql "$DB_URL" -qc "VACUUM ANALYZE"; fi
     # Each of wrk's threads draws its own ids (bench/threads.lua).
     { cat bench/threads.lua; cat <<LUA; } >"$work/by_id.lua"
 request = function()

@@ -53,6 +53,16 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<Vec<String>, Migration
     Ok(reverted.iter().map(|v| v.to_string()).collect())
 }
 
+/// Reverts the last applied migration, keeping the data the others hold (used by the tests of
+/// a migration's way down and up again over data).
+pub fn revert_last_migration(conn: &mut DbConn) -> Result<String, MigrationError> {
+    let reverted = match conn {
+        DbConn::Pg(c) => c.revert_last_migration(POSTGRES)?,
+        DbConn::Sqlite(c) => c.revert_last_migration(SQLITE)?,
+    };
+    Ok(reverted.to_string())
+}
+
 /// Multi-row `INSERT` of `rows` (a slice of `Insertable` structs) into `table`: the enum cannot
 /// express it, each backend can. Keep `rows` under ~100 for SQLite's parameter limit.
 #[macro_export]
@@ -349,19 +359,52 @@ pub struct SearchTexts {
     pub facets: String,
 }
 
-/// Makes the search index match the row `id` of `experience_search`, whose plain-text columns
-/// are written: PostgreSQL computes its `tsvector` here, each text with its language's
-/// configuration; SQLite's FTS5 table follows its content table by triggers.
+/// Makes the search index match the row `id` of `experience_search`: PostgreSQL computes its
+/// `tsvector` here, each text with its language's configuration; SQLite writes the plain texts
+/// to `experience_search_texts` (under the same id), which its FTS5 table follows by triggers.
 pub fn index_experience_texts(
     conn: &mut DbConn,
     id: i64,
     texts: &SearchTexts,
 ) -> diesel::QueryResult<()> {
-    use crate::http::lang::Lang;
     use diesel::RunQueryDsl;
-    let DbConn::Pg(c) = conn else {
-        return Ok(());
-    };
+    match conn {
+        DbConn::Pg(c) => {
+            let sql = tsvector_update(id, texts);
+            bound_query!(diesel::pg::Pg, sql.numbered(), &sql.binds).execute(c)?;
+        }
+        DbConn::Sqlite(c) => {
+            let lines = |texts: Vec<&str>| texts.join("\n");
+            let title = lines(texts.titles.iter().map(|t| t.1.as_str()).collect());
+            let body = lines(
+                texts
+                    .bodies
+                    .iter()
+                    .map(|b| b.1.as_str())
+                    .chain(std::iter::once(texts.neutral.as_str()))
+                    .collect(),
+            );
+            let mut sql = Sql::new(
+                "INSERT INTO experience_search_texts (search_id, title_text, body_text, facets) VALUES (",
+            );
+            sql.bind(Bind::BigInt(id))
+                .push(", ")
+                .bind(Bind::Text(title))
+                .push(", ")
+                .bind(Bind::Text(body))
+                .push(", ")
+                .bind(Bind::Text(texts.facets.clone()))
+                .push(")");
+            bound_query!(diesel::sqlite::Sqlite, sql.text.clone(), &sql.binds).execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL's `tsvector` of the search row `id`: each text with its language's configuration,
+/// titles weighing most.
+fn tsvector_update(id: i64, texts: &SearchTexts) -> Sql {
+    use crate::http::lang::Lang;
     let config = |l: Lang| match l {
         Lang::En => "mecigep_en",
         Lang::Es => "mecigep_es",
@@ -384,6 +427,5 @@ pub fn index_experience_texts(
             .push(")");
     }
     sql.push(" WHERE id = ").bind(Bind::BigInt(id));
-    bound_query!(diesel::pg::Pg, sql.numbered(), &sql.binds).execute(c)?;
-    Ok(())
+    sql
 }

@@ -352,9 +352,6 @@ diesel::table! {
         updated_at -> Timestamp,
         tags -> Text,
         languages -> Text,
-        title_text -> Text,
-        body_text -> Text,
-        facets -> Text,
     }
 }
 

@@ -114,7 +114,4 @@ pub struct NewSearchRow {
     pub updated_at: NaiveDateTime,
     pub tags: String,
     pub languages: String,
-    pub title_text: String,
-    pub body_text: String,
-    pub facets: String,
 }

@@ -421,20 +421,6 @@ pub fn reindex(
                 .collect::<Vec<_>>()
                 .join(",")
         ),
-        title_text: search
-            .titles
-            .iter()
-            .map(|t| t.1.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        body_text: search
-            .bodies
-            .iter()
-            .map(|b| b.1.as_str())
-            .chain(std::iter::once(search.neutral.as_str()))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        facets: search.facets.clone(),
     };
     let row_id: i64 = diesel::insert_into(experience_search::table)
         .values(&row)

@@ -662,6 +662,52 @@ fn ids(v: &Value) -> Vec<i64> {
         .collect()
 }
 
+/// The search rows' last migration (texts apart on SQLite, the tsvector kept in the row on
+/// PostgreSQL) keeps what was published searchable on its way down and up again, and what is
+/// published after it is searched by its new words only.
+#[actix_web::test]
+async fn search_keeps_published_words_through_the_search_rows_migration() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let mut a = body("CHL", "public-budget", "Presupuesto participativo");
+    a["introduction"] = json!("Las juntas vecinales priorizan obras con el municipio.");
+    let a = app.published_experience(&admin, &a).await;
+    let b = app
+        .published_experience(&admin, &body("PER", "ict", "Ventanilla única digital"))
+        .await;
+    let search = |q: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get(&format!("/api/v1/experiences?q={q}")).send().await;
+            assert_eq!(res.status, 200, "{q}");
+            ids(&res.json())
+        }
+    };
+    assert_eq!(search("vecinales").await, vec![a]);
+
+    let reverted = app.with_conn(|c| mecigep::db::dialect::revert_last_migration(c).unwrap());
+    assert!(reverted.contains("000009"), "{reverted}");
+    assert_eq!(search("ventanilla").await, vec![b], "searched below it");
+    let applied = app.with_conn(|c| mecigep::db::dialect::run_pending_migrations(c).unwrap());
+    assert_eq!(applied, vec![reverted]);
+    assert_eq!(search("juntas").await, vec![a], "searched above it again");
+    assert_eq!(search("unica").await, vec![b]);
+
+    // A new version replaces the words of the one before.
+    let path = format!("/api/v1/experiences/{a}");
+    let res = app
+        .patch(&path)
+        .auth(&admin)
+        .json(&json!({"introduction": "Los cabildos abiertos deciden las obras del año."}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(app.act(&admin, a, "submit").await.status, 200);
+    assert_eq!(app.act(&admin, a, "publish").await.status, 200);
+    assert_eq!(search("cabildos").await, vec![a]);
+    assert_eq!(search("vecinales").await, Vec::<i64>::new());
+}
+
 #[actix_web::test]
 async fn search_filters_sorts_and_pages() {
     let app = TestApp::new().await;
