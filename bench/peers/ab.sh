@@ -81,9 +81,10 @@ done
 
 read -r first last <<<"$(python3 bench/experiences.py "http://127.0.0.1:$OURS" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$COUNT")"
 python3 bench/peers/directus_load.py "http://127.0.0.1:$THEIRS" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$COUNT"
-# Both databases analysed, as autovacuum would after such a load (off on this host's cluster).
+# Both databases analysed, as autovacuum would after such a load (off on this host's cluster),
+# and the loads' pages written back before anything is measured (see bench/run.sh).
 psql "${PG%/*}/mecigep_ab" -qc "VACUUM ANALYZE"
-psql "${PG%/*}/directus_ab" -qc "VACUUM ANALYZE"
+psql "${PG%/*}/directus_ab" -qc "VACUUM ANALYZE" -c "CHECKPOINT"
 # A second server of ours on the same database with the public search pages off: every search
 # ranked again (the figure before the page cache, and what a never-repeated search costs).
 DATABASE_URL="${PG%/*}/mecigep_ab?sslmode=disable" MECIGEP_BIND="127.0.0.1:$UNCACHED" RUST_LOG=warn \

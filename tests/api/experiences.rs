@@ -686,7 +686,10 @@ async fn search_keeps_published_words_through_the_search_rows_migration() {
     assert_eq!(search("vecinales").await, vec![a]);
 
     let reverted = app.with_conn(|c| mecigep::db::dialect::revert_last_migration(c).unwrap());
-    assert!(reverted.contains("000009"), "{reverted}");
+    assert!(
+        reverted.contains("000009"),
+        "{reverted}: a newer migration is last; revert down to 000009"
+    );
     assert_eq!(search("ventanilla").await, vec![b], "searched below it");
     let applied = app.with_conn(|c| mecigep::db::dialect::run_pending_migrations(c).unwrap());
     assert_eq!(applied, vec![reverted]);
