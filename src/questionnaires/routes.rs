@@ -194,7 +194,7 @@ fn load_visible(
 fn round_status(conn: &mut DbConn, round_id: i64) -> ApiResult<RoundStatus> {
     let round = crate::rounds::store::find(conn, round_id)?
         .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;
-    Ok(RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Planned))
+    Ok(round.parsed_status())
 }
 
 /// Drafts change only until the round is under review.
@@ -351,7 +351,7 @@ pub async fn create_questionnaire(
             checks.add("round", "unknown", format!("no round {}", body.round));
             return Err(checks.finish().unwrap_err());
         };
-        check_round_allows_drafting(RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Planned))?;
+        check_round_allows_drafting(round.parsed_status())?;
         let lang = body.language.unwrap_or(Lang::En);
         let areas = store::known_areas(conn)?;
         let doc = rules::validate(

@@ -108,7 +108,7 @@ pub async fn create_draw(
         .unwrap_or_else(|| rand::random::<i64>().rem_euclid(MAX_SEED + 1));
     let out = db::run_tx(&state.pool, move |conn| {
         let round = crate::rounds::routes::load(conn, round_id)?.row;
-        let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Planned);
+        let status = round.parsed_status();
         if !matches!(status, RoundStatus::Open | RoundStatus::InReview) {
             return Err(ApiError::conflict(
                 "round-not-ready",

@@ -2,9 +2,11 @@
 //! save, submitted by a deadline, reviewed by the secretariat; never lost.
 
 pub mod insights;
+mod loaded;
 pub mod model;
 pub mod routes;
 pub mod rules;
+mod saving;
 pub mod store;
 
 use std::collections::HashMap;

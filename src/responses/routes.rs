@@ -1,7 +1,6 @@
 //! `/responses` and the response endpoints under questionnaires and rounds.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashSet;
 
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,20 +8,22 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{AnswerRow, ResponseRow};
+use super::loaded::{
+    after_save, begin_write, check_saving, current, load_visible, render, respond, respond_saved,
+};
+use super::model::ResponseRow;
 use super::rules::{self, ResponseAction, ResponseStatus};
+use super::saving::{record_answers, validate_answers, AnswerIn, ValueIn};
 use super::store::{self, Change, ResponseFilter, Visibility};
 use crate::app::AppState;
 use crate::audit::AuditCtx;
-use crate::auth::policy::{self, ResponseFacts};
+use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
-use crate::db::{self, DbConn};
+use crate::db;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
-use crate::questionnaires::model::Document;
-use crate::rounds::model::RoundRow;
 use crate::rounds::rules::RoundStatus;
 use crate::time::utc;
 
@@ -135,286 +136,6 @@ pub(super) fn status_of(r: &ResponseRow) -> ResponseStatus {
     ResponseStatus::parse(&r.status).unwrap_or(ResponseStatus::Draft)
 }
 
-fn round_status(r: &RoundRow) -> RoundStatus {
-    RoundStatus::parse(&r.status).unwrap_or(RoundStatus::Planned)
-}
-
-fn public_after_conclusion(round: &RoundRow) -> bool {
-    round.status == "concluded" && round.response_publication == "public_after_conclusion"
-}
-
-fn facts<'a>(r: &'a ResponseRow, round: &RoundRow) -> ResponseFacts<'a> {
-    ResponseFacts {
-        country: &r.country,
-        state: status_of(r).policy_state(),
-        public_after_conclusion: public_after_conclusion(round),
-    }
-}
-
-/// Everything a response's representation and rules need.
-struct Loaded {
-    row: ResponseRow,
-    doc: Arc<Document>,
-    round: RoundRow,
-    due_on: NaiveDate,
-}
-
-fn not_found(id: i64) -> ApiError {
-    ApiError::not_found(format!("no response {id}"))
-}
-
-fn load(conn: &mut DbConn, id: i64) -> ApiResult<Loaded> {
-    let row = store::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    let questionnaire = crate::questionnaires::store::find(conn, row.questionnaire_id)?
-        .ok_or_else(|| ApiError::internal("response without questionnaire"))?;
-    let round = crate::rounds::store::find(conn, row.round_id)?
-        .ok_or_else(|| ApiError::internal("response without round"))?;
-    let extension = crate::rounds::store::participant(conn, row.round_id, &row.country)?
-        .and_then(|p| p.due_on_extension);
-    Ok(Loaded {
-        doc: questionnaire.shared_doc(),
-        due_on: rules::due_on(round.responses_due_on, extension),
-        row,
-        round,
-    })
-}
-
-/// Loads a response the caller may read (404 otherwise).
-fn load_visible(conn: &mut DbConn, id: i64, caller: Option<&Principal>) -> ApiResult<Loaded> {
-    let l = load(conn, id)?;
-    policy::read_response(caller, &facts(&l.row, &l.round)).map_err(|_| not_found(id))?;
-    Ok(l)
-}
-
-fn render(l: &Loaded, answers: Vec<AnswerRow>, with_answers: bool) -> ResponseOut {
-    let by_code: HashMap<&str, &AnswerRow> = answers
-        .iter()
-        .map(|a| (a.question_code.as_str(), a))
-        .collect();
-    let mut sections = Vec::new();
-    let mut ordered = Vec::new();
-    for s in &l.doc.sections {
-        let mut p = SectionProgress {
-            code: s.code.clone(),
-            questions: s.questions.len(),
-            answered: 0,
-            required: 0,
-            required_answered: 0,
-        };
-        for q in &s.questions {
-            let a = by_code.get(q.code.as_str());
-            p.answered += a.is_some() as usize;
-            p.required += q.required as usize;
-            p.required_answered += (q.required && a.is_some()) as usize;
-            if let Some(a) = a.filter(|_| with_answers) {
-                ordered.push(AnswerOut {
-                    question: a.question_code.clone(),
-                    value: serde_json::from_str(&a.value).unwrap_or(Value::Null),
-                    comment: a.comment.clone(),
-                    updated_at: utc(a.updated_at),
-                    updated_by: a.updated_by,
-                });
-            }
-        }
-        sections.push(p);
-    }
-    let status = status_of(&l.row);
-    ResponseOut {
-        id: l.row.id,
-        questionnaire: l.row.questionnaire_id,
-        round: l.row.round_id,
-        country: l.row.country.clone(),
-        status,
-        allowed_actions: rules::allowed(status)
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        revision: l.row.revision,
-        due_on: l.due_on,
-        submitted_at: l.row.submitted_at.map(utc),
-        submitted_by: l.row.submitted_by,
-        late: l.row.late,
-        return_reason: l.row.return_reason.clone(),
-        questions: sections.iter().map(|s| s.questions).sum(),
-        answered: sections.iter().map(|s| s.answered).sum(),
-        required: sections.iter().map(|s| s.required).sum(),
-        required_answered: sections.iter().map(|s| s.required_answered).sum(),
-        sections,
-        answers: with_answers.then_some(ordered),
-        carry_over_report: serde_json::from_str(&l.row.carry_over_report).unwrap_or_default(),
-        created_at: utc(l.row.created_at),
-        updated_at: utc(l.row.updated_at),
-    }
-}
-
-fn current(conn: &mut DbConn, id: i64) -> ApiResult<(i32, ResponseOut)> {
-    let l = load(conn, id)?;
-    let answers = store::answers(conn, id)?;
-    Ok((l.row.revision, render(&l, answers, true)))
-}
-
-fn respond(req: &HttpRequest, revision: i32, out: &ResponseOut) -> ApiResult<HttpResponse> {
-    etag::versioned_json(req, revision, out, None)
-}
-
-/// The response may take answers now: its status, and its round's.
-fn check_saving(l: &Loaded) -> ApiResult<()> {
-    let status = status_of(&l.row);
-    if !status.editable() {
-        return Err(ApiError::conflict(
-            "response-not-editable",
-            format!("a {} response no longer takes answers", status.as_str()),
-            vec![],
-        ));
-    }
-    match round_status(&l.round) {
-        RoundStatus::Open => Ok(()),
-        RoundStatus::InReview if status == ResponseStatus::Returned => Ok(()),
-        s => Err(ApiError::conflict(
-            "round-not-open",
-            format!("the round is {}: answers are no longer taken", s.as_str()),
-            vec![],
-        )),
-    }
-}
-
-/// Locks the response for a write, honouring `If-Match`, then loads it once and checks the
-/// caller may see it (404) and make this write (403). A refusal rolls the lock back with the
-/// transaction.
-fn begin_write(
-    conn: &mut DbConn,
-    id: i64,
-    caller: &Principal,
-    if_match: Option<&str>,
-    check: impl Fn(Option<&Principal>, &ResponseFacts) -> Result<(), ApiError>,
-) -> ApiResult<Loaded> {
-    let expected = etag::expected_revision(if_match)?;
-    let locked = store::lock_for_write(conn, id, expected)?;
-    let l = load(conn, id)?;
-    let f = facts(&l.row, &l.round);
-    policy::read_response(Some(caller), &f).map_err(|_| not_found(id))?;
-    check(Some(caller), &f)?;
-    if !locked {
-        return Err(ApiError::PreconditionFailed(format!(
-            "the response changed since you read it (it is at revision {}); read it again",
-            l.row.revision
-        )));
-    }
-    Ok(l)
-}
-
-/// The representation after a save of answers: the lock already bumped the revision that
-/// `l` holds, and the save returned every answer.
-fn after_save(l: Loaded, saved: store::Saved, minimal: bool) -> (i32, ResponseOut) {
-    (l.row.revision, render(&l, saved.answers, !minimal))
-}
-
-/// The answer to a save; `Prefer: return=minimal` leaves the answers out.
-fn respond_saved(req: &HttpRequest, revision: i32, out: &ResponseOut) -> ApiResult<HttpResponse> {
-    let mut res = respond(req, revision, out)?;
-    if out.answers.is_none() {
-        crate::http::prefer::applied_minimal(&mut res);
-    }
-    Ok(res)
-}
-
-/// An answer to save.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerIn {
-    /// The question's code.
-    #[schema(example = "B.2.1")]
-    pub question: String,
-    /// Typed by the question's kind: string, number, boolean, `YYYY-MM-DD`, option value, or
-    /// array of option values.
-    #[schema(value_type = Object)]
-    pub value: Value,
-    pub comment: Option<String>,
-}
-
-/// One answer's value, for `PUT …/answers/{code}`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ValueIn {
-    #[schema(value_type = Object)]
-    pub value: Value,
-    pub comment: Option<String>,
-}
-
-/// Validates answers against the document; every problem is reported, keyed by question code.
-fn validate_answers(doc: &Document, answers: &[AnswerIn]) -> ApiResult<Vec<Change>> {
-    let mut errors = Vec::new();
-    let mut seen = HashSet::new();
-    let mut changes = Vec::new();
-    let questions = doc.index();
-    for a in answers {
-        let code = a.question.trim();
-        if !seen.insert(code.to_owned()) {
-            errors.push(FieldError::new(
-                code,
-                "duplicate",
-                "this question is answered twice in the request",
-            ));
-            continue;
-        }
-        let Some(q) = questions.get(code).copied() else {
-            errors.push(FieldError::new(
-                code,
-                "unknown_question",
-                "no question has this code in this questionnaire version",
-            ));
-            continue;
-        };
-        if a.comment
-            .as_ref()
-            .is_some_and(|c| c.chars().count() > rules::MAX_COMMENT)
-        {
-            errors.push(FieldError::new(
-                code,
-                "comment_length",
-                format!(
-                    "the comment must have at most {} characters",
-                    rules::MAX_COMMENT
-                ),
-            ));
-        }
-        match rules::validate_value(q, &a.value) {
-            Ok(v) => changes.push(Change {
-                code: code.to_owned(),
-                value: Some(v.to_string()),
-                comment: a.comment.clone().filter(|c| !c.trim().is_empty()),
-            }),
-            Err((c, m)) => errors.push(FieldError::new(code, c, m)),
-        }
-    }
-    if errors.is_empty() {
-        Ok(changes)
-    } else {
-        Err(ApiError::Validation {
-            detail: format!("{} answer(s) are invalid; nothing was saved", errors.len()),
-            errors,
-        })
-    }
-}
-
-fn record_answers(
-    conn: &mut DbConn,
-    audit: &AuditCtx,
-    id: i64,
-    changes: &[Change],
-    changed: usize,
-) -> ApiResult<()> {
-    let codes: Vec<&str> = changes.iter().take(50).map(|c| c.code.as_str()).collect();
-    audit.record(
-        conn,
-        "response.answers",
-        "response",
-        id,
-        json!({"sent": changes.len(), "changed": changed, "codes": codes}),
-    )?;
-    Ok(())
-}
-
 /// Create the draft response of the caller's country (the secretariat names the country).
 /// Only for the published questionnaire of an open round in which the country participates.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -485,7 +206,7 @@ pub async fn create_response(
         }
         let round = crate::rounds::store::find(conn, q.round_id)?
             .ok_or_else(|| ApiError::internal("questionnaire without round"))?;
-        if round_status(&round) != RoundStatus::Open {
+        if round.parsed_status() != RoundStatus::Open {
             return Err(ApiError::conflict(
                 "round-not-open",
                 format!("round {} is {}", round.number, round.status),
@@ -750,7 +471,7 @@ async fn workflow(
         let status = status_of(&l.row);
         let next = rules::transition(status, action)
             .map_err(|allowed| ApiError::invalid_transition(status.as_str(), action.as_str(), &allowed))?;
-        let round = round_status(&l.round);
+        let round = l.round.parsed_status();
         let round_ok = match action {
             ResponseAction::Submit => round == RoundStatus::Open || (round == RoundStatus::InReview && status == ResponseStatus::Returned),
             _ => matches!(round, RoundStatus::Open | RoundStatus::InReview),

@@ -24,6 +24,14 @@ pub struct RoundRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl RoundRow {
+    /// The round's status as the workflow knows it; a stored value it does not know (which the
+    /// schema's `CHECK` refuses) reads as `planned`, the status that allows least.
+    pub fn parsed_status(&self) -> super::rules::RoundStatus {
+        super::rules::RoundStatus::parse(&self.status).unwrap_or(super::rules::RoundStatus::Planned)
+    }
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = rounds)]
 pub struct NewRoundRow {

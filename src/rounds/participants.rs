@@ -129,7 +129,7 @@ pub async fn put_participant(
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let (created, participant) = db::run_tx(&state.pool, move |conn| {
         let round = load(conn, id)?.row;
-        let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Planned);
+        let status = round.parsed_status();
         let existing = store::participant(conn, id, &code)?;
         let mut checks = Checks::new();
         if existing.is_none() {

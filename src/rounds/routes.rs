@@ -81,7 +81,7 @@ pub struct Round {
 impl Round {
     fn from_record(r: RoundRecord, pref: LangPref, langs: &mut LangTracker) -> Round {
         let lang = Lang::parse(&r.row.language).unwrap_or(Lang::En);
-        let status = RoundStatus::parse(&r.row.status).unwrap_or(RoundStatus::Planned);
+        let status = r.row.parsed_status();
         Round {
             id: r.row.id,
             number: r.row.number,
@@ -406,7 +406,7 @@ pub async fn patch_round(
     let record = db::run_tx(&state.pool, move |conn| {
         let current = load(conn, id)?.row;
         etag::check_revision(if_match.as_deref(), current.revision)?;
-        let status = RoundStatus::parse(&current.status).unwrap_or(RoundStatus::Planned);
+        let status = current.parsed_status();
         let given: Vec<&str> = [
             ("title", patch.title.is_some()),
             ("description", patch.description.is_some()),
@@ -532,7 +532,7 @@ async fn transition(
     let record = db::run_tx(&state.pool, move |conn| {
         let current = load(conn, id)?.row;
         etag::check_revision(if_match.as_deref(), current.revision)?;
-        let status = RoundStatus::parse(&current.status).unwrap_or(RoundStatus::Planned);
+        let status = current.parsed_status();
         let next = rules::transition(status, action).map_err(|allowed| {
             ApiError::invalid_transition(status.as_str(), action.as_str(), &allowed)
         })?;

@@ -1,0 +1,214 @@
+//! A response as the handlers load, check and render it: its rows, its questionnaire and
+//! round, what the caller may do with it, and the write's lock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use super::model::{AnswerRow, ResponseRow};
+use super::routes::{status_of, AnswerOut, ResponseOut, SectionProgress};
+use super::rules::{self, ResponseStatus};
+use super::store;
+use crate::auth::policy::{self, ResponseFacts};
+use crate::auth::Principal;
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag;
+use crate::questionnaires::model::Document;
+use crate::rounds::model::RoundRow;
+use crate::rounds::rules::RoundStatus;
+use crate::time::utc;
+
+fn public_after_conclusion(round: &RoundRow) -> bool {
+    round.status == "concluded" && round.response_publication == "public_after_conclusion"
+}
+
+fn facts<'a>(r: &'a ResponseRow, round: &RoundRow) -> ResponseFacts<'a> {
+    ResponseFacts {
+        country: &r.country,
+        state: status_of(r).policy_state(),
+        public_after_conclusion: public_after_conclusion(round),
+    }
+}
+
+/// Everything a response's representation and rules need.
+pub(super) struct Loaded {
+    pub(super) row: ResponseRow,
+    pub(super) doc: Arc<Document>,
+    pub(super) round: RoundRow,
+    pub(super) due_on: NaiveDate,
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("no response {id}"))
+}
+
+fn load(conn: &mut DbConn, id: i64) -> ApiResult<Loaded> {
+    let row = store::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    let questionnaire = crate::questionnaires::store::find(conn, row.questionnaire_id)?
+        .ok_or_else(|| ApiError::internal("response without questionnaire"))?;
+    let round = crate::rounds::store::find(conn, row.round_id)?
+        .ok_or_else(|| ApiError::internal("response without round"))?;
+    let extension = crate::rounds::store::participant(conn, row.round_id, &row.country)?
+        .and_then(|p| p.due_on_extension);
+    Ok(Loaded {
+        doc: questionnaire.shared_doc(),
+        due_on: rules::due_on(round.responses_due_on, extension),
+        row,
+        round,
+    })
+}
+
+/// Loads a response the caller may read (404 otherwise).
+pub(super) fn load_visible(
+    conn: &mut DbConn,
+    id: i64,
+    caller: Option<&Principal>,
+) -> ApiResult<Loaded> {
+    let l = load(conn, id)?;
+    policy::read_response(caller, &facts(&l.row, &l.round)).map_err(|_| not_found(id))?;
+    Ok(l)
+}
+
+pub(super) fn render(l: &Loaded, answers: Vec<AnswerRow>, with_answers: bool) -> ResponseOut {
+    let by_code: HashMap<&str, &AnswerRow> = answers
+        .iter()
+        .map(|a| (a.question_code.as_str(), a))
+        .collect();
+    let mut sections = Vec::new();
+    let mut ordered = Vec::new();
+    for s in &l.doc.sections {
+        let mut p = SectionProgress {
+            code: s.code.clone(),
+            questions: s.questions.len(),
+            answered: 0,
+            required: 0,
+            required_answered: 0,
+        };
+        for q in &s.questions {
+            let a = by_code.get(q.code.as_str());
+            p.answered += a.is_some() as usize;
+            p.required += q.required as usize;
+            p.required_answered += (q.required && a.is_some()) as usize;
+            if let Some(a) = a.filter(|_| with_answers) {
+                ordered.push(AnswerOut {
+                    question: a.question_code.clone(),
+                    value: serde_json::from_str(&a.value).unwrap_or(Value::Null),
+                    comment: a.comment.clone(),
+                    updated_at: utc(a.updated_at),
+                    updated_by: a.updated_by,
+                });
+            }
+        }
+        sections.push(p);
+    }
+    let status = status_of(&l.row);
+    ResponseOut {
+        id: l.row.id,
+        questionnaire: l.row.questionnaire_id,
+        round: l.row.round_id,
+        country: l.row.country.clone(),
+        status,
+        allowed_actions: rules::allowed(status)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        revision: l.row.revision,
+        due_on: l.due_on,
+        submitted_at: l.row.submitted_at.map(utc),
+        submitted_by: l.row.submitted_by,
+        late: l.row.late,
+        return_reason: l.row.return_reason.clone(),
+        questions: sections.iter().map(|s| s.questions).sum(),
+        answered: sections.iter().map(|s| s.answered).sum(),
+        required: sections.iter().map(|s| s.required).sum(),
+        required_answered: sections.iter().map(|s| s.required_answered).sum(),
+        sections,
+        answers: with_answers.then_some(ordered),
+        carry_over_report: serde_json::from_str(&l.row.carry_over_report).unwrap_or_default(),
+        created_at: utc(l.row.created_at),
+        updated_at: utc(l.row.updated_at),
+    }
+}
+
+pub(super) fn current(conn: &mut DbConn, id: i64) -> ApiResult<(i32, ResponseOut)> {
+    let l = load(conn, id)?;
+    let answers = store::answers(conn, id)?;
+    Ok((l.row.revision, render(&l, answers, true)))
+}
+
+pub(super) fn respond(
+    req: &HttpRequest,
+    revision: i32,
+    out: &ResponseOut,
+) -> ApiResult<HttpResponse> {
+    etag::versioned_json(req, revision, out, None)
+}
+
+/// The response may take answers now: its status, and its round's.
+pub(super) fn check_saving(l: &Loaded) -> ApiResult<()> {
+    let status = status_of(&l.row);
+    if !status.editable() {
+        return Err(ApiError::conflict(
+            "response-not-editable",
+            format!("a {} response no longer takes answers", status.as_str()),
+            vec![],
+        ));
+    }
+    match l.round.parsed_status() {
+        RoundStatus::Open => Ok(()),
+        RoundStatus::InReview if status == ResponseStatus::Returned => Ok(()),
+        s => Err(ApiError::conflict(
+            "round-not-open",
+            format!("the round is {}: answers are no longer taken", s.as_str()),
+            vec![],
+        )),
+    }
+}
+
+/// Locks the response for a write, honouring `If-Match`, then loads it once and checks the
+/// caller may see it (404) and make this write (403). A refusal rolls the lock back with the
+/// transaction.
+pub(super) fn begin_write(
+    conn: &mut DbConn,
+    id: i64,
+    caller: &Principal,
+    if_match: Option<&str>,
+    check: impl Fn(Option<&Principal>, &ResponseFacts) -> Result<(), ApiError>,
+) -> ApiResult<Loaded> {
+    let expected = etag::expected_revision(if_match)?;
+    let locked = store::lock_for_write(conn, id, expected)?;
+    let l = load(conn, id)?;
+    let f = facts(&l.row, &l.round);
+    policy::read_response(Some(caller), &f).map_err(|_| not_found(id))?;
+    check(Some(caller), &f)?;
+    if !locked {
+        return Err(ApiError::PreconditionFailed(format!(
+            "the response changed since you read it (it is at revision {}); read it again",
+            l.row.revision
+        )));
+    }
+    Ok(l)
+}
+
+/// The representation after a save of answers: the lock already bumped the revision that
+/// `l` holds, and the save returned every answer.
+pub(super) fn after_save(l: Loaded, saved: store::Saved, minimal: bool) -> (i32, ResponseOut) {
+    (l.row.revision, render(&l, saved.answers, !minimal))
+}
+
+/// The answer to a save; `Prefer: return=minimal` leaves the answers out.
+pub(super) fn respond_saved(
+    req: &HttpRequest,
+    revision: i32,
+    out: &ResponseOut,
+) -> ApiResult<HttpResponse> {
+    let mut res = respond(req, revision, out)?;
+    if out.answers.is_none() {
+        crate::http::prefer::applied_minimal(&mut res);
+    }
+    Ok(res)
+}
