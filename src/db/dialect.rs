@@ -374,24 +374,17 @@ pub fn index_experience_texts(
             bound_query!(diesel::pg::Pg, sql.numbered(), &sql.binds).execute(c)?;
         }
         DbConn::Sqlite(c) => {
-            let lines = |texts: Vec<&str>| texts.join("\n");
-            let title = lines(texts.titles.iter().map(|t| t.1.as_str()).collect());
-            let body = lines(
-                texts
-                    .bodies
-                    .iter()
-                    .map(|b| b.1.as_str())
-                    .chain(std::iter::once(texts.neutral.as_str()))
-                    .collect(),
-            );
+            let title: Vec<&str> = texts.titles.iter().map(|t| t.1.as_str()).collect();
+            let mut body: Vec<&str> = texts.bodies.iter().map(|b| b.1.as_str()).collect();
+            body.push(&texts.neutral);
             let mut sql = Sql::new(
                 "INSERT INTO experience_search_texts (search_id, title_text, body_text, facets) VALUES (",
             );
             sql.bind(Bind::BigInt(id))
                 .push(", ")
-                .bind(Bind::Text(title))
+                .bind(Bind::Text(title.join("\n")))
                 .push(", ")
-                .bind(Bind::Text(body))
+                .bind(Bind::Text(body.join("\n")))
                 .push(", ")
                 .bind(Bind::Text(texts.facets.clone()))
                 .push(")");

@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::rules::RoundStatus;
 use crate::db::schema::{round_participants, rounds};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -27,8 +28,8 @@ pub struct RoundRow {
 impl RoundRow {
     /// The round's status as the workflow knows it; a stored value it does not know (which the
     /// schema's `CHECK` refuses) reads as `planned`, the status that allows least.
-    pub fn parsed_status(&self) -> super::rules::RoundStatus {
-        super::rules::RoundStatus::parse(&self.status).unwrap_or(super::rules::RoundStatus::Planned)
+    pub fn parsed_status(&self) -> RoundStatus {
+        RoundStatus::parse(&self.status).unwrap_or(RoundStatus::Planned)
     }
 }
 
