@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::{AppSettings, AuthSettings};
 use crate::db::{PoolOptions, Target, DEFAULT_SQLITE_PATH};
+use crate::state::{AppSettings, AuthSettings};
 
 #[derive(Debug, Parser)]
 #[command(

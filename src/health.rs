@@ -5,9 +5,9 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::db::{self, dialect};
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// Health of the process or of its database.
 #[derive(Debug, Serialize, ToSchema)]

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod countries;
 pub mod db;
@@ -20,6 +21,7 @@ pub mod reports;
 pub mod responses;
 pub mod rounds;
 pub mod seed;
+pub mod state;
 pub mod thematic_areas;
 pub mod time;
 pub mod users;

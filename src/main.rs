@@ -4,9 +4,10 @@ use actix_web::HttpServer;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use mecigep::app::{self, AppState};
+use mecigep::app;
 use mecigep::config::{Cli, Command, GlobalArgs, LogFormat, ServeArgs, UserAddArgs, UserCommand};
 use mecigep::db;
+use mecigep::state::AppState;
 
 fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

@@ -7,12 +7,12 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::store::{self, AuditFilter, AuditRow};
-use crate::app::AppState;
 use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::ApiResult;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// One recorded action.

@@ -11,13 +11,13 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{policy, random_token, token_hash, Principal};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::db::schema::machine_clients;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::time::utc;
 
 #[derive(Debug, Clone, Queryable, Selectable)]

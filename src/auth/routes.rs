@@ -10,11 +10,11 @@ use utoipa::ToSchema;
 
 use super::store::{self, Refresh};
 use super::{clients, password, token_hash, Principal, Role};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::users::model::UserRow;
 
 /// Email and password of a person.

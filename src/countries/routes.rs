@@ -7,7 +7,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{Membership, Subregion};
 use super::store::{self, CountryFilter, CountryRecord};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db;
@@ -18,6 +17,7 @@ use crate::http::lang::{
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// An OAS member state.

@@ -8,7 +8,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::countries::model::Subregion;
 use crate::countries::store::{self as countries, CountryFilter};
 use crate::db::schema::{countries as country_table, experience_search, experiences};
@@ -17,6 +16,7 @@ use crate::error::ApiResult;
 use crate::http::etag;
 use crate::http::lang::{LangParam, LangPref, LangTracker, Localized};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::thematic_areas::store as areas;
 
 /// Filters of the coverage matrix.

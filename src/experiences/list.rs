@@ -14,7 +14,6 @@ use super::rules::{self, ExperienceStatus};
 use super::search::{self, Hit, ListCursor, ListSpec, Sort};
 use super::shown::{lang_of, parse_version, public_status, status_of, Shown};
 use super::store::{self, Scope};
-use crate::app::AppState;
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::countries::model::Subregion;
 use crate::db;
@@ -22,6 +21,7 @@ use crate::error::ApiResult;
 use crate::http::lang::{I18n, Lang, LangParam, LangPref, LangTracker, Localized};
 use crate::http::pagination::{Page, PageBody, PageParams, PageRequest};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// An experience in a list.

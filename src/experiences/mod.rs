@@ -1,10 +1,8 @@
 //! The Guide (GEMGPE): each country's formal framework in each thematic area, edited as a
 //! working document, reviewed, published as immutable versions, searched in four languages.
 
-pub mod cache;
 pub mod coverage;
 mod edit;
-pub mod kept;
 pub mod list;
 pub mod model;
 pub mod routes;

@@ -16,7 +16,6 @@ use super::shown::{
     facts, lang_of, load, parse_version, published, rendered, respond, status_of, working, Shown,
 };
 use super::store::{self, Scope};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
@@ -28,6 +27,7 @@ use crate::http::lang::{
 };
 use crate::http::pagination::{page_response, Page};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// Which state of the experience a representation shows.
@@ -200,7 +200,7 @@ pub async fn get_experience(
     checks.finish_query()?;
     let id = id.into_inner();
     // What the anonymous public reads is the same for all of it: kept rendered under the
-    // Guide's generation (`super::cache`), as the public search pages are.
+    // Guide's generation (`crate::cache`), as the public search pages are.
     let cache = state.guide_cache.clone();
     let key = (cache.enabled() && principal.0.is_none() && view != Some(View::Working))
         .then_some((id, pref));

@@ -428,10 +428,3 @@ pub fn reindex(
         .get_result(conn)?;
     dialect::index_experience_texts(conn, row_id, &search)
 }
-
-/// The Guide's generation: changes with anything the public Guide shows (see
-/// [`super::cache`]).
-pub fn guide_generation(conn: &mut DbConn) -> QueryResult<i64> {
-    use crate::db::schema::guide_generation::dsl as g;
-    g::guide_generation.select(g::value).find(1).first(conn)
-}

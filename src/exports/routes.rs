@@ -7,7 +7,6 @@ use utoipa::IntoParams;
 
 use super::encode::{self, Encoder, Format};
 use super::sources::{text, Answers, Experiences, Ready, Recommendations};
-use crate::app::AppState;
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -16,6 +15,7 @@ use crate::http::lang::{Lang, LangParam, LangPref};
 use crate::http::validate::Checks;
 use crate::reports::recommendations::RecommendationQuery;
 use crate::responses::routes::{visibility, ResponseQuery};
+use crate::state::AppState;
 
 /// How an export is written.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -18,10 +18,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::db::schema::idempotency_keys as ik;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub static HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 pub static REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");

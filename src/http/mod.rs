@@ -149,7 +149,7 @@ pub async fn reject_oversize(
     next: actix_web::middleware::Next<actix_web::body::BoxBody>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let limit = req
-        .app_data::<web::Data<crate::app::AppState>>()
+        .app_data::<web::Data<crate::state::AppState>>()
         .map(|s| s.settings.json_limit)
         .unwrap_or(DEFAULT_JSON_LIMIT);
     let declared = req

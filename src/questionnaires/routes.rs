@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{Document, Kind, QuestionnaireRow, QuestionnaireStatus};
 use super::rules::{self, DocumentIn, SectionIn};
 use super::store::{self, QuestionnaireFilter};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::{policy, MaybePrincipal, Principal, Role};
 use crate::db::{self, DbConn};
@@ -19,6 +18,7 @@ use crate::http::lang::{Lang, LangParam, LangPref, LangTracker, Localized, TextI
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::rounds::rules::RoundStatus;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// A choice of a choice question.

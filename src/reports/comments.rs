@@ -10,13 +10,13 @@ use super::loaded::load;
 use super::model::{CommentRow, NewCommentRow};
 use super::rules::{self, COMMENT_EDIT_MINUTES};
 use super::store;
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal, Role};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::{double_option, Checks};
+use crate::state::AppState;
 use crate::time::utc;
 
 /// A comment on a report.

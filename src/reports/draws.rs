@@ -9,13 +9,13 @@ use utoipa::ToSchema;
 use super::draw::{self, MAX_SEED};
 use super::model::NewDrawRow;
 use super::store;
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::validate::Checks;
 use crate::rounds::rules::RoundStatus;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// A draw request; without `seed` one is drawn at random and recorded.

@@ -11,7 +11,6 @@ use super::loaded::{load, scope};
 use super::model::{NewFollowupRow, NewRecommendationRow, RecommendationRow, ReportRow};
 use super::rules::{self, FollowupStatus};
 use super::store::{self, RecommendationFilter};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db::{self, DbConn};
@@ -22,6 +21,7 @@ use crate::http::lang::{
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// One change of a recommendation's follow-up.

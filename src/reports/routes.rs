@@ -10,7 +10,6 @@ use super::loaded::{load, render, respond, scope, with_experts, Loaded};
 use super::model::{NewReportRow, ReportChanges};
 use super::rules::{self, ReportAction, ReportKindOut, ReportStatus};
 use super::store::{self, ReportFilter};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal};
@@ -24,6 +23,7 @@ use crate::http::lang::{
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::rounds::rules::RoundStatus;
+use crate::state::AppState;
 
 /// A Country Report (one per participant per round) or the round's Hemispheric Report.
 #[derive(Debug, Serialize, ToSchema)]

@@ -13,13 +13,13 @@ use super::model::ResponseRow;
 use super::routes::{status_of, visibility};
 use super::rules::{self, ResponseStatus};
 use super::store;
-use crate::app::AppState;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{page_response, Page};
 use crate::questionnaires::model::{Document, Kind};
+use crate::state::AppState;
 use crate::time::utc;
 
 /// One participant's progress in a round.

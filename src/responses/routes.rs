@@ -15,7 +15,6 @@ use super::model::ResponseRow;
 use super::rules::{self, ResponseAction, ResponseStatus};
 use super::saving::{record_answers, validate_answers, AnswerIn, ValueIn};
 use super::store::{self, Change, ResponseFilter, Visibility};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
@@ -25,6 +24,7 @@ use crate::http::etag;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::rounds::rules::RoundStatus;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// One answer.

@@ -10,13 +10,13 @@ use super::model::ParticipantRow;
 use super::routes::load;
 use super::rules::{self, RoundStatus};
 use super::store;
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{page_response, Page};
 use crate::http::validate::{double_option, Checks};
+use crate::state::AppState;
 use crate::time::utc;
 
 /// A participating country.

@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{NewRoundRow, RoundChanges};
 use super::rules::{self, RoundAction, RoundStatus};
 use super::store::{self, RoundFilter, RoundRecord};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db::{self, DbConn};
@@ -21,6 +20,7 @@ use crate::http::lang::{
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// Whether accepted responses become public once the round concludes.

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::store::{self, AreaRecord};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db;
@@ -17,6 +16,7 @@ use crate::http::lang::{
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::state::AppState;
 use crate::time::utc;
 
 /// A thematic area of the Guide (GEMGPE).

@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{NewUserRow, UserChanges, UserRow};
 use super::{rules, store};
-use crate::app::AppState;
 use crate::audit::AuditCtx;
 use crate::auth::{password, policy, Principal, Role};
 use crate::db::{self, DbConn};
@@ -17,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::{double_option, Checks};
+use crate::state::AppState;
 use crate::time::utc;
 
 /// A person's account.
@@ -127,6 +127,17 @@ const ROLES: &str = "member_country, expert, secretariat";
 
 /// Validates and creates an account, auditing it. Used by the API, the bootstrap and the CLI.
 pub fn create_account(conn: &mut DbConn, audit: &AuditCtx, body: &NewUser) -> ApiResult<UserRow> {
+    create_account_hashed(conn, audit, body, password::hash)
+}
+
+/// [`create_account`] with the password hashed by `hash` (the tests' accounts share one hash
+/// made once with cheap parameters; every account the API creates uses [`password::hash`]).
+pub fn create_account_hashed(
+    conn: &mut DbConn,
+    audit: &AuditCtx,
+    body: &NewUser,
+    hash: impl FnOnce(&str) -> String,
+) -> ApiResult<UserRow> {
     let mut checks = Checks::new();
     let email = checks.email("email", &body.email);
     let display_name = checks.text("display_name", &body.display_name, 1, 200);
@@ -167,7 +178,7 @@ pub fn create_account(conn: &mut DbConn, audit: &AuditCtx, body: &NewUser) -> Ap
             display_name,
             role: role.as_str().into(),
             country: country.clone(),
-            password_hash: password::hash(&body.password),
+            password_hash: hash(&body.password),
             active: true,
             auth_epoch: 0,
             created_at: now,

@@ -2,8 +2,8 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use diesel::prelude::*;
 use jsonwebtoken::{Algorithm, Header};
-use mecigep::app::{AppSettings, AuthSettings};
 use mecigep::auth::jwt::{JwtKeys, AUDIENCE, ISSUER};
+use mecigep::state::{AppSettings, AuthSettings};
 use serde_json::{json, Value};
 
 use crate::util::{TestApp, PASSWORD};

@@ -2,8 +2,8 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use diesel::connection::SimpleConnection;
-use mecigep::app::AppSettings;
 use mecigep::db::{self, PoolOptions, Target};
+use mecigep::state::AppSettings;
 
 use crate::util::{service, Req, TestApp};
 

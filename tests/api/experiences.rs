@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use mecigep::app::AppSettings;
+use mecigep::state::AppSettings;
 use serde_json::{json, Value};
 
 use crate::util::{TestApp, TestUser};

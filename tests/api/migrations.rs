@@ -3,8 +3,8 @@ use std::path::Path;
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use mecigep::app::AppSettings;
 use mecigep::db::{dialect, schema};
+use mecigep::state::AppSettings;
 
 use crate::util::{TestApp, TestDb};
 

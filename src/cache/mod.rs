@@ -18,17 +18,19 @@
 //! ranking it again (which, on 2 cores, queued them for seconds).
 //!
 //! The public's reads of one experience are kept the same way, compressed and in a ring of
-//! their own ([`super::kept`]), so that reads spread over the whole Guide neither push the
+//! their own ([`kept`]), so that reads spread over the whole Guide neither push the
 //! search pages out nor grow the process past it.
+
+pub mod kept;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::kept::{Dictionary, ExperienceKey, KeptExperience, Shelf};
 use crate::db::DbConn;
 use crate::http::pagination::PageBody;
+use kept::{Dictionary, ExperienceKey, KeptExperience, Shelf};
 
 /// Bounded map of public search pages for one generation.
 #[derive(Debug)]
@@ -247,7 +249,7 @@ impl GuideCache {
     pub fn read_generation(&self, conn: &mut DbConn) -> diesel::QueryResult<i64> {
         // Taken before the read: a write finishing meanwhile makes the next request read again.
         let writes = self.writes();
-        let generation = super::store::guide_generation(conn)?;
+        let generation = guide_generation(conn)?;
         self.remember(GenerationRead {
             generation,
             writes,
@@ -302,6 +304,14 @@ impl GuideCache {
             inner.bytes -= old.body.len();
         }
     }
+}
+
+/// The Guide's generation: changes with anything the public Guide shows (bumped by
+/// triggers in the transaction of the change).
+pub fn guide_generation(conn: &mut DbConn) -> diesel::QueryResult<i64> {
+    use crate::db::schema::guide_generation::dsl as g;
+    use diesel::prelude::*;
+    g::guide_generation.select(g::value).find(1).first(conn)
 }
 
 #[cfg(test)]

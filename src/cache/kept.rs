@@ -1,5 +1,5 @@
 //! The public's reads of single experiences, kept rendered and compressed in one buffer of a
-//! fixed size ([`Shelf`]), for [`super::cache::GuideCache`].
+//! fixed size ([`Shelf`]), for [`super::GuideCache`].
 //!
 //! Reads spread over the whole Guide churn through the kept experiences all the time. Kept as
 //! separate allocations, their churn left the allocator's heap a third larger than what it
