@@ -149,7 +149,7 @@ pub fn list_spec(
     });
     let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if let Some(q) = q {
-        if !crate::db::dialect::has_search_terms(q) {
+        if !super::search_index::has_search_terms(q) {
             checks.add("q", "empty", "the search holds no letters or digits");
         } else if q.chars().count() > 500 {
             checks.add("q", "length", "must have at most 500 characters");

@@ -8,5 +8,6 @@ pub mod model;
 pub mod routes;
 pub mod rules;
 pub mod search;
+pub mod search_index;
 mod shown;
 pub mod store;

@@ -6,6 +6,7 @@ use diesel::sql_types::{BigInt, Date, Double, Text, Timestamp};
 use diesel::QueryableByName;
 use serde::{Deserialize, Serialize};
 
+use super::search_index;
 use super::store::Scope;
 use crate::db::dialect::{self, Bind, Sql};
 use crate::db::DbConn;
@@ -163,9 +164,12 @@ fn facets(spec: &ListSpec) -> Vec<Vec<String>> {
 /// Up to `limit + 1` hits in the list's order.
 pub fn list(conn: &mut DbConn, spec: &ListSpec) -> diesel::QueryResult<Vec<Hit>> {
     let mut sql = Sql::new("SELECT id, country, snapshot_date, updated_at, rank FROM (SELECT e.id AS id, e.country AS country, s.snapshot_date AS snapshot_date, s.updated_at AS updated_at, ");
-    let q = spec.q.as_deref().filter(|q| dialect::has_search_terms(q));
+    let q = spec
+        .q
+        .as_deref()
+        .filter(|q| search_index::has_search_terms(q));
     let mut from = Sql::default();
-    let rank = dialect::experience_search_from(conn, &mut from, q, &facets(spec));
+    let rank = search_index::experience_search_from(conn, &mut from, q, &facets(spec));
     from.push(
         " JOIN experiences e ON e.id = s.experience_id JOIN countries c ON c.code = e.country",
     );
@@ -176,7 +180,7 @@ pub fn list(conn: &mut DbConn, spec: &ListSpec) -> diesel::QueryResult<Vec<Hit>>
         .bind(Bind::Text(spec.scope.as_str().into()));
     if q.is_some() {
         sql.push(" AND ")
-            .push(dialect::experience_text_condition(conn));
+            .push(search_index::experience_text_condition(conn));
     }
     let statuses: Vec<String> = spec.statuses.iter().map(|s| s.to_string()).collect();
     any_of(&mut sql, "e.status", &statuses);

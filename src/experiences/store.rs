@@ -12,7 +12,7 @@ use super::model::{
 };
 use super::rules::{Document, Institution, LegalInstrument, LegalKind};
 use super::search::facet;
-use crate::db::dialect::{self, SearchTexts};
+use super::search_index::{self, SearchTexts};
 use crate::db::schema::{
     countries, experience_institutions as inst, experience_legal_instruments as legal,
     experience_search, experience_tags as tags, experience_texts as texts, experience_versions,
@@ -426,5 +426,5 @@ pub fn reindex(
         .values(&row)
         .returning(experience_search::id)
         .get_result(conn)?;
-    dialect::index_experience_texts(conn, row_id, &search)
+    search_index::index_experience_texts(conn, row_id, &search)
 }
