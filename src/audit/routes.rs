@@ -7,7 +7,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::store::{self, AuditFilter, AuditRow};
-use crate::auth::{policy, Principal};
+use crate::auth::{policy, Principal, Role};
 use crate::db;
 use crate::error::ApiResult;
 use crate::http::pagination::{page_response, Page, PageParams};
@@ -23,7 +23,7 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
     /// The user who acted (`null` for unauthenticated attempts).
     pub actor_id: Option<i64>,
-    pub actor_role: Option<String>,
+    pub actor_role: Option<Role>,
     pub actor_country: Option<String>,
     /// The machine client that acted for the user, if any.
     pub client_id: Option<String>,

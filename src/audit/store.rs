@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde_json::Value;
 
 use super::AuditCtx;
+use crate::auth::Role;
 use crate::db::schema::audit_log;
 use crate::db::DbConn;
 
@@ -14,7 +15,7 @@ pub struct AuditRow {
     pub id: i64,
     pub at: NaiveDateTime,
     pub actor_id: Option<i64>,
-    pub actor_role: Option<String>,
+    pub actor_role: Option<Role>,
     pub actor_country: Option<String>,
     pub client_id: Option<String>,
     pub action: String,
@@ -37,7 +38,7 @@ pub fn append(
         .values((
             audit_log::at.eq(crate::time::now()),
             audit_log::actor_id.eq(ctx.actor_id),
-            audit_log::actor_role.eq(ctx.actor_role.map(|r| r.as_str())),
+            audit_log::actor_role.eq(ctx.actor_role),
             audit_log::actor_country.eq(ctx.actor_country.as_deref()),
             audit_log::client_id.eq(ctx.client_id.as_deref()),
             audit_log::action.eq(action),

@@ -28,7 +28,20 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A user's role in the mechanism.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// National focal point of a member country (bound to its country).
@@ -38,6 +51,8 @@ pub enum Role {
     /// Technical Secretariat staff: administers the mechanism.
     Secretariat,
 }
+
+crate::text_enum!(Role);
 
 impl Role {
     pub const ALL: [Role; 3] = [Role::MemberCountry, Role::Expert, Role::Secretariat];

@@ -9,7 +9,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::store::{self, Refresh};
-use super::{clients, password, token_hash, Principal, Role};
+use super::{clients, password, token_hash, Principal};
 use crate::audit::AuditCtx;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
@@ -69,7 +69,7 @@ fn tokens(
 ) -> TokenResponse {
     let (access_token, expires_in) = state.auth.keys.issue(
         user.id,
-        &user.role,
+        user.role.as_str(),
         user.country.as_deref(),
         user.auth_epoch,
         client,
@@ -91,7 +91,7 @@ fn no_store(body: &TokenResponse) -> HttpResponse {
 fn principal_of(user: &UserRow, client: Option<&str>) -> Option<Principal> {
     Some(Principal {
         user_id: user.id,
-        role: Role::parse(&user.role)?,
+        role: user.role,
         country: user.country.clone(),
         client_id: client.map(str::to_owned),
     })

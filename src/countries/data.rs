@@ -5,11 +5,13 @@
 //! not participate in the Organization's activities; Nicaragua's withdrawal took effect in
 //! November 2023.
 
+use super::model::{Membership, Subregion};
+
 pub struct CountryRef {
     pub code: &'static str,
     pub alpha2: &'static str,
-    pub subregion: &'static str,
-    pub membership: &'static str,
+    pub subregion: Subregion,
+    pub membership: Membership,
     /// Names in en, es, fr, pt.
     pub names: [&'static str; 4],
 }
@@ -17,8 +19,8 @@ pub struct CountryRef {
 const fn c(
     code: &'static str,
     alpha2: &'static str,
-    subregion: &'static str,
-    membership: &'static str,
+    subregion: Subregion,
+    membership: Membership,
     names: [&'static str; 4],
 ) -> CountryRef {
     CountryRef {
@@ -30,12 +32,12 @@ const fn c(
     }
 }
 
-const NA: &str = "north_america";
-const CA: &str = "central_america";
-const CB: &str = "caribbean";
-const AN: &str = "andean";
-const SC: &str = "southern_cone";
-const ACTIVE: &str = "active";
+const NA: Subregion = Subregion::NorthAmerica;
+const CA: Subregion = Subregion::CentralAmerica;
+const CB: Subregion = Subregion::Caribbean;
+const AN: Subregion = Subregion::Andean;
+const SC: Subregion = Subregion::SouthernCone;
+const ACTIVE: Membership = Membership::Active;
 
 pub const COUNTRIES: [CountryRef; 35] = [
     c(
@@ -124,7 +126,7 @@ pub const COUNTRIES: [CountryRef; 35] = [
         "CUB",
         "CU",
         CB,
-        "not_participating",
+        Membership::NotParticipating,
         ["Cuba", "Cuba", "Cuba", "Cuba"],
     ),
     c(
@@ -213,7 +215,7 @@ pub const COUNTRIES: [CountryRef; 35] = [
         "NIC",
         "NI",
         CA,
-        "withdrawn",
+        Membership::Withdrawn,
         ["Nicaragua", "Nicaragua", "Nicaragua", "Nicarágua"],
     ),
     c(

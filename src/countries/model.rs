@@ -8,7 +8,19 @@ use utoipa::ToSchema;
 use crate::db::schema::{countries, country_names};
 
 /// Subregion of the Americas, as the mechanism groups its members.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Subregion {
     NorthAmerica,
@@ -17,6 +29,8 @@ pub enum Subregion {
     Andean,
     SouthernCone,
 }
+
+crate::text_enum!(Subregion);
 
 impl Subregion {
     pub const ALL: [Subregion; 5] = [
@@ -43,7 +57,19 @@ impl Subregion {
 }
 
 /// Standing of a member state in the Organization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Membership {
     /// Takes part in the Organization's activities.
@@ -53,6 +79,8 @@ pub enum Membership {
     /// Has denounced the Charter and left.
     Withdrawn,
 }
+
+crate::text_enum!(Membership);
 
 impl Membership {
     pub const ALL: [Membership; 3] = [
@@ -79,8 +107,8 @@ impl Membership {
 pub struct CountryRow {
     pub code: String,
     pub alpha2: String,
-    pub subregion: String,
-    pub membership: String,
+    pub subregion: Subregion,
+    pub membership: Membership,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

@@ -45,8 +45,8 @@ impl Country {
         Country {
             id: r.row.code.clone(),
             name: langs.pick(pref, &r.names, Lang::En),
-            subregion: Subregion::parse(&r.row.subregion).unwrap_or(Subregion::Caribbean),
-            membership: Membership::parse(&r.row.membership).unwrap_or(Membership::Active),
+            subregion: r.row.subregion,
+            membership: r.row.membership,
             code: r.row.code,
             alpha2: r.row.alpha2,
             created_at: utc(r.row.created_at),

@@ -55,10 +55,10 @@ pub fn list(
 ) -> QueryResult<Vec<CountryRecord>> {
     let mut query = countries::table.into_boxed();
     if let Some(s) = filter.subregion {
-        query = query.filter(countries::subregion.eq(s.as_str()));
+        query = query.filter(countries::subregion.eq(s));
     }
     if let Some(m) = filter.membership {
-        query = query.filter(countries::membership.eq(m.as_str()));
+        query = query.filter(countries::membership.eq(m));
     }
     if let Some(code) = after {
         query = query.filter(countries::code.gt(code.to_owned()));
@@ -113,8 +113,8 @@ pub fn seed_reference(conn: &mut DbConn) -> QueryResult<usize> {
                 .values(CountryRow {
                     code: c.code.into(),
                     alpha2: c.alpha2.into(),
-                    subregion: c.subregion.into(),
-                    membership: c.membership.into(),
+                    subregion: c.subregion,
+                    membership: c.membership,
                     created_at: now,
                     updated_at: now,
                 })
@@ -174,12 +174,12 @@ pub fn update(
         .execute(conn)?;
     if let Some(s) = subregion {
         diesel::update(target)
-            .set(countries::subregion.eq(s.as_str()))
+            .set(countries::subregion.eq(s))
             .execute(conn)?;
     }
     if let Some(m) = membership {
         diesel::update(target)
-            .set(countries::membership.eq(m.as_str()))
+            .set(countries::membership.eq(m))
             .execute(conn)?;
     }
     Ok(1)

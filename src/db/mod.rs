@@ -5,6 +5,7 @@ pub mod dialect;
 pub mod migrate;
 pub mod schema;
 pub mod sqlite;
+pub mod text_enum;
 
 use std::fmt;
 use std::ops::Deref;
@@ -296,6 +297,16 @@ pub fn connect(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
         .connection_timeout(opts.connection_timeout);
     DbPool::new(builder, Manager::new(target.clone()), false)
         .map_err(|e| format!("cannot open {target}: {e}"))
+}
+
+/// A JSON document read back from a text column. One that does not parse is a fault of the
+/// stored data, never an empty value: logged with its cause, answered as a 500.
+pub fn stored_json<T: serde::de::DeserializeOwned>(
+    what: impl fmt::Display,
+    raw: &str,
+) -> ApiResult<T> {
+    serde_json::from_str(raw)
+        .map_err(|e| ApiError::internal(format!("the stored {what} does not parse: {e}")))
 }
 
 /// A pool that does not connect until used: for tests of outages and for tools.

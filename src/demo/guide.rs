@@ -10,7 +10,9 @@ use crate::countries::data::COUNTRIES;
 use crate::db::DbConn;
 use crate::error::ApiResult;
 use crate::experiences::model::{ExperienceChanges, NewExperienceRow};
-use crate::experiences::rules::{Document, Institution, LegalInstrument, LegalKind};
+use crate::experiences::rules::{
+    Document, ExperienceStatus, Institution, LegalInstrument, LegalKind,
+};
 use crate::experiences::store::{self, Scope};
 use crate::http::lang::{I18n, Lang};
 
@@ -487,7 +489,7 @@ pub fn load(conn: &mut DbConn) -> ApiResult<usize> {
                 country: e.country.into(),
                 thematic_area: e.area.into(),
                 language: e.lang.code().into(),
-                status: "draft".into(),
+                status: ExperienceStatus::Draft,
                 snapshot_date: last.snapshot_date,
                 created_by: None,
                 updated_by: None,
@@ -508,15 +510,15 @@ pub fn load(conn: &mut DbConn) -> ApiResult<usize> {
         store::write_document(conn, id, &last)?;
         store::reindex(conn, id, Scope::Working, &last, now)?;
         let status = match e.state {
-            Published(_) => "published",
-            InReview => "in_review",
-            Draft => "draft",
+            Published(_) => ExperienceStatus::Published,
+            InReview => ExperienceStatus::InReview,
+            Draft => ExperienceStatus::Draft,
         };
         store::update(
             conn,
             id,
             &ExperienceChanges {
-                status: Some(status.into()),
+                status: Some(status),
                 version: Some(versions),
                 published_at: Some(published_at),
                 ..ExperienceChanges::default()

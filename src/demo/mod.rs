@@ -14,9 +14,12 @@ use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::http::lang::{i18n_to_json, I18n, Lang, TextIn};
 use crate::http::validate::Checks;
+use crate::questionnaires::model::QuestionnaireStatus;
 use crate::questionnaires::rules::{self as qrules, DocumentIn, SectionIn};
 use crate::questionnaires::store as qstore;
 use crate::rounds::model::{NewRoundRow, ParticipantRow, RoundChanges};
+use crate::rounds::routes::ResponsePublication;
+use crate::rounds::rules::RoundStatus;
 use crate::rounds::store as rstore;
 
 fn t(en: &str, es: &str) -> Value {
@@ -137,8 +140,8 @@ struct DemoRound {
     description: (&'static str, &'static str),
     areas: &'static [&'static str],
     dates: (&'static str, &'static str, &'static str),
-    status: &'static str,
-    publication: &'static str,
+    status: RoundStatus,
+    publication: ResponsePublication,
     participants: &'static [&'static str],
 }
 
@@ -152,8 +155,8 @@ const ROUNDS: [DemoRound; 2] = [
         ),
         areas: &["national-planning", "public-budget"],
         dates: ("2025-02-03", "2025-05-30", "2025-12-12"),
-        status: "concluded",
-        publication: "public_after_conclusion",
+        status: RoundStatus::Concluded,
+        publication: ResponsePublication::PublicAfterConclusion,
         participants: &["ARG", "BRA", "CHL", "COL", "CRI", "MEX", "PER", "URY"],
     },
     DemoRound {
@@ -165,8 +168,8 @@ const ROUNDS: [DemoRound; 2] = [
         ),
         areas: &["civil-service", "public-budget"],
         dates: ("2026-09-01", "2027-01-29", "2027-09-30"),
-        status: "open",
-        publication: "confidential",
+        status: RoundStatus::Open,
+        publication: ResponsePublication::Confidential,
         participants: &[
             "ARG", "BHS", "BRA", "CAN", "CHL", "COL", "DOM", "ECU", "GTM", "JAM", "MEX", "PAN", "PER", "PRY", "TTO", "URY",
         ],
@@ -192,7 +195,7 @@ fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
         conn,
         &NewRoundRow {
             number: r.number,
-            status: "planned".into(),
+            status: RoundStatus::Planned,
             language: "en".into(),
             title: i18n_to_json(&i18n(r.title.0, r.title.1)),
             description: i18n_to_json(&i18n(r.description.0, r.description.1)),
@@ -200,7 +203,7 @@ fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
             responses_due_on: date(r.dates.1),
             ends_on: date(r.dates.2),
             reviewers_per_country: 2,
-            response_publication: r.publication.into(),
+            response_publication: r.publication,
             revision: 1,
             created_at: now,
             updated_at: now,
@@ -258,18 +261,18 @@ fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
     );
     checks.finish()?;
     let qid = qstore::insert(conn, id, 1, "en", &doc)?;
-    qstore::set_status(conn, qid, "published", 2)?;
+    qstore::set_status(conn, qid, QuestionnaireStatus::Published, 2)?;
     rstore::update(
         conn,
         id,
         &RoundChanges {
-            status: Some(r.status.into()),
+            status: Some(r.status),
             revision: Some(2),
             updated_at: Some(now),
             ..RoundChanges::default()
         },
     )?;
-    if r.status == "concluded" {
+    if r.status == RoundStatus::Concluded {
         review::load(conn, id, r.participants)?;
     }
     AuditCtx::default().record(conn, "demo.load", "round", id, json!({"number": r.number}))?;
@@ -285,7 +288,7 @@ pub fn load(conn: &mut DbConn) -> ApiResult<Vec<String>> {
                 added.push(format!(
                     "round {} ({}, {} participants)",
                     r.number,
-                    r.status,
+                    r.status.as_str(),
                     r.participants.len()
                 ));
             }

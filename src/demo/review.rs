@@ -13,6 +13,7 @@ use crate::reports::draw;
 use crate::reports::model::{
     NewDrawRow, NewFollowupRow, NewRecommendationRow, NewReportRow, ReportChanges,
 };
+use crate::reports::rules::{FollowupStatus, ReportKindOut, ReportStatus};
 use crate::reports::store;
 
 fn texts(en: String, es: String) -> I18n {
@@ -20,24 +21,24 @@ fn texts(en: String, es: String) -> I18n {
 }
 
 /// Recommendations of every country report: text, area, and the follow-up reached.
-const RECOMMENDATIONS: [(&str, &str, &str, &str); 3] = [
+const RECOMMENDATIONS: [(&str, &str, &str, FollowupStatus); 3] = [
     (
         "Link each budget program to the targets of the national plan and publish the link.",
         "Vincular cada programa presupuestario con las metas del plan nacional y publicar el vínculo.",
         "national-planning",
-        "in_progress",
+        FollowupStatus::InProgress,
     ),
     (
         "Publish the performance indicators of budget programs in open data formats.",
         "Publicar los indicadores de desempeño de los programas presupuestarios en formatos abiertos.",
         "public-budget",
-        "implemented",
+        FollowupStatus::Implemented,
     ),
     (
         "Evaluate at least one major budget program each year and report the results to Congress.",
         "Evaluar al menos un programa presupuestario importante cada año e informar los resultados al Congreso.",
         "public-budget",
-        "pending",
+        FollowupStatus::Pending,
     ),
 ];
 
@@ -70,7 +71,7 @@ pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResul
         json!({"draw": draw_id, "seed": seed}),
     )?;
     let adopted = ReportChanges {
-        status: Some("published".into()),
+        status: Some(ReportStatus::Published),
         revision: Some(4),
         decision_date: Some(Some(decided)),
         decision_note: Some(Some(
@@ -96,7 +97,7 @@ pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResul
             conn,
             &NewReportRow {
                 round_id,
-                kind: "country".into(),
+                kind: ReportKindOut::Country,
                 country: Some(code.clone()),
                 language: "en".into(),
                 title: i18n_to_json(&texts(
@@ -133,10 +134,10 @@ pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResul
                 },
             )?;
             // Countries are at different stages: every other one has reported nothing yet.
-            if *stage != "pending" && i % 2 == 0 {
+            if *stage != FollowupStatus::Pending && i % 2 == 0 {
                 let row = store::find_recommendation(conn, rid)?
                     .ok_or_else(|| ApiError::internal("demo recommendation vanished"))?;
-                let (note, evidence) = if *stage == "implemented" {
+                let (note, evidence) = if *stage == FollowupStatus::Implemented {
                     (
                         "Indicators are published quarterly on the open data portal.",
                         json!(["https://example.org/open-data/performance-indicators"]),
@@ -152,7 +153,7 @@ pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResul
                     &row,
                     &NewFollowupRow {
                         recommendation_id: rid,
-                        status: (*stage).into(),
+                        status: *stage,
                         progress_note: Some(note.into()),
                         evidence_urls: evidence.to_string(),
                         changed_by: None,
@@ -167,7 +168,7 @@ pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResul
         conn,
         &NewReportRow {
             round_id,
-            kind: "hemispheric".into(),
+            kind: ReportKindOut::Hemispheric,
             country: None,
             language: "en".into(),
             title: i18n_to_json(&texts(

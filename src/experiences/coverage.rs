@@ -8,6 +8,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::rules::ExperienceStatus;
+use super::store::Scope;
 use crate::countries::model::Subregion;
 use crate::countries::store::{self as countries, CountryFilter};
 use crate::db::schema::{countries as country_table, experience_search, experiences};
@@ -72,8 +74,8 @@ type Counts = HashMap<(String, String), (i64, Option<NaiveDate>)>;
 fn counts(conn: &mut DbConn, subregion: Option<Subregion>) -> QueryResult<Counts> {
     let mut q = experience_search::table
         .inner_join(experiences::table.inner_join(country_table::table))
-        .filter(experience_search::scope.eq("published"))
-        .filter(experiences::status.ne("archived"))
+        .filter(experience_search::scope.eq(Scope::Published))
+        .filter(experiences::status.ne(ExperienceStatus::Archived))
         .group_by((experiences::country, experiences::thematic_area))
         .select((
             experiences::country,
@@ -83,7 +85,7 @@ fn counts(conn: &mut DbConn, subregion: Option<Subregion>) -> QueryResult<Counts
         ))
         .into_boxed();
     if let Some(s) = subregion {
-        q = q.filter(country_table::subregion.eq(s.as_str()));
+        q = q.filter(country_table::subregion.eq(s));
     }
     let rows: Vec<(String, String, i64, Option<NaiveDate>)> = q.load(conn)?;
     Ok(rows
@@ -158,7 +160,7 @@ pub async fn guide_coverage(
             CoverageRow {
                 country: c.row.code.clone(),
                 name: langs.pick(pref, &c.names, crate::http::lang::Lang::En),
-                subregion: Subregion::parse(&c.row.subregion).unwrap_or(Subregion::Caribbean),
+                subregion: c.row.subregion,
                 published_experiences: sum,
                 cells,
             }

@@ -97,7 +97,7 @@ pub(super) fn save_working(
         s => s,
     };
     let changes = ExperienceChanges {
-        status: Some(status.as_str().into()),
+        status: Some(status),
         revision: Some(row.revision + 1),
         snapshot_date: Some(doc.snapshot_date),
         updated_by: Some(audit.actor_id),

@@ -196,13 +196,19 @@ pub fn list_spec(
     let (scope, statuses, only_country) = match status {
         None | Some(ExperienceStatus::Published) => (
             Scope::Published,
-            vec!["draft", "in_review", "published"],
+            vec![
+                ExperienceStatus::Draft,
+                ExperienceStatus::InReview,
+                ExperienceStatus::Published,
+            ],
             None,
         ),
-        Some(ExperienceStatus::Archived) => (Scope::Published, vec!["archived"], None),
+        Some(ExperienceStatus::Archived) => {
+            (Scope::Published, vec![ExperienceStatus::Archived], None)
+        }
         Some(s) => (
             Scope::Working,
-            vec![s.as_str()],
+            vec![s],
             policy::list_unpublished_experiences(principal)?,
         ),
     };

@@ -3,6 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::rules::{ExperienceStatus, LegalKind};
+use super::store::Scope;
+
 use crate::db::schema::{
     experience_institutions, experience_legal_instruments, experience_search, experience_tags,
     experience_texts, experience_versions, experiences,
@@ -15,7 +18,7 @@ pub struct ExperienceRow {
     pub country: String,
     pub thematic_area: String,
     pub language: String,
-    pub status: String,
+    pub status: ExperienceStatus,
     pub version: i32,
     pub revision: i32,
     pub snapshot_date: NaiveDate,
@@ -33,7 +36,7 @@ pub struct NewExperienceRow {
     pub country: String,
     pub thematic_area: String,
     pub language: String,
-    pub status: String,
+    pub status: ExperienceStatus,
     pub snapshot_date: NaiveDate,
     pub created_by: Option<i64>,
     pub updated_by: Option<i64>,
@@ -44,7 +47,7 @@ pub struct NewExperienceRow {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = experiences)]
 pub struct ExperienceChanges {
-    pub status: Option<String>,
+    pub status: Option<ExperienceStatus>,
     pub version: Option<i32>,
     pub revision: Option<i32>,
     pub snapshot_date: Option<NaiveDate>,
@@ -81,7 +84,7 @@ pub struct LegalRow {
     pub experience_id: i64,
     pub position: i32,
     pub title: String,
-    pub kind: String,
+    pub kind: LegalKind,
     pub number: Option<String>,
     pub year: Option<i32>,
     pub url: Option<String>,
@@ -109,7 +112,7 @@ pub struct VersionRow {
 #[diesel(table_name = experience_search)]
 pub struct NewSearchRow {
     pub experience_id: i64,
-    pub scope: String,
+    pub scope: Scope,
     pub snapshot_date: NaiveDate,
     pub updated_at: NaiveDateTime,
     pub tags: String,

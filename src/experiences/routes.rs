@@ -317,7 +317,7 @@ pub async fn create_experience(
                 country: country.clone(),
                 thematic_area: area.clone(),
                 language: lang.code().into(),
-                status: ExperienceStatus::Draft.as_str().into(),
+                status: ExperienceStatus::Draft,
                 snapshot_date: doc.snapshot_date,
                 created_by: audit.actor_id,
                 updated_by: audit.actor_id,
@@ -529,7 +529,10 @@ pub async fn delete_experience(
         if status_of(&row) != ExperienceStatus::Draft {
             return Err(ApiError::conflict(
                 "not-deletable",
-                format!("only drafts are deleted; this one is {}", row.status),
+                format!(
+                    "only drafts are deleted; this one is {}",
+                    row.status.as_str()
+                ),
                 vec![],
             ));
         }
@@ -568,7 +571,7 @@ async fn workflow(
         etag::check_revision(if_match.as_deref(), row.revision)?;
         let now = crate::time::now();
         let mut changes = ExperienceChanges {
-            status: Some(next.as_str().into()),
+            status: Some(next),
             revision: Some(row.revision + 1),
             updated_by: Some(audit.actor_id),
             updated_at: Some(now),

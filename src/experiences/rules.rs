@@ -17,7 +17,19 @@ pub const MAX_TAGS: usize = 20;
 /// Where an experience stands. `published` and `archived` describe the public version; a
 /// published experience being edited is `draft` (then `in_review`) again while the public keeps
 /// reading its latest published version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum ExperienceStatus {
     Draft,
@@ -25,6 +37,8 @@ pub enum ExperienceStatus {
     Published,
     Archived,
 }
+
+crate::text_enum!(ExperienceStatus);
 
 impl ExperienceStatus {
     pub const ALL: [ExperienceStatus; 4] = [
@@ -135,7 +149,19 @@ pub fn check_editable(status: ExperienceStatus) -> Result<(), ApiError> {
 }
 
 /// Kinds of legal instruments in a legal framework.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum LegalKind {
     Constitution,
@@ -145,6 +171,8 @@ pub enum LegalKind {
     Policy,
     Other,
 }
+
+crate::text_enum!(LegalKind);
 
 impl LegalKind {
     pub const ALL: [LegalKind; 6] = [

@@ -6,6 +6,7 @@ use diesel::sql_types::{BigInt, Date, Double, Text, Timestamp};
 use diesel::QueryableByName;
 use serde::{Deserialize, Serialize};
 
+use super::rules::ExperienceStatus;
 use super::search_index;
 use super::store::Scope;
 use crate::db::dialect::{self, Bind, Sql};
@@ -54,7 +55,7 @@ pub struct ListCursor {
 pub struct ListSpec {
     pub scope: Scope,
     /// Statuses of the experience row to keep.
-    pub statuses: Vec<&'static str>,
+    pub statuses: Vec<ExperienceStatus>,
     /// Set for a focal point listing unpublished work: its own country only.
     pub only_country: Option<String>,
     pub countries: Vec<String>,
@@ -182,7 +183,7 @@ pub fn list(conn: &mut DbConn, spec: &ListSpec) -> diesel::QueryResult<Vec<Hit>>
         sql.push(" AND ")
             .push(search_index::experience_text_condition(conn));
     }
-    let statuses: Vec<String> = spec.statuses.iter().map(|s| s.to_string()).collect();
+    let statuses: Vec<String> = spec.statuses.iter().map(|s| s.as_str().into()).collect();
     any_of(&mut sql, "e.status", &statuses);
     if let Some(own) = &spec.only_country {
         sql.push(" AND e.country = ").bind(Bind::Text(own.clone()));

@@ -22,7 +22,7 @@ pub(super) fn facts(row: &ExperienceRow) -> ExperienceFacts<'_> {
 }
 
 pub(super) fn status_of(row: &ExperienceRow) -> ExperienceStatus {
-    ExperienceStatus::parse(&row.status).unwrap_or(ExperienceStatus::Draft)
+    row.status
 }
 
 pub(super) fn lang_of(row: &ExperienceRow) -> Lang {

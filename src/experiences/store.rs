@@ -10,7 +10,7 @@ use super::model::{
     ExperienceChanges, ExperienceRow, InstitutionRow, LegalRow, NewExperienceRow, NewSearchRow,
     TagRow, TextRow, VersionRow,
 };
-use super::rules::{Document, Institution, LegalInstrument, LegalKind};
+use super::rules::{Document, Institution, LegalInstrument};
 use super::search::facet;
 use super::search_index::{self, SearchTexts};
 use crate::db::schema::{
@@ -22,7 +22,16 @@ use crate::db::DbConn;
 use crate::http::lang::Lang;
 
 /// Which state of an experience a search row describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Scope {
     /// The editable document.
     Working,
@@ -30,12 +39,20 @@ pub enum Scope {
     Published,
 }
 
+crate::text_enum!(Scope);
+
 impl Scope {
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Working => "working",
             Scope::Published => "published",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        [Scope::Working, Scope::Published]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -176,7 +193,7 @@ pub fn write_document(conn: &mut DbConn, id: i64, doc: &Document) -> QueryResult
             experience_id: id,
             position,
             title: l.title.clone(),
-            kind: l.kind.as_str().into(),
+            kind: l.kind,
             number: l.number.clone(),
             year: l.year,
             url: l.url.clone(),
@@ -267,7 +284,7 @@ pub fn working_documents(
         if let Some(doc) = docs.get_mut(&l.experience_id) {
             doc.legal_framework.push(LegalInstrument {
                 title: l.title,
-                kind: LegalKind::parse(&l.kind).unwrap_or(LegalKind::Other),
+                kind: l.kind,
                 number: l.number,
                 year: l.year,
                 url: l.url,
@@ -366,7 +383,7 @@ pub fn reindex(
     diesel::delete(
         experience_search::table
             .filter(experience_search::experience_id.eq(id))
-            .filter(experience_search::scope.eq(scope.as_str())),
+            .filter(experience_search::scope.eq(scope)),
     )
     .execute(conn)?;
     let mut search = SearchTexts::default();
@@ -409,7 +426,7 @@ pub fn reindex(
     search.facets = facets.join(" ");
     let row = NewSearchRow {
         experience_id: id,
-        scope: scope.as_str().into(),
+        scope,
         snapshot_date: doc.snapshot_date,
         updated_at,
         tags: format!(",{},", doc.tags.join(",")),

@@ -13,6 +13,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::experiences::list::{list_spec, ExperienceQuery};
 use crate::http::lang::{Lang, LangParam, LangPref};
 use crate::http::validate::Checks;
+use crate::questionnaires::model::QuestionnaireStatus;
 use crate::reports::recommendations::RecommendationQuery;
 use crate::responses::routes::{visibility, ResponseQuery};
 use crate::state::AppState;
@@ -99,7 +100,7 @@ pub async fn export_answers(
                 let row = crate::questionnaires::store::find(conn, q)?
                     .ok_or_else(|| ApiError::not_found(format!("no questionnaire {q}")))?;
                 Ok(row
-                    .doc()
+                    .doc()?
                     .questions()
                     .map(|(_, q)| q.code.clone())
                     .collect::<Vec<_>>())
@@ -333,13 +334,13 @@ pub async fn questionnaire_dictionary(
     let row = db::run(&state.pool, move |conn| {
         let row = crate::questionnaires::store::find(conn, id)?
             .ok_or_else(|| ApiError::not_found(format!("no questionnaire {id}")))?;
-        policy::read_questionnaire(caller.0.as_ref(), row.status == "draft")?;
+        policy::read_questionnaire(caller.0.as_ref(), row.status == QuestionnaireStatus::Draft)?;
         Ok(row)
     })
     .await?;
     let lang = one_language(pref);
     let original = Lang::parse(&row.language).unwrap_or(Lang::En);
-    let doc = row.doc();
+    let doc = row.doc()?;
     let columns = [
         "code",
         "section",

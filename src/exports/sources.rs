@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::encode::{Batch, Cell, Source};
 use crate::db::DbConn;
 use crate::error::ApiResult;
+use crate::experiences::rules::ExperienceStatus;
 use crate::experiences::search::{self, ListSpec};
 use crate::experiences::store::{self as experiences, Scope};
 use crate::http::lang::{I18n, Lang};
@@ -134,7 +135,7 @@ impl Answers {
         }
         let lang = self.lang;
         for (id, row) in crate::questionnaires::store::find_many(conn, &missing)? {
-            let doc: Document = row.doc();
+            let doc: Document = row.doc()?;
             let original = Lang::parse(&row.language).unwrap_or(Lang::En);
             let order = doc
                 .questions()
@@ -289,7 +290,7 @@ impl Source for Answers {
                             Cell::Value(&value),
                             Cell::Value(&label),
                             a.comment.as_deref().map_or(Cell::Null, Cell::Text),
-                            Cell::Text(&r.status),
+                            Cell::Text(r.status.as_str()),
                             submitted,
                             updated.as_ref().map_or(Cell::Null, |(_, s)| Cell::Text(s)),
                         ]);
@@ -376,10 +377,10 @@ impl Source for Experiences {
             };
             let doc: &crate::experiences::rules::Document = doc;
             let original = Lang::parse(&row.language).unwrap_or(Lang::En);
-            let status = if working || row.status == "archived" {
-                row.status.clone()
+            let status = if working || row.status == ExperienceStatus::Archived {
+                row.status
             } else {
-                "published".to_owned()
+                ExperienceStatus::Published
             };
             let institutions: Vec<String> = doc
                 .institutions

@@ -106,6 +106,20 @@ impl<T> Page<T> {
             next_cursor,
         }
     }
+
+    /// [`Page::from_rows`] where making an item can fail: the first failure is the answer.
+    pub fn try_from_rows<R, K: Serialize, E>(
+        rows: Vec<R>,
+        limit: i64,
+        key: impl Fn(&R) -> K,
+        map: impl FnMut(R) -> Result<T, E>,
+    ) -> Result<Page<T>, E> {
+        let page = Page::from_rows(rows, limit, key, map);
+        Ok(Page {
+            data: page.data.into_iter().collect::<Result<_, E>>()?,
+            next_cursor: page.next_cursor,
+        })
+    }
 }
 
 /// A page serialised with the headers that go with it: what a cache can keep.

@@ -12,7 +12,20 @@ use crate::db::schema::questionnaires;
 use crate::http::lang::I18n;
 
 /// The type of a question, which decides what an answer may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// One line of text (`max_length`, default 1000).
@@ -33,6 +46,8 @@ pub enum Kind {
     /// An absolute http(s) URL.
     Url,
 }
+
+crate::text_enum!(Kind);
 
 impl Kind {
     pub const ALL: [Kind; 9] = [
@@ -145,7 +160,7 @@ pub struct QuestionnaireRow {
     pub id: i64,
     pub round_id: i64,
     pub version: i32,
-    pub status: String,
+    pub status: QuestionnaireStatus,
     pub language: String,
     pub document: String,
     pub revision: i32,
@@ -155,25 +170,29 @@ pub struct QuestionnaireRow {
 }
 
 impl QuestionnaireRow {
-    pub fn doc(&self) -> Document {
-        serde_json::from_str(&self.document).unwrap_or_default()
+    /// The document; one that does not parse is an error (see [`crate::db::stored_json`]).
+    pub fn doc(&self) -> crate::error::ApiResult<Document> {
+        crate::db::stored_json(
+            format_args!("document of questionnaire {}", self.id),
+            &self.document,
+        )
     }
 
     /// The document, parsed once per version and shared: every save of answers checks them
     /// against it, and parsing a 300-question document cost more than the checks (thousands
     /// of small allocations freed again at once).
-    pub fn shared_doc(&self) -> Arc<Document> {
+    pub fn shared_doc(&self) -> crate::error::ApiResult<Arc<Document>> {
         let key = (self.id, self.revision);
         let mut kept = PARSED.lock().unwrap_or_else(|e| e.into_inner());
         // One process may serve several databases (the tests do): the same id and revision
         // count as the same version only when the text is the same too.
         if let Some((text, doc)) = kept.docs.get(&key) {
             if *text == self.document {
-                return doc.clone();
+                return Ok(doc.clone());
             }
         }
         drop(kept);
-        let doc = Arc::new(self.doc());
+        let doc = Arc::new(self.doc()?);
         let size = self.document.len();
         if size <= PARSED_TEXT_BUDGET / 4 {
             kept = PARSED.lock().unwrap_or_else(|e| e.into_inner());
@@ -185,7 +204,7 @@ impl QuestionnaireRow {
                 kept.text_bytes -= old.len();
             }
         }
-        doc
+        Ok(doc)
     }
 }
 
@@ -203,13 +222,27 @@ struct Parsed {
 static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(Mutex::default);
 
 /// Lifecycle of a questionnaire version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionnaireStatus {
     Draft,
     Published,
     Retired,
 }
+
+crate::text_enum!(QuestionnaireStatus);
 
 impl QuestionnaireStatus {
     pub fn as_str(self) -> &'static str {
@@ -237,7 +270,7 @@ mod tests {
             id,
             round_id: 1,
             version: 1,
-            status: "published".into(),
+            status: QuestionnaireStatus::Published,
             language: "en".into(),
             document: serde_json::json!({"title": {"en": title}, "sections": []}).to_string(),
             revision,
@@ -257,11 +290,11 @@ mod tests {
     #[test]
     fn a_parsed_document_is_shared_only_for_the_same_text() {
         let a = row(-7, 1, "A");
-        let first = a.shared_doc();
-        assert!(Arc::ptr_eq(&first, &a.shared_doc()), "parsed once");
+        let first = a.shared_doc().unwrap();
+        assert!(Arc::ptr_eq(&first, &a.shared_doc().unwrap()), "parsed once");
         assert_eq!(title(&first), "A");
         let other_database = row(-7, 1, "B");
-        assert_eq!(title(&other_database.shared_doc()), "B");
-        assert_eq!(title(&row(-7, 2, "C").shared_doc()), "C");
+        assert_eq!(title(&other_database.shared_doc().unwrap()), "B");
+        assert_eq!(title(&row(-7, 2, "C").shared_doc().unwrap()), "C");
     }
 }

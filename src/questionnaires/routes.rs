@@ -92,7 +92,7 @@ pub struct QuestionnaireSummary {
 }
 
 fn status_of(row: &QuestionnaireRow) -> QuestionnaireStatus {
-    QuestionnaireStatus::parse(&row.status).unwrap_or(QuestionnaireStatus::Draft)
+    row.status
 }
 
 fn lang_of(row: &QuestionnaireRow) -> Lang {
@@ -154,10 +154,14 @@ pub fn render(
     }
 }
 
-fn summary(row: QuestionnaireRow, pref: LangPref, langs: &mut LangTracker) -> QuestionnaireSummary {
-    let doc = row.doc();
+fn summary(
+    row: QuestionnaireRow,
+    pref: LangPref,
+    langs: &mut LangTracker,
+) -> ApiResult<QuestionnaireSummary> {
+    let doc = row.doc()?;
     let lang = lang_of(&row);
-    QuestionnaireSummary {
+    Ok(QuestionnaireSummary {
         id: row.id,
         round: row.round_id,
         version: row.version,
@@ -169,12 +173,12 @@ fn summary(row: QuestionnaireRow, pref: LangPref, langs: &mut LangTracker) -> Qu
         published_at: row.published_at.map(utc),
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
-    }
+    })
 }
 
 fn respond(req: &HttpRequest, row: &QuestionnaireRow, pref: LangPref) -> ApiResult<HttpResponse> {
     let mut langs = LangTracker::default();
-    let q = render(row, &row.doc(), pref, &mut langs);
+    let q = render(row, &row.doc()?, pref, &mut langs);
     etag::versioned_json(req, row.revision, &q, Some(langs.header_value(pref)))
 }
 
@@ -280,7 +284,7 @@ pub async fn list_questionnaires(
     });
     let filter = QuestionnaireFilter {
         round,
-        status: status.map(|s| s.as_str().to_owned()),
+        status,
         include_drafts: caller.0.as_ref().is_some_and(|p| p.is(Role::Secretariat)),
     };
     let page = page.parse::<i64>(&mut checks.errors);
@@ -291,7 +295,7 @@ pub async fn list_questionnaires(
     })
     .await?;
     let mut langs = LangTracker::default();
-    let page = Page::from_rows(rows, limit, |r| r.id, |r| summary(r, pref, &mut langs));
+    let page = Page::try_from_rows(rows, limit, |r| r.id, |r| summary(r, pref, &mut langs))?;
     page_response(&req, &page, Some(langs.header_value(pref)))
 }
 
@@ -535,7 +539,7 @@ pub async fn publish_questionnaire(
             ));
         }
         check_round_allows_drafting(round_status(conn, row.round_id)?)?;
-        rules::check_publishable(&row.doc()).map_err(|why| {
+        rules::check_publishable(&row.doc()?).map_err(|why| {
             ApiError::conflict(
                 "questionnaire-empty",
                 "the questionnaire cannot be published",
@@ -544,11 +548,11 @@ pub async fn publish_questionnaire(
         })?;
         let mut retired = None;
         for other in store::versions_of_round(conn, row.round_id)? {
-            if other.status == QuestionnaireStatus::Published.as_str() {
+            if other.status == QuestionnaireStatus::Published {
                 store::set_status(
                     conn,
                     other.id,
-                    QuestionnaireStatus::Retired.as_str(),
+                    QuestionnaireStatus::Retired,
                     other.revision + 1,
                 )?;
                 audit.record(
@@ -562,12 +566,7 @@ pub async fn publish_questionnaire(
                 retired = Some(other.id);
             }
         }
-        store::set_status(
-            conn,
-            id,
-            QuestionnaireStatus::Published.as_str(),
-            row.revision + 1,
-        )?;
+        store::set_status(conn, id, QuestionnaireStatus::Published, row.revision + 1)?;
         audit.record(
             conn,
             "questionnaire.publish",
@@ -622,7 +621,7 @@ pub async fn new_version(
         let versions = store::versions_of_round(conn, row.round_id)?;
         if let Some(draft) = versions
             .iter()
-            .find(|v| v.status == QuestionnaireStatus::Draft.as_str())
+            .find(|v| v.status == QuestionnaireStatus::Draft)
         {
             return Err(ApiError::conflict(
                 "draft-exists",
@@ -639,7 +638,7 @@ pub async fn new_version(
             .max()
             .unwrap_or(row.version)
             + 1;
-        let new_id = store::insert(conn, row.round_id, next, &row.language, &row.doc())?;
+        let new_id = store::insert(conn, row.round_id, next, &row.language, &row.doc()?)?;
         audit.record(
             conn,
             "questionnaire.new_version",

@@ -4,14 +4,14 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
-use super::model::{Document, QuestionnaireRow};
+use super::model::{Document, Kind, QuestionnaireRow, QuestionnaireStatus};
 use crate::db::schema::{questionnaire_questions, questionnaires, thematic_areas};
 use crate::db::DbConn;
 
 #[derive(Debug, Default, Clone)]
 pub struct QuestionnaireFilter {
     pub round: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<QuestionnaireStatus>,
     /// Whether drafts may be listed (the secretariat's).
     pub include_drafts: bool,
 }
@@ -36,10 +36,10 @@ pub fn list(
         q = q.filter(questionnaires::round_id.eq(r));
     }
     if let Some(s) = &filter.status {
-        q = q.filter(questionnaires::status.eq(s.clone()));
+        q = q.filter(questionnaires::status.eq(*s));
     }
     if !filter.include_drafts {
-        q = q.filter(questionnaires::status.ne("draft"));
+        q = q.filter(questionnaires::status.ne(QuestionnaireStatus::Draft));
     }
     if let Some(a) = after {
         q = q.filter(questionnaires::id.gt(a));
@@ -90,7 +90,7 @@ pub fn insert(
         .values((
             questionnaires::round_id.eq(round_id),
             questionnaires::version.eq(version),
-            questionnaires::status.eq("draft"),
+            questionnaires::status.eq(QuestionnaireStatus::Draft),
             questionnaires::language.eq(language),
             questionnaires::document.eq(serde_json::to_string(doc).unwrap_or_default()),
             questionnaires::revision.eq(1),
@@ -124,7 +124,7 @@ struct QuestionIndexRow {
     code: String,
     position: i32,
     section_code: String,
-    kind: String,
+    kind: Kind,
     required: bool,
 }
 
@@ -142,7 +142,7 @@ fn index_questions(conn: &mut DbConn, id: i64, doc: &Document) -> QueryResult<()
             code: q.code.clone(),
             position: i as i32 + 1,
             section_code: s.code.clone(),
-            kind: q.kind.as_str().to_owned(),
+            kind: q.kind,
             required: q.required,
         })
         .collect();
@@ -155,20 +155,25 @@ fn index_questions(conn: &mut DbConn, id: i64, doc: &Document) -> QueryResult<()
 
 #[derive(AsChangeset)]
 #[diesel(table_name = questionnaires)]
-struct StatusChange<'a> {
-    status: &'a str,
+struct StatusChange {
+    status: QuestionnaireStatus,
     published_at: Option<Option<chrono::NaiveDateTime>>,
     revision: i32,
     updated_at: chrono::NaiveDateTime,
 }
 
 /// Moves a version to `status`. Publishing stamps `published_at`; retiring keeps it.
-pub fn set_status(conn: &mut DbConn, id: i64, status: &str, revision: i32) -> QueryResult<usize> {
+pub fn set_status(
+    conn: &mut DbConn,
+    id: i64,
+    status: QuestionnaireStatus,
+    revision: i32,
+) -> QueryResult<usize> {
     let now = crate::time::now();
     diesel::update(questionnaires::table.find(id))
         .set(StatusChange {
             status,
-            published_at: (status == "published").then_some(Some(now)),
+            published_at: (status == QuestionnaireStatus::Published).then_some(Some(now)),
             revision,
             updated_at: now,
         })

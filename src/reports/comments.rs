@@ -43,7 +43,7 @@ impl From<CommentRow> for Comment {
             id: c.id,
             report: c.report_id,
             author: c.author_id,
-            author_role: Role::parse(&c.author_role).unwrap_or(Role::Expert),
+            author_role: c.author_role,
             author_country: c.author_country,
             anchor: c.anchor,
             body: c.body,
@@ -146,7 +146,7 @@ pub async fn create_comment(
             &NewCommentRow {
                 report_id: id,
                 author_id: principal.user_id,
-                author_role: principal.role.as_str().into(),
+                author_role: principal.role,
                 author_country: principal.country.clone(),
                 anchor,
                 body: text,

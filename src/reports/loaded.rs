@@ -26,15 +26,14 @@ pub struct Loaded {
 
 impl Loaded {
     pub fn status(&self) -> ReportStatus {
-        ReportStatus::parse(&self.row.status).unwrap_or(ReportStatus::Draft)
+        self.row.status
     }
 
     pub fn facts(&self) -> ReportFacts<'_> {
         ReportFacts {
-            kind: if self.row.kind == "hemispheric" {
-                ReportKind::Hemispheric
-            } else {
-                ReportKind::Country
+            kind: match self.row.kind {
+                ReportKindOut::Hemispheric => ReportKind::Hemispheric,
+                ReportKindOut::Country => ReportKind::Country,
             },
             country: self.row.country.as_deref(),
             published: self.status() == ReportStatus::Published,
@@ -80,7 +79,7 @@ pub(super) fn render(
     Report {
         id: l.row.id,
         round: l.row.round_id,
-        kind: ReportKindOut::parse(&l.row.kind).unwrap_or(ReportKindOut::Country),
+        kind: l.row.kind,
         country: l.row.country.clone(),
         language: lang,
         title: langs.pick(pref, &i18n_from_json(&l.row.title), lang),

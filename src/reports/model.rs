@@ -3,6 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::rules::{FollowupStatus, ReportKindOut, ReportStatus};
+use crate::auth::Role;
+
 use crate::db::schema::{
     draw_assignments, draws, recommendation_followups, recommendations, report_comments, reports,
 };
@@ -44,12 +47,12 @@ pub struct AssignmentRow {
 pub struct ReportRow {
     pub id: i64,
     pub round_id: i64,
-    pub kind: String,
+    pub kind: ReportKindOut,
     pub country: Option<String>,
     pub language: String,
     pub title: String,
     pub body: String,
-    pub status: String,
+    pub status: ReportStatus,
     pub version: i32,
     pub revision: i32,
     pub decision_date: Option<NaiveDate>,
@@ -64,7 +67,7 @@ pub struct ReportRow {
 #[diesel(table_name = reports)]
 pub struct NewReportRow {
     pub round_id: i64,
-    pub kind: String,
+    pub kind: ReportKindOut,
     pub country: Option<String>,
     pub language: String,
     pub title: String,
@@ -78,7 +81,7 @@ pub struct NewReportRow {
 pub struct ReportChanges {
     pub title: Option<String>,
     pub body: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ReportStatus>,
     pub version: Option<i32>,
     pub revision: Option<i32>,
     pub decision_date: Option<Option<NaiveDate>>,
@@ -94,7 +97,7 @@ pub struct CommentRow {
     pub id: i64,
     pub report_id: i64,
     pub author_id: i64,
-    pub author_role: String,
+    pub author_role: Role,
     pub author_country: Option<String>,
     pub anchor: Option<String>,
     pub body: String,
@@ -107,7 +110,7 @@ pub struct CommentRow {
 pub struct NewCommentRow {
     pub report_id: i64,
     pub author_id: i64,
-    pub author_role: String,
+    pub author_role: Role,
     pub author_country: Option<String>,
     pub anchor: Option<String>,
     pub body: String,
@@ -125,7 +128,7 @@ pub struct RecommendationRow {
     pub text: String,
     pub thematic_area: Option<String>,
     pub target_date: Option<NaiveDate>,
-    pub status: String,
+    pub status: FollowupStatus,
     pub progress_note: Option<String>,
     pub evidence_urls: String,
     pub revision: i32,
@@ -151,7 +154,7 @@ pub struct NewRecommendationRow {
 pub struct FollowupRow {
     pub id: i64,
     pub recommendation_id: i64,
-    pub status: String,
+    pub status: FollowupStatus,
     pub progress_note: Option<String>,
     pub evidence_urls: String,
     pub changed_by: Option<i64>,
@@ -162,7 +165,7 @@ pub struct FollowupRow {
 #[diesel(table_name = recommendation_followups)]
 pub struct NewFollowupRow {
     pub recommendation_id: i64,
-    pub status: String,
+    pub status: FollowupStatus,
     pub progress_note: Option<String>,
     pub evidence_urls: String,
     pub changed_by: Option<i64>,

@@ -117,7 +117,7 @@ fn render(
         language: lang,
         thematic_area: r.thematic_area,
         target_date: r.target_date,
-        status: FollowupStatus::parse(&r.status).unwrap_or(FollowupStatus::Pending),
+        status: r.status,
         progress_note: r.progress_note,
         evidence_urls: urls(&r.evidence_urls),
         revision: r.revision,
@@ -143,7 +143,7 @@ fn history(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Followup>> {
     Ok(store::followups(conn, id)?
         .into_iter()
         .map(|f| Followup {
-            status: FollowupStatus::parse(&f.status).unwrap_or(FollowupStatus::Pending),
+            status: f.status,
             progress_note: f.progress_note,
             evidence_urls: urls(&f.evidence_urls),
             changed_by: f.changed_by,
@@ -300,14 +300,12 @@ impl RecommendationQuery {
                 .as_deref()
                 .map(|a| a.trim().to_ascii_lowercase()),
             status: query.status.as_deref().and_then(|s| {
-                checks
-                    .one_of(
-                        "status",
-                        s,
-                        FollowupStatus::parse,
-                        "pending, in_progress, implemented, not_applicable",
-                    )
-                    .map(|s| s.as_str().to_owned())
+                checks.one_of(
+                    "status",
+                    s,
+                    FollowupStatus::parse,
+                    "pending, in_progress, implemented, not_applicable",
+                )
             }),
         }
     }
@@ -445,14 +443,14 @@ pub async fn patch_recommendation(
         checks.finish()?;
         let status = body
             .status
-            .unwrap_or(FollowupStatus::parse(&r.status).unwrap_or(FollowupStatus::Pending));
+            .unwrap_or(r.status);
         let evidence_json = serde_json::to_string(&evidence).unwrap_or_else(|_| "[]".into());
         let changed = store::record_followup(
             conn,
             &r,
             &NewFollowupRow {
                 recommendation_id: id,
-                status: status.as_str().into(),
+                status,
                 progress_note: note.clone(),
                 evidence_urls: evidence_json,
                 changed_by: Some(principal.user_id),

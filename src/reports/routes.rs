@@ -144,20 +144,17 @@ pub async fn list_reports(
             .country
             .as_deref()
             .map(|c| c.trim().to_ascii_uppercase()),
-        kind: query.kind.as_deref().and_then(|k| {
-            checks
-                .one_of("kind", k, ReportKindOut::parse, "country, hemispheric")
-                .map(|k| k.as_str().to_owned())
-        }),
+        kind: query
+            .kind
+            .as_deref()
+            .and_then(|k| checks.one_of("kind", k, ReportKindOut::parse, "country, hemispheric")),
         status: query.status.as_deref().and_then(|s| {
-            checks
-                .one_of(
-                    "status",
-                    s,
-                    ReportStatus::parse,
-                    "draft, under_review, adopted, published",
-                )
-                .map(|s| s.as_str().to_owned())
+            checks.one_of(
+                "status",
+                s,
+                ReportStatus::parse,
+                "draft, under_review, adopted, published",
+            )
         }),
     };
     let page = page.parse::<i64>(&mut checks.errors);
@@ -306,9 +303,7 @@ pub async fn create_report(
                 ));
             }
         }
-        if let Some(existing) =
-            store::report_exists(conn, body.round, kind.as_str(), country.as_deref())?
-        {
+        if let Some(existing) = store::report_exists(conn, body.round, kind, country.as_deref())? {
             let mut ext = serde_json::Map::new();
             ext.insert(
                 "location".into(),
@@ -325,7 +320,7 @@ pub async fn create_report(
             conn,
             &NewReportRow {
                 round_id: body.round,
-                kind: kind.as_str().into(),
+                kind,
                 country: country.clone(),
                 language: lang.code().into(),
                 title: i18n_to_json(&title),
@@ -439,7 +434,7 @@ async fn workflow(
         etag::check_revision(if_match.as_deref(), l.row.revision)?;
         let now = crate::time::now();
         let mut changes = ReportChanges {
-            status: Some(next.as_str().into()),
+            status: Some(next),
             revision: Some(l.row.revision + 1),
             updated_at: Some(now),
             ..ReportChanges::default()

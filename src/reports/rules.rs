@@ -5,12 +5,26 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKindOut {
     Country,
     Hemispheric,
 }
+
+crate::text_enum!(ReportKindOut);
 
 impl ReportKindOut {
     pub fn as_str(self) -> &'static str {
@@ -27,7 +41,19 @@ impl ReportKindOut {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     Draft,
@@ -35,6 +61,8 @@ pub enum ReportStatus {
     Adopted,
     Published,
 }
+
+crate::text_enum!(ReportStatus);
 
 impl ReportStatus {
     pub const ALL: [ReportStatus; 4] = [
@@ -143,7 +171,19 @@ pub fn check_not_frozen(status: ReportStatus) -> Result<(), ApiError> {
 pub const COMMENT_EDIT_MINUTES: i64 = 15;
 
 /// Implementation status of a recommendation, as the reviewed country reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum FollowupStatus {
     Pending,
@@ -151,6 +191,8 @@ pub enum FollowupStatus {
     Implemented,
     NotApplicable,
 }
+
+crate::text_enum!(FollowupStatus);
 
 impl FollowupStatus {
     pub fn as_str(self) -> &'static str {

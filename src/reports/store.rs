@@ -9,6 +9,8 @@ use super::model::{
     AssignmentRow, CommentRow, DrawRow, FollowupRow, NewCommentRow, NewDrawRow, NewFollowupRow,
     NewRecommendationRow, NewReportRow, RecommendationRow, ReportChanges, ReportRow,
 };
+use super::rules::{FollowupStatus, ReportKindOut, ReportStatus};
+use crate::auth::Role;
 use crate::db::schema::{
     draw_assignments as da, draws, recommendation_followups as fu, recommendations as rec,
     report_comments as rc, reports, users,
@@ -97,7 +99,7 @@ pub fn assigned_to(conn: &mut DbConn, reviewer: &str) -> QueryResult<Vec<(i64, S
 /// Active experts of `countries`: the assigned experts of a country report.
 pub fn experts_of(conn: &mut DbConn, countries: &[String]) -> QueryResult<Vec<(i64, String)>> {
     users::table
-        .filter(users::role.eq("expert"))
+        .filter(users::role.eq(Role::Expert))
         .filter(users::active.eq(true))
         .filter(users::country.eq_any(countries))
         .order(users::id)
@@ -108,7 +110,7 @@ pub fn experts_of(conn: &mut DbConn, countries: &[String]) -> QueryResult<Vec<(i
 /// Every active expert.
 pub fn all_experts(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
     users::table
-        .filter(users::role.eq("expert"))
+        .filter(users::role.eq(Role::Expert))
         .filter(users::active.eq(true))
         .order(users::id)
         .select(users::id)
@@ -135,7 +137,7 @@ pub fn find_report(conn: &mut DbConn, id: i64) -> QueryResult<Option<ReportRow>>
 pub fn report_exists(
     conn: &mut DbConn,
     round_id: i64,
-    kind: &str,
+    kind: ReportKindOut,
     country: Option<&str>,
 ) -> QueryResult<Option<i64>> {
     let mut q = reports::table
@@ -169,8 +171,8 @@ pub fn hemispheric_adopted(conn: &mut DbConn, round_id: i64) -> QueryResult<bool
     diesel::select(diesel::dsl::exists(
         reports::table
             .filter(reports::round_id.eq(round_id))
-            .filter(reports::kind.eq("hemispheric"))
-            .filter(reports::status.eq_any(["adopted", "published"])),
+            .filter(reports::kind.eq(ReportKindOut::Hemispheric))
+            .filter(reports::status.eq_any([ReportStatus::Adopted, ReportStatus::Published])),
     ))
     .get_result(conn)
 }
@@ -190,8 +192,8 @@ pub enum ReportScope {
 pub struct ReportFilter {
     pub round: Option<i64>,
     pub country: Option<String>,
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    pub kind: Option<ReportKindOut>,
+    pub status: Option<ReportStatus>,
 }
 
 /// Up to `limit + 1` reports after id `after`, those the scope sees.
@@ -210,10 +212,10 @@ pub fn list_reports(
         q = q.filter(reports::country.eq(c.clone()));
     }
     if let Some(k) = &filter.kind {
-        q = q.filter(reports::kind.eq(k.clone()));
+        q = q.filter(reports::kind.eq(*k));
     }
     if let Some(s) = &filter.status {
-        q = q.filter(reports::status.eq(s.clone()));
+        q = q.filter(reports::status.eq(*s));
     }
     if let Some(a) = after {
         q = q.filter(reports::id.gt(a));
@@ -225,20 +227,20 @@ pub fn list_reports(
             SqlType = diesel::sql_types::Bool,
         >,
     >;
-    let published: Cond = Box::new(reports::status.eq("published"));
+    let published: Cond = Box::new(reports::status.eq(ReportStatus::Published));
     let visible: Cond = match scope {
         ReportScope::All => Box::new(reports::id.gt(0)),
         ReportScope::PublishedOnly => published,
         ReportScope::Country(c) => Box::new(
             reports::status
-                .eq("published")
+                .eq(ReportStatus::Published)
                 .or(reports::country.assume_not_null().eq(c.clone())),
         ),
         ReportScope::Expert(pairs) => {
             let mut cond: Cond = Box::new(
                 reports::status
-                    .eq("published")
-                    .or(reports::kind.eq("hemispheric")),
+                    .eq(ReportStatus::Published)
+                    .or(reports::kind.eq(ReportKindOut::Hemispheric)),
             );
             for (round, country) in pairs {
                 cond = Box::new(
@@ -357,7 +359,7 @@ pub struct RecommendationFilter {
     pub round: Option<i64>,
     pub country: Option<String>,
     pub thematic_area: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<FollowupStatus>,
 }
 
 /// Up to `limit + 1` recommendations after id `after`, with their report, in reports the
@@ -387,7 +389,7 @@ pub fn list_recommendations(
         q = q.filter(rec::thematic_area.eq(a.clone()));
     }
     if let Some(s) = &filter.status {
-        q = q.filter(rec::status.eq(s.clone()));
+        q = q.filter(rec::status.eq(*s));
     }
     if let Some(a) = after {
         q = q.filter(rec::id.gt(a));

@@ -18,7 +18,7 @@ use crate::auth::{MaybePrincipal, Principal, Role};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{page_response, Page};
-use crate::questionnaires::model::{Document, Kind};
+use crate::questionnaires::model::{Document, Kind, QuestionnaireStatus};
 use crate::state::AppState;
 use crate::time::utc;
 
@@ -61,8 +61,8 @@ pub fn progress(
         .collect();
     let docs: HashMap<i64, Document> = crate::questionnaires::store::find_many(conn, &qids)?
         .into_iter()
-        .map(|(id, row)| (id, row.doc()))
-        .collect();
+        .map(|(id, row)| row.doc().map(|doc| (id, doc)))
+        .collect::<ApiResult<_>>()?;
     let mut by_country: HashMap<String, ResponseRow> = HashMap::new();
     for r in responses {
         // The response on the newest version speaks for the country.
@@ -199,9 +199,15 @@ pub async fn question_summary(
     let QuestionPath { id, code } = path.into_inner();
     let summary = db::run(&state.pool, move |conn| {
         let q = crate::questionnaires::store::find(conn, id)?
-            .filter(|q| policy::read_questionnaire(caller.0.as_ref(), q.status == "draft").is_ok())
+            .filter(|q| {
+                policy::read_questionnaire(
+                    caller.0.as_ref(),
+                    q.status == QuestionnaireStatus::Draft,
+                )
+                .is_ok()
+            })
             .ok_or_else(|| ApiError::not_found(format!("no questionnaire {id}")))?;
-        let doc = q.doc();
+        let doc = q.doc()?;
         let question = doc.question(&code).cloned().ok_or_else(|| {
             ApiError::not_found(format!("questionnaire {id} has no question {code}"))
         })?;

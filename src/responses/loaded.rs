@@ -19,11 +19,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::questionnaires::model::Document;
 use crate::rounds::model::RoundRow;
+use crate::rounds::routes::ResponsePublication;
 use crate::rounds::rules::RoundStatus;
 use crate::time::utc;
 
 fn public_after_conclusion(round: &RoundRow) -> bool {
-    round.status == "concluded" && round.response_publication == "public_after_conclusion"
+    round.status == RoundStatus::Concluded
+        && round.response_publication == ResponsePublication::PublicAfterConclusion
 }
 
 fn facts<'a>(r: &'a ResponseRow, round: &RoundRow) -> ResponseFacts<'a> {
@@ -55,7 +57,7 @@ fn load(conn: &mut DbConn, id: i64) -> ApiResult<Loaded> {
     let extension = crate::rounds::store::participant(conn, row.round_id, &row.country)?
         .and_then(|p| p.due_on_extension);
     Ok(Loaded {
-        doc: questionnaire.shared_doc(),
+        doc: questionnaire.shared_doc()?,
         due_on: rules::due_on(round.responses_due_on, extension),
         row,
         round,

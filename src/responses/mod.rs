@@ -30,13 +30,11 @@ pub fn carry_over(
     from: &QuestionnaireRow,
     to: &QuestionnaireRow,
 ) -> ApiResult<usize> {
-    let (old_doc, new_doc) = (from.doc(), to.doc());
+    let (old_doc, new_doc) = (from.doc()?, to.doc()?);
     let (old_questions, new_questions) = (old_doc.index(), new_doc.index());
     let moving: Vec<_> = store::of_round(conn, from.round_id)?
         .into_iter()
-        .filter(|r| {
-            r.questionnaire_id == from.id && (r.status == "draft" || r.status == "returned")
-        })
+        .filter(|r| r.questionnaire_id == from.id && r.status.editable())
         .collect();
     let ids: Vec<i64> = moving.iter().map(|r| r.id).collect();
     let mut answers = store::answers_of(conn, &ids)?;

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::rules::ResponseStatus;
+
 use crate::db::schema::{answer_history, answers, responses};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -12,7 +14,7 @@ pub struct ResponseRow {
     pub questionnaire_id: i64,
     pub round_id: i64,
     pub country: String,
-    pub status: String,
+    pub status: ResponseStatus,
     pub revision: i32,
     pub submitted_at: Option<NaiveDateTime>,
     pub submitted_by: Option<i64>,

@@ -23,6 +23,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::questionnaires::model::QuestionnaireStatus;
 use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
 use crate::time::utc;
@@ -133,7 +134,7 @@ impl From<ResponseRow> for ResponseSummary {
 }
 
 pub(super) fn status_of(r: &ResponseRow) -> ResponseStatus {
-    ResponseStatus::parse(&r.status).unwrap_or(ResponseStatus::Draft)
+    r.status
 }
 
 /// Create the draft response of the caller's country (the secretariat names the country).
@@ -192,14 +193,14 @@ pub async fn create_response(
     };
     let outcome = db::run_tx(&state.pool, move |conn| {
         let q = crate::questionnaires::store::find(conn, qid)?
-            .filter(|q| q.status != "draft" || principal.is(Role::Secretariat))
+            .filter(|q| q.status != QuestionnaireStatus::Draft || principal.is(Role::Secretariat))
             .ok_or_else(|| ApiError::not_found(format!("no questionnaire {qid}")))?;
-        if q.status != "published" {
+        if q.status != QuestionnaireStatus::Published {
             return Err(ApiError::conflict(
                 "questionnaire-not-current",
                 format!(
                     "questionnaire {qid} is {}; answer the published version of its round",
-                    q.status
+                    q.status.as_str()
                 ),
                 vec![],
             ));
@@ -209,7 +210,7 @@ pub async fn create_response(
         if round.parsed_status() != RoundStatus::Open {
             return Err(ApiError::conflict(
                 "round-not-open",
-                format!("round {} is {}", round.number, round.status),
+                format!("round {} is {}", round.number, round.status.as_str()),
                 vec![],
             ));
         }
@@ -516,7 +517,7 @@ async fn workflow(
             }
             ResponseAction::Accept => {}
         }
-        store::set_status(conn, id, next.as_str(), submitted, return_reason.clone())?;
+        store::set_status(conn, id, next, submitted, return_reason.clone())?;
         audit.record(
             conn,
             &format!("response.{}", action.as_str()),
@@ -666,18 +667,14 @@ impl ResponseQuery {
                 .country
                 .as_deref()
                 .map(|c| c.trim().to_ascii_uppercase()),
-            status: query
-                .status
-                .as_deref()
-                .and_then(|s| {
-                    checks.one_of(
-                        "status",
-                        s,
-                        ResponseStatus::parse,
-                        "draft, submitted, returned, accepted",
-                    )
-                })
-                .map(|s| s.as_str().to_owned()),
+            status: query.status.as_deref().and_then(|s| {
+                checks.one_of(
+                    "status",
+                    s,
+                    ResponseStatus::parse,
+                    "draft, submitted, returned, accepted",
+                )
+            }),
             updated_since: match query.updated_since.as_deref() {
                 None => None,
                 Some(raw) => match DateTime::parse_from_rfc3339(raw) {

@@ -8,7 +8,19 @@ use utoipa::ToSchema;
 use crate::questionnaires::model::{Kind, Question};
 use crate::questionnaires::rules::answer_carries_over;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseStatus {
     Draft,
@@ -16,6 +28,8 @@ pub enum ResponseStatus {
     Returned,
     Accepted,
 }
+
+crate::text_enum!(ResponseStatus);
 
 impl ResponseStatus {
     pub const ALL: [ResponseStatus; 4] = [

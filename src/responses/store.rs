@@ -6,8 +6,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{AnswerChange, AnswerRow, HistoryRow, ResponseRow};
+use super::rules::ResponseStatus;
 use crate::db::schema::{answer_history, answers, responses, rounds};
 use crate::db::DbConn;
+use crate::rounds::routes::ResponsePublication;
+use crate::rounds::rules::RoundStatus;
 
 /// Which responses a caller may see, as a query condition.
 #[derive(Debug, Clone)]
@@ -26,7 +29,7 @@ pub struct ResponseFilter {
     pub questionnaire: Option<i64>,
     pub round: Option<i64>,
     pub country: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ResponseStatus>,
     pub updated_since: Option<NaiveDateTime>,
 }
 
@@ -64,7 +67,7 @@ pub fn insert(
             responses::questionnaire_id.eq(questionnaire),
             responses::round_id.eq(round),
             responses::country.eq(country),
-            responses::status.eq("draft"),
+            responses::status.eq(ResponseStatus::Draft),
             responses::revision.eq(1),
             responses::late.eq(false),
             responses::carry_over_report.eq("[]"),
@@ -219,7 +222,7 @@ pub fn save(
 #[derive(AsChangeset)]
 #[diesel(table_name = responses)]
 struct StatusChange {
-    status: String,
+    status: ResponseStatus,
     updated_at: NaiveDateTime,
     submitted_at: Option<Option<NaiveDateTime>>,
     submitted_by: Option<Option<i64>>,
@@ -231,13 +234,13 @@ struct StatusChange {
 pub fn set_status(
     conn: &mut DbConn,
     id: i64,
-    status: &str,
+    status: ResponseStatus,
     submitted: Option<(NaiveDateTime, i64, bool)>,
     return_reason: Option<Option<String>>,
 ) -> QueryResult<usize> {
     diesel::update(responses::table.find(id))
         .set(StatusChange {
-            status: status.to_owned(),
+            status,
             updated_at: crate::time::now(),
             submitted_at: submitted.map(|s| Some(s.0)),
             submitted_by: submitted.map(|s| Some(s.1)),
@@ -257,12 +260,12 @@ fn visible(
     >,
 > {
     let public_rounds = rounds::table
-        .filter(rounds::status.eq("concluded"))
-        .filter(rounds::response_publication.eq("public_after_conclusion"))
+        .filter(rounds::status.eq(RoundStatus::Concluded))
+        .filter(rounds::response_publication.eq(ResponsePublication::PublicAfterConclusion))
         .select(rounds::id);
     match v {
         Visibility::All => Box::new(responses::id.eq(responses::id)),
-        Visibility::NotDraft => Box::new(responses::status.ne("draft")),
+        Visibility::NotDraft => Box::new(responses::status.ne(ResponseStatus::Draft)),
         Visibility::Public => Box::new(
             responses::status
                 .eq("accepted")
@@ -295,7 +298,7 @@ pub fn list(
         q = q.filter(responses::country.eq(v.clone()));
     }
     if let Some(v) = &filter.status {
-        q = q.filter(responses::status.eq(v.clone()));
+        q = q.filter(responses::status.eq(*v));
     }
     if let Some(v) = filter.updated_since {
         q = q.filter(responses::updated_at.ge(v));

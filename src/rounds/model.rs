@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::routes::ResponsePublication;
+
 use super::rules::RoundStatus;
 use crate::db::schema::{round_participants, rounds};
 
@@ -11,7 +13,7 @@ use crate::db::schema::{round_participants, rounds};
 pub struct RoundRow {
     pub id: i64,
     pub number: i32,
-    pub status: String,
+    pub status: RoundStatus,
     pub language: String,
     pub title: String,
     pub description: String,
@@ -19,7 +21,7 @@ pub struct RoundRow {
     pub responses_due_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub reviewers_per_country: i32,
-    pub response_publication: String,
+    pub response_publication: ResponsePublication,
     pub revision: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -29,7 +31,7 @@ impl RoundRow {
     /// The round's status as the workflow knows it; a stored value it does not know (which the
     /// schema's `CHECK` refuses) reads as `planned`, the status that allows least.
     pub fn parsed_status(&self) -> RoundStatus {
-        RoundStatus::parse(&self.status).unwrap_or(RoundStatus::Planned)
+        self.status
     }
 }
 
@@ -37,7 +39,7 @@ impl RoundRow {
 #[diesel(table_name = rounds)]
 pub struct NewRoundRow {
     pub number: i32,
-    pub status: String,
+    pub status: RoundStatus,
     pub language: String,
     pub title: String,
     pub description: String,
@@ -45,7 +47,7 @@ pub struct NewRoundRow {
     pub responses_due_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub reviewers_per_country: i32,
-    pub response_publication: String,
+    pub response_publication: ResponsePublication,
     pub revision: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -54,14 +56,14 @@ pub struct NewRoundRow {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = rounds)]
 pub struct RoundChanges {
-    pub status: Option<String>,
+    pub status: Option<RoundStatus>,
     pub title: Option<String>,
     pub description: Option<String>,
     pub starts_on: Option<NaiveDate>,
     pub responses_due_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     pub reviewers_per_country: Option<i32>,
-    pub response_publication: Option<String>,
+    pub response_publication: Option<ResponsePublication>,
     pub revision: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
 }

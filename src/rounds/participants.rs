@@ -244,12 +244,12 @@ pub async fn delete_participant(
         store::participant(conn, id, &code)?.ok_or_else(|| {
             ApiError::not_found(format!("{code} does not participate in round {id}"))
         })?;
-        if round.status != RoundStatus::Planned.as_str() {
+        if round.status != RoundStatus::Planned {
             return Err(ApiError::conflict(
                 "round-not-planned",
                 format!(
                     "participants are removed only while the round is planned; it is {}",
-                    round.status
+                    round.status.as_str()
                 ),
                 vec![],
             ));

@@ -24,12 +24,26 @@ use crate::state::AppState;
 use crate::time::utc;
 
 /// Whether accepted responses become public once the round concludes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum ResponsePublication {
     PublicAfterConclusion,
     Confidential,
 }
+
+crate::text_enum!(ResponsePublication);
 
 impl ResponsePublication {
     pub fn as_str(self) -> &'static str {
@@ -93,8 +107,7 @@ impl Round {
             responses_due_on: r.row.responses_due_on,
             ends_on: r.row.ends_on,
             reviewers_per_country: r.row.reviewers_per_country,
-            response_publication: ResponsePublication::parse(&r.row.response_publication)
-                .unwrap_or(ResponsePublication::Confidential),
+            response_publication: r.row.response_publication,
             status,
             allowed_actions: rules::allowed(status)
                 .into_iter()
@@ -230,7 +243,7 @@ pub async fn list_rounds(
         )
     });
     let filter = RoundFilter {
-        status: status.map(|s| s.as_str().to_owned()),
+        status,
         thematic_area: query
             .thematic_area
             .as_deref()
@@ -339,7 +352,7 @@ pub async fn create_round(
             conn,
             &NewRoundRow {
                 number,
-                status: RoundStatus::Planned.as_str().into(),
+                status: RoundStatus::Planned,
                 language: lang.code().into(),
                 title: i18n_to_json(&title),
                 description: i18n_to_json(&description),
@@ -349,9 +362,7 @@ pub async fn create_round(
                 reviewers_per_country: reviewers,
                 response_publication: body
                     .response_publication
-                    .unwrap_or(ResponsePublication::Confidential)
-                    .as_str()
-                    .into(),
+                    .unwrap_or(ResponsePublication::Confidential),
                 revision: 1,
                 created_at: now,
                 updated_at: now,
@@ -496,7 +507,7 @@ pub async fn patch_round(
                 responses_due_on: patch.responses_due_on,
                 ends_on: patch.ends_on,
                 reviewers_per_country: patch.reviewers_per_country,
-                response_publication: patch.response_publication.map(|p| p.as_str().to_owned()),
+                response_publication: patch.response_publication,
                 revision: Some(current.revision + 1),
                 updated_at: Some(crate::time::now()),
                 ..RoundChanges::default()
@@ -556,7 +567,7 @@ async fn transition(
             conn,
             id,
             &RoundChanges {
-                status: Some(next.as_str().into()),
+                status: Some(next),
                 revision: Some(current.revision + 1),
                 updated_at: Some(crate::time::now()),
                 ..RoundChanges::default()

@@ -6,7 +6,19 @@ use utoipa::ToSchema;
 
 use crate::http::validate::Checks;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum RoundStatus {
     Planned,
@@ -15,6 +27,8 @@ pub enum RoundStatus {
     Concluded,
     Cancelled,
 }
+
+crate::text_enum!(RoundStatus);
 
 impl RoundStatus {
     pub const ALL: [RoundStatus; 5] = [

@@ -6,10 +6,12 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::model::{NewRoundRow, ParticipantRow, RoundChanges, RoundRow};
+use super::rules::RoundStatus;
 use crate::db::schema::{
     countries, questionnaires, round_areas, round_participants, rounds, thematic_areas,
 };
 use crate::db::DbConn;
+use crate::questionnaires::model::QuestionnaireStatus;
 
 /// A round with what its representation needs from other tables.
 pub struct RoundRecord {
@@ -21,7 +23,7 @@ pub struct RoundRecord {
 
 #[derive(Debug, Default, Clone)]
 pub struct RoundFilter {
-    pub status: Option<String>,
+    pub status: Option<RoundStatus>,
     pub thematic_area: Option<String>,
     pub country: Option<String>,
 }
@@ -47,7 +49,7 @@ fn records(conn: &mut DbConn, rows: Vec<RoundRow>) -> QueryResult<Vec<RoundRecor
         .collect();
     let published: HashMap<i64, i64> = questionnaires::table
         .filter(questionnaires::round_id.eq_any(&ids))
-        .filter(questionnaires::status.eq("published"))
+        .filter(questionnaires::status.eq(QuestionnaireStatus::Published))
         .select((questionnaires::round_id, questionnaires::id))
         .load::<(i64, i64)>(conn)?
         .into_iter()
@@ -87,7 +89,7 @@ pub fn list(
 ) -> QueryResult<Vec<RoundRecord>> {
     let mut q = rounds::table.into_boxed();
     if let Some(s) = &filter.status {
-        q = q.filter(rounds::status.eq(s.clone()));
+        q = q.filter(rounds::status.eq(*s));
     }
     if let Some(a) = &filter.thematic_area {
         q = q.filter(
@@ -231,7 +233,7 @@ pub fn delete_participant(conn: &mut DbConn, round_id: i64, country: &str) -> Qu
 pub fn has_published_questionnaire(conn: &mut DbConn, round_id: i64) -> QueryResult<bool> {
     let n: i64 = questionnaires::table
         .filter(questionnaires::round_id.eq(round_id))
-        .filter(questionnaires::status.eq("published"))
+        .filter(questionnaires::status.eq(QuestionnaireStatus::Published))
         .count()
         .get_result(conn)?;
     Ok(n > 0)

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::auth::Role;
+
 use crate::db::schema::users;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -11,7 +13,7 @@ pub struct UserRow {
     pub id: i64,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub country: Option<String>,
     pub password_hash: String,
     pub active: bool,
@@ -25,7 +27,7 @@ pub struct UserRow {
 pub struct NewUserRow {
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub country: Option<String>,
     pub password_hash: String,
     pub active: bool,
@@ -39,7 +41,7 @@ pub struct NewUserRow {
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub display_name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub country: Option<Option<String>>,
     pub password_hash: Option<String>,
     pub active: Option<bool>,

@@ -42,7 +42,7 @@ impl From<&UserRow> for User {
             id: r.id,
             email: r.email.clone(),
             display_name: r.display_name.clone(),
-            role: Role::parse(&r.role).unwrap_or(Role::MemberCountry),
+            role: r.role,
             country: r.country.clone(),
             active: r.active,
             created_at: utc(r.created_at),
@@ -176,7 +176,7 @@ pub fn create_account_hashed(
         &NewUserRow {
             email: email.clone(),
             display_name,
-            role: role.as_str().into(),
+            role,
             country: country.clone(),
             password_hash: hash(&body.password),
             active: true,
@@ -233,7 +233,7 @@ pub async fn list_users(
         }
     };
     let filter = store::UserFilter {
-        role: role.map(|r| r.as_str().to_owned()),
+        role,
         country: query
             .country
             .as_deref()
@@ -327,7 +327,7 @@ fn apply_patch(
         .map(|d| checks.text("display_name", d, 1, 200));
     let role = match patch.role.as_deref() {
         Some(r) => checks.one_of("role", r, Role::parse, ROLES),
-        None => Role::parse(&current.role),
+        None => Some(current.role),
     };
     let country = match &patch.country {
         Some(c) => c.as_deref().map(|c| c.trim().to_ascii_uppercase()),
@@ -352,11 +352,11 @@ fn apply_patch(
     }
     checks.finish()?;
     let role = role.unwrap_or(Role::MemberCountry);
-    let role_changed = role.as_str() != current.role;
+    let role_changed = role != current.role;
     let country_changed = country != current.country;
     let deactivated = current.active && patch.active == Some(false);
     if (deactivated || role_changed)
-        && current.role == "secretariat"
+        && current.role == Role::Secretariat
         && current.active
         && store::active_secretariat_count(conn)? <= 1
     {
@@ -374,7 +374,7 @@ fn apply_patch(
     );
     let changes = UserChanges {
         display_name,
-        role: role_changed.then(|| role.as_str().to_owned()),
+        role: role_changed.then_some(role),
         country: country_changed.then(|| country.clone()),
         password_hash: patch.password.as_deref().map(password::hash),
         active: patch.active,

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use super::model::{NewUserRow, UserChanges, UserRow};
+use crate::auth::Role;
 use crate::db::schema::{countries, refresh_tokens, users};
 use crate::db::DbConn;
 
@@ -10,7 +11,7 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql
 
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub country: Option<String>,
     pub active: Option<bool>,
     /// Part of the email or display name, any case.
@@ -59,7 +60,7 @@ pub fn is_empty(conn: &mut DbConn) -> QueryResult<bool> {
 
 pub fn active_secretariat_count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table
-        .filter(users::role.eq("secretariat"))
+        .filter(users::role.eq(Role::Secretariat))
         .filter(users::active.eq(true))
         .count()
         .get_result(conn)
@@ -74,7 +75,7 @@ pub fn list(
 ) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.into_boxed();
     if let Some(r) = &filter.role {
-        query = query.filter(users::role.eq(r.clone()));
+        query = query.filter(users::role.eq(*r));
     }
     if let Some(c) = &filter.country {
         query = query.filter(users::country.eq(c.clone()));

@@ -497,3 +497,35 @@ async fn only_the_secretariat_writes_questionnaires() {
         .assert_problem(400, "invalid-query");
     assert_eq!(app.audit_rows("questionnaire.create").len(), 1);
 }
+
+#[actix_web::test]
+async fn a_stored_document_that_does_not_parse_is_a_500_never_an_empty_questionnaire() {
+    use diesel::prelude::*;
+    use mecigep::db::schema::questionnaires as q;
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let round = app.create_round(&admin, 1).await;
+    let id = app
+        .create_questionnaire(&admin, round["id"].as_i64().unwrap())
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.with_conn(|conn| {
+        diesel::update(q::table.find(id))
+            .set(q::document.eq("{\"title\": {\"en\": \"cut short"))
+            .execute(conn)
+            .unwrap()
+    });
+    let res = app
+        .get(&format!("/api/v1/questionnaires/{id}"))
+        .auth(&admin)
+        .send()
+        .await;
+    let p = res.assert_problem(500, "internal");
+    assert!(
+        !p["detail"].as_str().unwrap().contains("cut short"),
+        "the cause is logged, not answered: {p}"
+    );
+    let list = app.get("/api/v1/questionnaires").auth(&admin).send().await;
+    list.assert_problem(500, "internal");
+}

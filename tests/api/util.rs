@@ -476,7 +476,7 @@ impl TestApp {
         });
         let (token, _) = self.state.auth.keys.issue(
             row.id,
-            &row.role,
+            row.role.as_str(),
             row.country.as_deref(),
             row.auth_epoch,
             None,
