@@ -10,6 +10,7 @@ use super::store::{self, CountryFilter, CountryRecord};
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db;
+use crate::db::dialect::Bind;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag;
 use crate::http::lang::{
@@ -202,7 +203,11 @@ pub async fn patch_country(
     let lang = write_language(&req)?.unwrap_or(Lang::En);
     let (wanted, patch) = (code.into_inner(), body.into_inner());
     let record = db::run_tx(&state.pool, move |conn| {
-        let current = store::find(conn, &wanted)?
+        let found = store::find(conn, &wanted)?
+            .ok_or_else(|| ApiError::not_found(format!("no member state with code '{wanted}'")))?;
+        // The code or alpha-2 sent names the row; read again once it is locked.
+        db::dialect::lock_row(conn, "countries", "code", Bind::Text(found.row.code.clone()))?;
+        let current = store::find(conn, &found.row.code)?
             .ok_or_else(|| ApiError::not_found(format!("no member state with code '{wanted}'")))?;
         let code = current.row.code.clone();
         let mut langs = LangTracker::default();

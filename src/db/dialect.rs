@@ -224,6 +224,25 @@ macro_rules! per_backend {
     };
 }
 
+/// Locks the row of `table` whose `column` holds `key` until the write transaction ends, so
+/// that what a write checked (its `If-Match` above all) still holds when it writes: the one
+/// guard of every conditional write, taken before the row is read. PostgreSQL locks the row
+/// (`FOR UPDATE`: a concurrent writer waits, then reads what this one committed); SQLite's
+/// write transaction already holds the database's only write lock (`BEGIN IMMEDIATE`).
+pub fn lock_row(
+    conn: &mut DbConn,
+    table: &'static str,
+    column: &'static str,
+    key: Bind,
+) -> diesel::QueryResult<()> {
+    if backend(conn) == Backend::Sqlite {
+        return Ok(());
+    }
+    let mut sql = Sql::new(&format!("SELECT 1 FROM {table} WHERE {column} = "));
+    sql.bind(key).push(" FOR UPDATE");
+    execute(conn, &sql).map(|_| ())
+}
+
 /// Runs a hand-built statement that returns no rows on either backend.
 pub fn execute(conn: &mut DbConn, sql: &Sql) -> diesel::QueryResult<usize> {
     use diesel::RunQueryDsl;

@@ -299,6 +299,12 @@ pub fn connect(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
         .map_err(|e| format!("cannot open {target}: {e}"))
 }
 
+/// Locks the row `id` of `table` for the rest of the write transaction: see
+/// [`dialect::lock_row`], the guard every write that honours `If-Match` takes first.
+pub fn lock_id(conn: &mut DbConn, table: &'static str, id: i64) -> diesel::QueryResult<()> {
+    dialect::lock_row(conn, table, "id", dialect::Bind::BigInt(id))
+}
+
 /// A JSON document read back from a text column. One that does not parse is a fault of the
 /// stored data, never an empty value: logged with its cause, answered as a 500.
 pub fn stored_json<T: serde::de::DeserializeOwned>(

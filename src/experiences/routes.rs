@@ -377,10 +377,15 @@ pub async fn put_experience(
     let id = id.into_inner();
     let body = body.into_inner();
     let shown = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "experiences", id)?;
         let row = load(conn, id)?;
         policy::edit_experience(Some(&principal), &facts(&row))?;
         rules::check_editable(status_of(&row))?;
-        etag::check_revision(Some(&if_match), row.revision)?;
+        etag::check_revision(
+            Some(&if_match),
+            etag::Entity("experience", row.id),
+            row.revision,
+        )?;
         let mut checks = Checks::new();
         let lang = lang_of(&row);
         for (field, given, current) in [
@@ -453,10 +458,15 @@ pub async fn patch_experience(
     let id = id.into_inner();
     let body = body.into_inner();
     let shown = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "experiences", id)?;
         let row = load(conn, id)?;
         policy::edit_experience(Some(&principal), &facts(&row))?;
         rules::check_editable(status_of(&row))?;
-        etag::check_revision(if_match.as_deref(), row.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("experience", row.id),
+            row.revision,
+        )?;
         let lang = write_lang.unwrap_or_else(|| lang_of(&row));
         let mut shown = working(conn, row)?;
         let mut checks = Checks::new();
@@ -516,9 +526,14 @@ pub async fn delete_experience(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let id = id.into_inner();
     db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "experiences", id)?;
         let row = load(conn, id)?;
         policy::edit_experience(Some(&principal), &facts(&row))?;
-        etag::check_revision(if_match.as_deref(), row.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("experience", row.id),
+            row.revision,
+        )?;
         if row.version > 0 {
             return Err(ApiError::conflict(
                 "not-deletable",
@@ -562,13 +577,18 @@ async fn workflow(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let pref = LangPref::from_request_parts(&req)?;
     let shown = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "experiences", id)?;
         let row = load(conn, id)?;
         match action {
             ExperienceAction::Submit => policy::edit_experience(Some(&principal), &facts(&row))?,
             _ => policy::publish_experience(Some(&principal), &facts(&row))?,
         }
         let next = rules::transition(status_of(&row), action)?;
-        etag::check_revision(if_match.as_deref(), row.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("experience", row.id),
+            row.revision,
+        )?;
         let now = crate::time::now();
         let mut changes = ExperienceChanges {
             status: Some(next),

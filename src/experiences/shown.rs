@@ -121,13 +121,13 @@ pub(super) fn respond(req: &HttpRequest, shown: Shown, pref: LangPref) -> ApiRes
 pub(super) fn rendered(shown: Shown, pref: LangPref) -> ApiResult<(Vec<u8>, String, String)> {
     let mut langs = LangTracker::default();
     let working = shown.view == View::Working;
-    let revision = shown.row.revision;
+    let (id, revision) = (shown.row.id, shown.row.revision);
     let body = serde_json::to_vec(&shown.render(pref, &mut langs))
         .map_err(|e| ApiError::internal(format!("serialising an experience: {e}")))?;
     // A published version has no revision to write against: its tag is a bare hash, which
     // `If-Match` on a write never accepts.
     let tag = if working {
-        etag::versioned(revision, &body)
+        etag::versioned(etag::Entity("experience", id), revision, &body)
     } else {
         etag::of_bytes(&body)
     };

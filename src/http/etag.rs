@@ -68,29 +68,50 @@ pub fn matches(if_match: Option<&str>, current: &str) -> ApiResult<()> {
     }
 }
 
-/// A strong ETag that also names the resource's revision: `"<revision>-<hash>"`. The hash
-/// tells representations (languages) apart; `If-Match` compares the revision only, so a
-/// client may write whatever language it read in.
-pub fn versioned(revision: i32, body: &[u8]) -> String {
+/// One revisioned resource, as its ETags name it: `Entity("round", 7)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entity(pub &'static str, pub i64);
+
+/// A strong ETag of one representation of `entity` at `revision`:
+/// `"<revision>-<hash of the body><check>"`. The body's hash tells representations (languages)
+/// apart; the check binds the tag to the resource and revision it was issued for, so that
+/// `If-Match` can accept any tag this server issued for the current revision, whatever language
+/// the client read, and nothing else: a tag of another revision, of another resource, or one a
+/// client made up fails.
+pub fn versioned(entity: Entity, revision: i32, body: &[u8]) -> String {
     let digest = Sha256::digest(body);
-    format!("\"{revision}-{}\"", hex::encode(&digest[..8]))
+    let hash = hex::encode(&digest[..8]);
+    let check = tag_check(entity, revision, &hash);
+    format!("\"{revision}-{hash}{check}\"")
 }
 
-fn revision_of(tag: &str) -> Option<i32> {
-    tag.trim()
-        .strip_prefix('"')?
-        .split('-')
-        .next()?
-        .parse()
-        .ok()
+fn tag_check(entity: Entity, revision: i32, hash: &str) -> String {
+    let Entity(kind, id) = entity;
+    let digest = Sha256::digest(format!("{kind}/{id}/{revision}/{hash}").as_bytes());
+    hex::encode(&digest[..4])
 }
 
-/// `If-Match` against a revision: absent or `*` or a tag of this revision passes; else 412.
-pub fn check_revision(if_match: Option<&str>, revision: i32) -> ApiResult<()> {
-    match if_match {
+/// The revision a tag was issued for, when it is exactly a tag [`versioned`] made for `entity`
+/// (RFC 9110 strong comparison: no weak tags, the whole tag checked).
+fn revision_of(entity: Entity, tag: &str) -> Option<i32> {
+    let inner = tag.trim().strip_prefix('"')?.strip_suffix('"')?;
+    let (revision, rest) = inner.split_once('-')?;
+    let revision: i32 = revision.parse().ok()?;
+    if rest.len() != 24 || !rest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let (hash, check) = rest.split_at(16);
+    (tag_check(entity, revision, hash) == check
+        && revision.to_string() == inner[..inner.len() - 25])
+        .then_some(revision)
+}
+
+/// `If-Match` against `entity` at `revision`: absent, `*` or a tag of this revision passes;
+/// anything else is a 412.
+pub fn check_revision(if_match: Option<&str>, entity: Entity, revision: i32) -> ApiResult<()> {
+    match expected_revision(if_match, entity)? {
         None => Ok(()),
-        Some(v) if v.trim() == "*" => Ok(()),
-        Some(v) if v.split(',').filter_map(revision_of).any(|r| r == revision) => Ok(()),
+        Some(r) if r == revision => Ok(()),
         Some(_) => Err(ApiError::PreconditionFailed(format!(
             "the resource is at revision {revision}; your If-Match is stale: read it again"
         ))),
@@ -111,12 +132,13 @@ pub fn required_if_match(req: &HttpRequest) -> ApiResult<String> {
 /// A 200 JSON answer for a revisioned resource, or 304 when `If-None-Match` matches.
 pub fn versioned_json<T: Serialize>(
     req: &HttpRequest,
+    entity: Entity,
     revision: i32,
     value: &T,
     content_language: Option<String>,
 ) -> ApiResult<HttpResponse> {
     respond(req, value, content_language, |body| {
-        versioned(revision, body)
+        versioned(entity, revision, body)
     })
 }
 
@@ -157,14 +179,64 @@ pub fn tagged_json(
     Ok(res.content_type("application/json").body(body()?))
 }
 
-/// The revision an `If-Match` names (`None` without the header or with `*`); a tag that names
-/// no revision can never match, so it is a 412 at once.
-pub fn expected_revision(if_match: Option<&str>) -> ApiResult<Option<i32>> {
+/// The revision an `If-Match` names (`None` without the header or with `*`); a value that is
+/// no tag of `entity` can never match, so it is a 412 at once.
+pub fn expected_revision(if_match: Option<&str>, entity: Entity) -> ApiResult<Option<i32>> {
     match if_match {
         None => Ok(None),
         Some(v) if v.trim() == "*" => Ok(None),
-        Some(v) => v.split(',').find_map(revision_of).map(Some).ok_or_else(|| {
-            ApiError::PreconditionFailed("If-Match names no revision of this resource".into())
-        }),
+        Some(v) => v
+            .split(',')
+            .find_map(|t| revision_of(entity, t))
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::PreconditionFailed(
+                    "If-Match names no revision of this resource: send the ETag you read".into(),
+                )
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_takes_exactly_the_tags_issued_for_the_current_revision() {
+        let round = Entity("round", 7);
+        let es = versioned(round, 6, b"{\"title\":\"Ronda\"}");
+        let en = versioned(round, 6, b"{\"title\":\"Round\"}");
+        assert_ne!(es, en, "representations have their own tags");
+        for tag in [&es, &en] {
+            assert!(check_revision(Some(tag), round, 6).is_ok(), "{tag}");
+            assert!(check_revision(Some(&format!("\"x\", {tag}")), round, 6).is_ok());
+        }
+        assert!(check_revision(None, round, 6).is_ok());
+        assert!(check_revision(Some("*"), round, 6).is_ok());
+        let refused = [
+            "\"6-zz\"".to_owned(),
+            "\"6\"".to_owned(),
+            es.replace("6-", "5-"),
+            format!("W/{es}"),
+            es.trim_matches('"').to_owned(),
+            {
+                let mut b = es.clone().into_bytes();
+                b[3] = if b[3] == b'0' { b'1' } else { b'0' };
+                String::from_utf8(b).unwrap()
+            },
+            versioned(Entity("round", 8), 6, b"{}"),
+            versioned(Entity("report", 7), 6, b"{}"),
+            format!("\"06{}", &es[2..]),
+        ];
+        for tag in &refused {
+            assert!(
+                matches!(
+                    check_revision(Some(tag), round, 6),
+                    Err(ApiError::PreconditionFailed(_))
+                ),
+                "{tag} must not pass"
+            );
+        }
+        assert!(check_revision(Some(&versioned(round, 5, b"{}")), round, 6).is_err());
     }
 }

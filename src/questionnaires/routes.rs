@@ -179,7 +179,13 @@ fn summary(
 fn respond(req: &HttpRequest, row: &QuestionnaireRow, pref: LangPref) -> ApiResult<HttpResponse> {
     let mut langs = LangTracker::default();
     let q = render(row, &row.doc()?, pref, &mut langs);
-    etag::versioned_json(req, row.revision, &q, Some(langs.header_value(pref)))
+    etag::versioned_json(
+        req,
+        etag::Entity("questionnaire", row.id),
+        row.revision,
+        &q,
+        Some(langs.header_value(pref)),
+    )
 }
 
 /// Loads a version the caller may see (drafts are the secretariat's: 404 for others).
@@ -425,8 +431,13 @@ pub async fn put_questionnaire(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let (id, body) = (id.into_inner(), body.into_inner());
     let row = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "questionnaires", id)?;
         let row = load_visible(conn, id, Some(&principal))?;
-        etag::check_revision(Some(&if_match), row.revision)?;
+        etag::check_revision(
+            Some(&if_match),
+            etag::Entity("questionnaire", row.id),
+            row.revision,
+        )?;
         rules::check_editable(status_of(&row))
             .map_err(|why| ApiError::conflict("questionnaire-frozen", why, vec![]))?;
         check_round_allows_drafting(round_status(conn, row.round_id)?)?;
@@ -480,8 +491,13 @@ pub async fn delete_questionnaire(
     let if_match = etag::if_match_values(&req);
     let id = id.into_inner();
     db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "questionnaires", id)?;
         let row = load_visible(conn, id, Some(&principal))?;
-        etag::check_revision(if_match.as_deref(), row.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("questionnaire", row.id),
+            row.revision,
+        )?;
         rules::check_editable(status_of(&row))
             .map_err(|why| ApiError::conflict("questionnaire-frozen", why, vec![]))?;
         store::delete(conn, id)?;
@@ -523,8 +539,13 @@ pub async fn publish_questionnaire(
     let if_match = etag::if_match_values(&req);
     let id = id.into_inner();
     let row = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "questionnaires", id)?;
         let row = load_visible(conn, id, Some(&principal))?;
-        etag::check_revision(if_match.as_deref(), row.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("questionnaire", row.id),
+            row.revision,
+        )?;
         let status = status_of(&row);
         if status != QuestionnaireStatus::Draft {
             let allowed: &[&str] = if status == QuestionnaireStatus::Published {

@@ -104,9 +104,9 @@ pub(super) fn render(
 
 pub(super) fn respond(req: &HttpRequest, l: Loaded, pref: LangPref) -> ApiResult<HttpResponse> {
     let mut langs = LangTracker::default();
-    let revision = l.row.revision;
+    let (entity, revision) = (etag::Entity("report", l.row.id), l.row.revision);
     let body = render(l, pref, &mut langs, true);
-    etag::versioned_json(req, revision, &body, Some(langs.header_value(pref)))
+    etag::versioned_json(req, entity, revision, &body, Some(langs.header_value(pref)))
 }
 
 /// Adds the assigned experts, for a single read.

@@ -280,7 +280,13 @@ pub async fn create_recommendation(
     let rec = render(out.0, &out.1, Some(Vec::new()), pref, &mut langs);
     let location = format!("/api/v1/recommendations/{}", rec.id);
     crate::http::created(
-        etag::versioned_json(&req, rec.revision, &rec, Some(langs.header_value(pref)))?,
+        etag::versioned_json(
+            &req,
+            etag::Entity("recommendation", rec.id),
+            rec.revision,
+            &rec,
+            Some(langs.header_value(pref)),
+        )?,
         &location,
     )
 }
@@ -378,7 +384,13 @@ pub async fn get_recommendation(
     .await?;
     let mut langs = LangTracker::default();
     let rec = render(r, &report, Some(hist), pref, &mut langs);
-    etag::versioned_json(&req, rec.revision, &rec, Some(langs.header_value(pref)))
+    etag::versioned_json(
+        &req,
+        etag::Entity("recommendation", rec.id),
+        rec.revision,
+        &rec,
+        Some(langs.header_value(pref)),
+    )
 }
 
 /// Report follow-up (the reviewed country's focal point, or the secretariat) once the report
@@ -410,6 +422,7 @@ pub async fn patch_recommendation(
     let id = id.into_inner();
     let body = body.into_inner();
     let (r, report, hist) = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "recommendations", id)?;
         let (r, report) = load_one(conn, id, Some(&principal))?;
         match report.row.country.as_deref() {
             Some(c) => policy::update_followup(Some(&principal), c)?,
@@ -422,7 +435,7 @@ pub async fn patch_recommendation(
                 vec![],
             ));
         }
-        etag::check_revision(if_match.as_deref(), r.revision)?;
+        etag::check_revision(if_match.as_deref(), etag::Entity("recommendation", r.id), r.revision)?;
         let mut checks = Checks::new();
         let note = match &body.progress_note {
             Some(n) => Some(checks.text("progress_note", n, 0, 10_000)).filter(|n| !n.is_empty()),
@@ -477,5 +490,11 @@ pub async fn patch_recommendation(
     .await?;
     let mut langs = LangTracker::default();
     let rec = render(r, &report, Some(hist), pref, &mut langs);
-    etag::versioned_json(&req, rec.revision, &rec, Some(langs.header_value(pref)))
+    etag::versioned_json(
+        &req,
+        etag::Entity("recommendation", rec.id),
+        rec.revision,
+        &rec,
+        Some(langs.header_value(pref)),
+    )
 }

@@ -372,10 +372,15 @@ pub async fn patch_report(
     let id = id.into_inner();
     let body = body.into_inner();
     let loaded = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "reports", id)?;
         let l = load(conn, id, Some(&principal))?;
         policy::draft_report(Some(&principal), &l.facts())?;
         rules::check_not_frozen(l.status())?;
-        etag::check_revision(if_match.as_deref(), l.row.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("report", l.row.id),
+            l.row.revision,
+        )?;
         let lang = write_lang.unwrap_or_else(|| Lang::parse(&l.row.language).unwrap_or(Lang::En));
         let mut checks = Checks::new();
         let mut title = i18n_from_json(&l.row.title);
@@ -425,13 +430,18 @@ async fn workflow(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let pref = LangPref::from_request_parts(&req)?;
     let loaded = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "reports", id)?;
         let l = load(conn, id, Some(&principal))?;
         match action {
             ReportAction::Submit => policy::draft_report(Some(&principal), &l.facts())?,
             _ => policy::adopt_or_publish_report(Some(&principal), &l.facts())?,
         }
         let next = rules::transition(l.status(), action)?;
-        etag::check_revision(if_match.as_deref(), l.row.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("report", l.row.id),
+            l.row.revision,
+        )?;
         let now = crate::time::now();
         let mut changes = ReportChanges {
             status: Some(next),

@@ -147,7 +147,7 @@ pub(super) fn respond(
     revision: i32,
     out: &ResponseOut,
 ) -> ApiResult<HttpResponse> {
-    etag::versioned_json(req, revision, out, None)
+    etag::versioned_json(req, etag::Entity("response", out.id), revision, out, None)
 }
 
 /// The response may take answers now: its status, and its round's.
@@ -181,7 +181,7 @@ pub(super) fn begin_write(
     if_match: Option<&str>,
     check: impl Fn(Option<&Principal>, &ResponseFacts) -> Result<(), ApiError>,
 ) -> ApiResult<Loaded> {
-    let expected = etag::expected_revision(if_match)?;
+    let expected = etag::expected_revision(if_match, etag::Entity("response", id))?;
     let locked = store::lock_for_write(conn, id, expected)?;
     let l = load(conn, id)?;
     let f = facts(&l.row, &l.round);

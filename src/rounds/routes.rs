@@ -211,9 +211,15 @@ pub fn load(conn: &mut DbConn, id: i64) -> ApiResult<RoundRecord> {
 
 fn respond(req: &HttpRequest, record: RoundRecord, pref: LangPref) -> ApiResult<HttpResponse> {
     let mut langs = LangTracker::default();
-    let revision = record.row.revision;
+    let (id, revision) = (record.row.id, record.row.revision);
     let round = Round::from_record(record, pref, &mut langs);
-    etag::versioned_json(req, revision, &round, Some(langs.header_value(pref)))
+    etag::versioned_json(
+        req,
+        etag::Entity("round", id),
+        revision,
+        &round,
+        Some(langs.header_value(pref)),
+    )
 }
 
 /// List rounds, in number order.
@@ -415,8 +421,13 @@ pub async fn patch_round(
     let write_lang = write_language(&req)?;
     let (id, patch) = (id.into_inner(), body.into_inner());
     let record = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "rounds", id)?;
         let current = load(conn, id)?.row;
-        etag::check_revision(if_match.as_deref(), current.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("round", current.id),
+            current.revision,
+        )?;
         let status = current.parsed_status();
         let given: Vec<&str> = [
             ("title", patch.title.is_some()),
@@ -541,8 +552,13 @@ async fn transition(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
     let record = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "rounds", id)?;
         let current = load(conn, id)?.row;
-        etag::check_revision(if_match.as_deref(), current.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("round", current.id),
+            current.revision,
+        )?;
         let status = current.parsed_status();
         let next = rules::transition(status, action).map_err(|allowed| {
             ApiError::invalid_transition(status.as_str(), action.as_str(), &allowed)

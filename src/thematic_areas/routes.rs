@@ -9,6 +9,7 @@ use super::store::{self, AreaRecord};
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db;
+use crate::db::dialect::Bind;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::lang::{
@@ -270,6 +271,8 @@ pub async fn patch_thematic_area(
     let lang = write_language(&req)?.unwrap_or(Lang::En);
     let (wanted, body) = (slug.into_inner(), body.into_inner());
     let record = db::run_tx(&state.pool, move |conn| {
+        let key = wanted.trim().to_ascii_lowercase();
+        db::dialect::lock_row(conn, "thematic_areas", "slug", Bind::Text(key))?;
         let current = store::find(conn, &wanted)?
             .ok_or_else(|| ApiError::not_found(format!("no thematic area with slug '{wanted}'")))?;
         let slug = current.row.slug.clone();

@@ -317,6 +317,7 @@ fn apply_patch(
     if_match: Option<&str>,
     patch: &UserPatch,
 ) -> ApiResult<UserRow> {
+    db::lock_id(conn, "users", id)?;
     let current =
         store::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
     etag::matches(if_match, &etag::of_json(&User::from(&current)))?;
@@ -533,6 +534,7 @@ pub async fn patch_me(
     };
     let id = principal.user_id;
     let row = db::run_tx(&state.pool, move |conn| {
+        db::lock_id(conn, "users", id)?;
         let current =
             store::find(conn, id)?.ok_or_else(|| ApiError::Unauthorized("no account".into()))?;
         etag::matches(

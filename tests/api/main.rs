@@ -5,6 +5,7 @@ mod util;
 
 mod audit;
 mod auth;
+mod concurrency;
 mod countries;
 mod errors;
 mod experiences;
