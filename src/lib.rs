@@ -14,6 +14,7 @@ pub mod experiences;
 pub mod exports;
 pub mod health;
 pub mod http;
+pub mod lifecycle;
 pub mod memory;
 pub mod openapi;
 pub mod questionnaires;

@@ -118,7 +118,7 @@ pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResul
                 updated_at: published,
             },
         )?;
-        store::update_report(conn, id, 1, &adopted)?;
+        store::update_report(conn, id, &adopted)?;
         for (n, (text_en, text_es, area, stage)) in RECOMMENDATIONS.iter().enumerate() {
             let rid = store::insert_recommendation(
                 conn,
@@ -183,7 +183,7 @@ pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResul
             updated_at: published,
         },
     )?;
-    store::update_report(conn, id, 1, &adopted)?;
+    store::update_report(conn, id, &adopted)?;
     audit.record(
         conn,
         "demo.load",

@@ -8,7 +8,7 @@ use super::shown::status_of;
 use super::store::{self, Scope};
 use crate::audit::AuditCtx;
 use crate::db::DbConn;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::lang::{I18n, Lang};
 use crate::http::validate::Checks;
 
@@ -104,11 +104,8 @@ pub(super) fn save_working(
         updated_at: Some(now),
         ..ExperienceChanges::default()
     };
-    if store::update_if_revision(conn, row.id, row.revision, &changes)? == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the experience changed while this write was prepared; read it again".into(),
-        ));
-    }
+    // The caller holds the row's lock (db::lock_id) and checked If-Match under it.
+    store::update(conn, row.id, &changes)?;
     store::write_document(conn, row.id, doc)?;
     store::reindex(conn, row.id, Scope::Working, doc, now)?;
     audit.record(conn, action, "experience", row.id, summary)?;

@@ -19,7 +19,7 @@ use super::store::{self, Scope};
 use crate::audit::AuditCtx;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
-use crate::db;
+use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::lang::{
@@ -27,6 +27,7 @@ use crate::http::lang::{
 };
 use crate::http::pagination::{page_response, Page};
 use crate::http::validate::Checks;
+use crate::lifecycle::{self, Action, Standing, Subject};
 use crate::state::AppState;
 use crate::time::utc;
 
@@ -565,6 +566,15 @@ pub async fn delete_experience(
     Ok(HttpResponse::NoContent().finish())
 }
 
+impl Subject<ExperienceAction> for ExperienceRow {
+    fn standing(&self) -> Standing<ExperienceStatus> {
+        Standing {
+            status: status_of(self),
+            revision: self.revision,
+        }
+    }
+}
+
 async fn workflow(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -577,66 +587,58 @@ async fn workflow(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let pref = LangPref::from_request_parts(&req)?;
     let shown = db::run_tx(&state.pool, move |conn| {
-        db::lock_id(conn, "experiences", id)?;
-        let row = load(conn, id)?;
-        match action {
-            ExperienceAction::Submit => policy::edit_experience(Some(&principal), &facts(&row))?,
-            _ => policy::publish_experience(Some(&principal), &facts(&row))?,
-        }
-        let next = rules::transition(status_of(&row), action)?;
-        etag::check_revision(
-            if_match.as_deref(),
-            etag::Entity("experience", row.id),
-            row.revision,
-        )?;
-        let now = crate::time::now();
-        let mut changes = ExperienceChanges {
-            status: Some(next),
-            revision: Some(row.revision + 1),
-            updated_by: Some(audit.actor_id),
-            updated_at: Some(now),
-            ..ExperienceChanges::default()
-        };
-        let mut summary = json!({"from": row.status, "to": next});
-        match action {
-            ExperienceAction::Submit => {
-                let shown = working(conn, row.clone())?;
-                let mut checks = Checks::new();
-                rules::check_submittable(&mut checks, &shown.doc);
-                checks.finish()?;
-                changes.return_reason = Some(None);
-            }
-            ExperienceAction::Return => {
-                let mut checks = Checks::new();
-                let reason = checks.text("reason", reason.as_deref().unwrap_or(""), 1, 2000);
-                checks.finish()?;
-                summary["reason"] = json!(reason);
-                changes.return_reason = Some(Some(reason));
-            }
-            ExperienceAction::Publish => {
-                let shown = working(conn, row.clone())?;
-                let version = row.version + 1;
-                store::publish(conn, id, version, &shown.doc, audit.actor_id, now)?;
-                changes.version = Some(version);
-                changes.published_at = Some(Some(now));
-                changes.return_reason = Some(None);
-                summary["version"] = json!(version);
-            }
-            ExperienceAction::Archive => {}
-        }
-        if store::update_if_revision(conn, id, row.revision, &changes)? == 0 {
-            return Err(ApiError::PreconditionFailed(
-                "the experience changed while this action was prepared; read it again".into(),
-            ));
-        }
-        audit.record(
-            conn,
-            &format!("experience.{}", action.as_str()),
-            "experience",
+        let act = Action {
+            table: "experiences",
+            entity: "experience",
             id,
-            summary,
-        )?;
-        let row = load(conn, id)?;
+            action,
+            if_match: if_match.as_deref(),
+            audit: &audit,
+        };
+        let authorize = |row: &ExperienceRow| match action {
+            ExperienceAction::Submit => policy::edit_experience(Some(&principal), &facts(row)),
+            _ => policy::publish_experience(Some(&principal), &facts(row)),
+        };
+        let load = |conn: &mut DbConn| load(conn, id);
+        let row = lifecycle::act(conn, act, load, authorize, |conn, row, next| {
+            let now = crate::time::now();
+            let mut changes = ExperienceChanges {
+                status: Some(next),
+                revision: Some(row.revision + 1),
+                updated_by: Some(audit.actor_id),
+                updated_at: Some(now),
+                ..ExperienceChanges::default()
+            };
+            let mut summary = serde_json::Map::new();
+            match action {
+                ExperienceAction::Submit => {
+                    let shown = working(conn, row.clone())?;
+                    let mut checks = Checks::new();
+                    rules::check_submittable(&mut checks, &shown.doc);
+                    checks.finish()?;
+                    changes.return_reason = Some(None);
+                }
+                ExperienceAction::Return => {
+                    let mut checks = Checks::new();
+                    let reason = checks.text("reason", reason.as_deref().unwrap_or(""), 1, 2000);
+                    checks.finish()?;
+                    summary.insert("reason".into(), json!(reason));
+                    changes.return_reason = Some(Some(reason));
+                }
+                ExperienceAction::Publish => {
+                    let shown = working(conn, row.clone())?;
+                    let version = row.version + 1;
+                    store::publish(conn, id, version, &shown.doc, audit.actor_id, now)?;
+                    changes.version = Some(version);
+                    changes.published_at = Some(Some(now));
+                    changes.return_reason = Some(None);
+                    summary.insert("version".into(), json!(version));
+                }
+                ExperienceAction::Archive => {}
+            }
+            store::update(conn, id, &changes)?;
+            Ok(summary)
+        })?;
         working(conn, row)
     })
     .await?;

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 use crate::http::lang::{I18n, Lang, TextIn};
 use crate::http::validate::Checks;
+use crate::lifecycle::Lifecycle;
 
 pub const MAX_TITLE: usize = 300;
 pub const MAX_SECTION: usize = 100_000;
@@ -70,15 +71,16 @@ pub enum ExperienceAction {
     Archive,
 }
 
-impl ExperienceAction {
-    pub const ALL: [ExperienceAction; 4] = [
+impl Lifecycle for ExperienceAction {
+    type Status = ExperienceStatus;
+    const ALL: &'static [ExperienceAction] = &[
         ExperienceAction::Submit,
         ExperienceAction::Return,
         ExperienceAction::Publish,
         ExperienceAction::Archive,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             ExperienceAction::Submit => "submit",
             ExperienceAction::Return => "return",
@@ -87,15 +89,15 @@ impl ExperienceAction {
         }
     }
 
-    fn from(self) -> ExperienceStatus {
+    fn from(self) -> &'static [ExperienceStatus] {
         match self {
-            ExperienceAction::Submit => ExperienceStatus::Draft,
-            ExperienceAction::Return | ExperienceAction::Publish => ExperienceStatus::InReview,
-            ExperienceAction::Archive => ExperienceStatus::Published,
+            ExperienceAction::Submit => &[ExperienceStatus::Draft],
+            ExperienceAction::Return | ExperienceAction::Publish => &[ExperienceStatus::InReview],
+            ExperienceAction::Archive => &[ExperienceStatus::Published],
         }
     }
 
-    pub fn to(self) -> ExperienceStatus {
+    fn to(self) -> ExperienceStatus {
         match self {
             ExperienceAction::Submit => ExperienceStatus::InReview,
             ExperienceAction::Return => ExperienceStatus::Draft,
@@ -103,30 +105,9 @@ impl ExperienceAction {
             ExperienceAction::Archive => ExperienceStatus::Archived,
         }
     }
-}
 
-/// The lifecycle actions `status` allows.
-pub fn allowed(status: ExperienceStatus) -> Vec<&'static str> {
-    ExperienceAction::ALL
-        .into_iter()
-        .filter(|a| a.from() == status)
-        .map(ExperienceAction::as_str)
-        .collect()
-}
-
-/// The status after `action`, or the 409 that lists what `status` allows.
-pub fn transition(
-    status: ExperienceStatus,
-    action: ExperienceAction,
-) -> Result<ExperienceStatus, ApiError> {
-    if action.from() == status {
-        Ok(action.to())
-    } else {
-        Err(ApiError::invalid_transition(
-            status.as_str(),
-            action.as_str(),
-            &allowed(status),
-        ))
+    fn status_name(status: ExperienceStatus) -> &'static str {
+        status.as_str()
     }
 }
 
@@ -448,13 +429,14 @@ pub fn check_submittable(checks: &mut Checks, doc: &Document) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::{allowed, transition};
 
     #[test]
     fn every_status_allows_only_its_actions() {
         use ExperienceAction as A;
         use ExperienceStatus as S;
         for s in S::ALL {
-            for a in A::ALL {
+            for &a in A::ALL {
                 let legal = matches!(
                     (s, a),
                     (S::Draft, A::Submit)
@@ -465,8 +447,8 @@ mod tests {
                 assert_eq!(transition(s, a).is_ok(), legal, "{s:?} {a:?}");
             }
         }
-        assert_eq!(allowed(S::InReview), vec!["return", "publish"]);
-        assert!(allowed(S::Archived).is_empty());
+        assert_eq!(allowed::<A>(S::InReview), vec!["return", "publish"]);
+        assert!(allowed::<A>(S::Archived).is_empty());
     }
 
     #[test]

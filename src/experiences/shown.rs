@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::model::{ExperienceRow, VersionRow};
 use super::routes::{Experience, View};
-use super::rules::{self, Document, ExperienceStatus};
+use super::rules::{Document, ExperienceAction, ExperienceStatus};
 use super::store;
 use crate::auth::policy::ExperienceFacts;
 use crate::db::DbConn;
@@ -94,7 +94,7 @@ impl Shown {
                 None
             },
             allowed_actions: if working {
-                rules::allowed(status)
+                crate::lifecycle::allowed::<ExperienceAction>(status)
                     .into_iter()
                     .map(str::to_owned)
                     .collect()

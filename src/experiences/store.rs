@@ -112,23 +112,6 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &ExperienceChanges) -> QueryR
         .execute(conn)
 }
 
-/// Applies `changes` only if the row is still at `revision`; returns the rows changed (0: a
-/// concurrent write won).
-pub fn update_if_revision(
-    conn: &mut DbConn,
-    id: i64,
-    revision: i32,
-    changes: &ExperienceChanges,
-) -> QueryResult<usize> {
-    diesel::update(
-        experiences::table
-            .find(id)
-            .filter(experiences::revision.eq(revision)),
-    )
-    .set(changes)
-    .execute(conn)
-}
-
 /// Deletes a never-published experience and its rows.
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(experiences::table.find(id)).execute(conn)

@@ -221,6 +221,54 @@ struct Parsed {
 
 static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(Mutex::default);
 
+/// What may happen to a questionnaire version: a draft is published (retiring the version it
+/// replaces, which is the system's own step, not an action); a published version is copied
+/// into the next draft (`new-version`), which leaves it as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionnaireAction {
+    Publish,
+    NewVersion,
+}
+
+impl crate::lifecycle::Lifecycle for QuestionnaireAction {
+    type Status = QuestionnaireStatus;
+    const ALL: &'static [QuestionnaireAction] = &[
+        QuestionnaireAction::Publish,
+        QuestionnaireAction::NewVersion,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            QuestionnaireAction::Publish => "publish",
+            QuestionnaireAction::NewVersion => "new-version",
+        }
+    }
+
+    fn from(self) -> &'static [QuestionnaireStatus] {
+        match self {
+            QuestionnaireAction::Publish => &[QuestionnaireStatus::Draft],
+            QuestionnaireAction::NewVersion => &[QuestionnaireStatus::Published],
+        }
+    }
+
+    fn to(self) -> QuestionnaireStatus {
+        QuestionnaireStatus::Published
+    }
+
+    fn status_name(status: QuestionnaireStatus) -> &'static str {
+        status.as_str()
+    }
+}
+
+impl crate::lifecycle::Subject<QuestionnaireAction> for QuestionnaireRow {
+    fn standing(&self) -> crate::lifecycle::Standing<QuestionnaireStatus> {
+        crate::lifecycle::Standing {
+            status: self.status,
+            revision: self.revision,
+        }
+    }
+}
+
 /// Lifecycle of a questionnaire version.
 #[derive(
     Debug,

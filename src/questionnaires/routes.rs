@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{Document, Kind, QuestionnaireRow, QuestionnaireStatus};
+use super::model::{Document, Kind, QuestionnaireAction, QuestionnaireRow, QuestionnaireStatus};
 use super::rules::{self, DocumentIn, SectionIn};
 use super::store::{self, QuestionnaireFilter};
 use crate::audit::AuditCtx;
@@ -17,6 +17,7 @@ use crate::http::etag;
 use crate::http::lang::{Lang, LangParam, LangPref, LangTracker, Localized, TextIn};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::lifecycle::{self, Action};
 use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
 use crate::time::utc;
@@ -539,63 +540,57 @@ pub async fn publish_questionnaire(
     let if_match = etag::if_match_values(&req);
     let id = id.into_inner();
     let row = db::run_tx(&state.pool, move |conn| {
-        db::lock_id(conn, "questionnaires", id)?;
-        let row = load_visible(conn, id, Some(&principal))?;
-        etag::check_revision(
-            if_match.as_deref(),
-            etag::Entity("questionnaire", row.id),
-            row.revision,
-        )?;
-        let status = status_of(&row);
-        if status != QuestionnaireStatus::Draft {
-            let allowed: &[&str] = if status == QuestionnaireStatus::Published {
-                &["new-version"]
-            } else {
-                &[]
-            };
-            return Err(ApiError::invalid_transition(
-                status.as_str(),
-                "publish",
-                allowed,
-            ));
-        }
-        check_round_allows_drafting(round_status(conn, row.round_id)?)?;
-        rules::check_publishable(&row.doc()?).map_err(|why| {
-            ApiError::conflict(
-                "questionnaire-empty",
-                "the questionnaire cannot be published",
-                why,
-            )
-        })?;
-        let mut retired = None;
-        for other in store::versions_of_round(conn, row.round_id)? {
-            if other.status == QuestionnaireStatus::Published {
-                store::set_status(
-                    conn,
-                    other.id,
-                    QuestionnaireStatus::Retired,
-                    other.revision + 1,
-                )?;
-                audit.record(
-                    conn,
-                    "questionnaire.retire",
-                    "questionnaire",
-                    other.id,
-                    json!({"replaced_by": id}),
-                )?;
-                crate::responses::carry_over(conn, &audit, &other, &row)?;
-                retired = Some(other.id);
-            }
-        }
-        store::set_status(conn, id, QuestionnaireStatus::Published, row.revision + 1)?;
-        audit.record(
-            conn,
-            "questionnaire.publish",
-            "questionnaire",
+        let act = Action {
+            table: "questionnaires",
+            entity: "questionnaire",
             id,
-            json!({"round": row.round_id, "version": row.version, "retired": retired}),
-        )?;
-        store::find(conn, id)?.ok_or_else(|| ApiError::internal("questionnaire vanished"))
+            action: QuestionnaireAction::Publish,
+            if_match: if_match.as_deref(),
+            audit: &audit,
+        };
+        let load = |conn: &mut DbConn| load_visible(conn, id, Some(&principal));
+        lifecycle::act(
+            conn,
+            act,
+            load,
+            |_| Ok(()),
+            |conn, row, next| {
+                check_round_allows_drafting(round_status(conn, row.round_id)?)?;
+                rules::check_publishable(&row.doc()?).map_err(|why| {
+                    ApiError::conflict(
+                        "questionnaire-empty",
+                        "the questionnaire cannot be published",
+                        why,
+                    )
+                })?;
+                let mut retired = None;
+                for other in store::versions_of_round(conn, row.round_id)? {
+                    if other.status == QuestionnaireStatus::Published {
+                        store::set_status(
+                            conn,
+                            other.id,
+                            QuestionnaireStatus::Retired,
+                            other.revision + 1,
+                        )?;
+                        audit.record(
+                            conn,
+                            "questionnaire.retire",
+                            "questionnaire",
+                            other.id,
+                            json!({"replaced_by": id}),
+                        )?;
+                        crate::responses::carry_over(conn, &audit, &other, row)?;
+                        retired = Some(other.id);
+                    }
+                }
+                store::set_status(conn, id, next, row.revision + 1)?;
+                let mut summary = serde_json::Map::new();
+                summary.insert("round".into(), json!(row.round_id));
+                summary.insert("version".into(), json!(row.version));
+                summary.insert("retired".into(), json!(retired));
+                Ok(summary)
+            },
+        )
     })
     .await?;
     respond(&req, &row, pref)
@@ -625,19 +620,8 @@ pub async fn new_version(
     let id = id.into_inner();
     let row = db::run_tx(&state.pool, move |conn| {
         let row = load_visible(conn, id, Some(&principal))?;
-        let status = status_of(&row);
-        if status != QuestionnaireStatus::Published {
-            let allowed: &[&str] = if status == QuestionnaireStatus::Draft {
-                &["publish"]
-            } else {
-                &[]
-            };
-            return Err(ApiError::invalid_transition(
-                status.as_str(),
-                "new-version",
-                allowed,
-            ));
-        }
+        // Copies this version and leaves it as it is: no lock, no revision of its own.
+        lifecycle::transition(status_of(&row), QuestionnaireAction::NewVersion)?;
         check_round_allows_drafting(round_status(conn, row.round_id)?)?;
         let versions = store::versions_of_round(conn, row.round_id)?;
         if let Some(draft) = versions

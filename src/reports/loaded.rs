@@ -87,7 +87,7 @@ pub(super) fn render(
         status,
         version: l.row.version,
         revision: l.row.revision,
-        allowed_actions: rules::allowed(status)
+        allowed_actions: crate::lifecycle::allowed::<rules::ReportAction>(status)
             .into_iter()
             .map(str::to_owned)
             .collect(),

@@ -13,7 +13,7 @@ use super::store::{self, ReportFilter};
 use crate::audit::AuditCtx;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal};
-use crate::db;
+use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::lang::{
@@ -22,6 +22,7 @@ use crate::http::lang::{
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::lifecycle::{self, Action, Standing, Subject};
 use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
 
@@ -399,11 +400,7 @@ pub async fn patch_report(
             updated_at: Some(crate::time::now()),
             ..ReportChanges::default()
         };
-        if store::update_report(conn, id, l.row.revision, &changes)? == 0 {
-            return Err(ApiError::PreconditionFailed(
-                "the report changed while this write was prepared; read it again".into(),
-            ));
-        }
+        store::update_report(conn, id, &changes)?;
         audit.record(
             conn,
             "report.update",
@@ -415,6 +412,15 @@ pub async fn patch_report(
     })
     .await?;
     respond(&req, loaded, pref)
+}
+
+impl Subject<ReportAction> for Loaded {
+    fn standing(&self) -> Standing<ReportStatus> {
+        Standing {
+            status: self.status(),
+            revision: self.row.revision,
+        }
+    }
 }
 
 async fn workflow(
@@ -430,82 +436,74 @@ async fn workflow(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let pref = LangPref::from_request_parts(&req)?;
     let loaded = db::run_tx(&state.pool, move |conn| {
-        db::lock_id(conn, "reports", id)?;
-        let l = load(conn, id, Some(&principal))?;
-        match action {
-            ReportAction::Submit => policy::draft_report(Some(&principal), &l.facts())?,
-            _ => policy::adopt_or_publish_report(Some(&principal), &l.facts())?,
-        }
-        let next = rules::transition(l.status(), action)?;
-        etag::check_revision(
-            if_match.as_deref(),
-            etag::Entity("report", l.row.id),
-            l.row.revision,
-        )?;
-        let now = crate::time::now();
-        let mut changes = ReportChanges {
-            status: Some(next),
-            revision: Some(l.row.revision + 1),
-            updated_at: Some(now),
-            ..ReportChanges::default()
+        let act = Action {
+            table: "reports",
+            entity: "report",
+            id,
+            action,
+            if_match: if_match.as_deref(),
+            audit: &audit,
         };
-        let mut summary = json!({"from": l.row.status, "to": next});
-        match action {
-            ReportAction::Submit => {}
-            ReportAction::Return => {
-                changes.version = Some(l.row.version + 1);
-                let mut checks = Checks::new();
-                if let Some(r) = &reason {
-                    summary["reason"] = json!(checks.text("reason", r, 0, 2000));
+        let authorize = |l: &Loaded| match action {
+            ReportAction::Submit => policy::draft_report(Some(&principal), &l.facts()),
+            _ => policy::adopt_or_publish_report(Some(&principal), &l.facts()),
+        };
+        let load = |conn: &mut DbConn| load(conn, id, Some(&principal));
+        lifecycle::act(conn, act, load, authorize, |conn, l, next| {
+            let now = crate::time::now();
+            let mut changes = ReportChanges {
+                status: Some(next),
+                revision: Some(l.row.revision + 1),
+                updated_at: Some(now),
+                ..ReportChanges::default()
+            };
+            let mut summary = serde_json::Map::new();
+            match action {
+                ReportAction::Submit => {}
+                ReportAction::Return => {
+                    changes.version = Some(l.row.version + 1);
+                    let mut checks = Checks::new();
+                    if let Some(r) = &reason {
+                        summary.insert("reason".into(), json!(checks.text("reason", r, 0, 2000)));
+                    }
+                    checks.finish()?;
                 }
-                checks.finish()?;
-            }
-            ReportAction::Adopt => {
-                let mut checks = Checks::new();
-                let input = adopt.as_ref();
-                let date = match input.map(|a| a.decision_date.as_str()) {
-                    Some(d) => match checks.date("decision_date", d) {
-                        Some(d) if d > now.date() => {
-                            checks.add("decision_date", "future", "cannot be in the future");
+                ReportAction::Adopt => {
+                    let mut checks = Checks::new();
+                    let input = adopt.as_ref();
+                    let date = match input.map(|a| a.decision_date.as_str()) {
+                        Some(d) => match checks.date("decision_date", d) {
+                            Some(d) if d > now.date() => {
+                                checks.add("decision_date", "future", "cannot be in the future");
+                                None
+                            }
+                            other => other,
+                        },
+                        None => {
+                            checks.add(
+                                "decision_date",
+                                "required",
+                                "the date of the Committee's decision",
+                            );
                             None
                         }
-                        other => other,
-                    },
-                    None => {
-                        checks.add(
-                            "decision_date",
-                            "required",
-                            "the date of the Committee's decision",
-                        );
-                        None
-                    }
-                };
-                let note = input
-                    .and_then(|a| a.note.as_deref())
-                    .map(|n| checks.text("note", n, 0, 2000))
-                    .filter(|n| !n.is_empty());
-                checks.finish()?;
-                summary["decision_date"] = json!(date);
-                summary["note"] = json!(note);
-                changes.decision_date = Some(date);
-                changes.decision_note = Some(note);
-                changes.adopted_at = Some(Some(now));
+                    };
+                    let note = input
+                        .and_then(|a| a.note.as_deref())
+                        .map(|n| checks.text("note", n, 0, 2000))
+                        .filter(|n| !n.is_empty());
+                    checks.finish()?;
+                    summary.insert("decision_date".into(), json!(date));
+                    summary.insert("note".into(), json!(note));
+                    changes.decision_date = Some(date);
+                    changes.decision_note = Some(note);
+                    changes.adopted_at = Some(Some(now));
+                }
+                ReportAction::Publish => changes.published_at = Some(Some(now)),
             }
-            ReportAction::Publish => changes.published_at = Some(Some(now)),
-        }
-        if store::update_report(conn, id, l.row.revision, &changes)? == 0 {
-            return Err(ApiError::PreconditionFailed(
-                "the report changed while this action was prepared; read it again".into(),
-            ));
-        }
-        audit.record(
-            conn,
-            &format!("report.{}", action.as_str()),
-            "report",
-            id,
-            summary,
-        )?;
-        load(conn, id, Some(&principal))
+            store::update_report(conn, id, &changes)?;
+            Ok(summary)
+        })
     })
     .await?;
     respond(&req, loaded, pref)

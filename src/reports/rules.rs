@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
+use crate::lifecycle::Lifecycle;
 
 #[derive(
     Debug,
@@ -99,15 +100,16 @@ pub enum ReportAction {
     Publish,
 }
 
-impl ReportAction {
-    pub const ALL: [ReportAction; 4] = [
+impl Lifecycle for ReportAction {
+    type Status = ReportStatus;
+    const ALL: &'static [ReportAction] = &[
         ReportAction::Submit,
         ReportAction::Return,
         ReportAction::Adopt,
         ReportAction::Publish,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             ReportAction::Submit => "submit",
             ReportAction::Return => "return",
@@ -116,11 +118,11 @@ impl ReportAction {
         }
     }
 
-    fn from(self) -> ReportStatus {
+    fn from(self) -> &'static [ReportStatus] {
         match self {
-            ReportAction::Submit => ReportStatus::Draft,
-            ReportAction::Return | ReportAction::Adopt => ReportStatus::UnderReview,
-            ReportAction::Publish => ReportStatus::Adopted,
+            ReportAction::Submit => &[ReportStatus::Draft],
+            ReportAction::Return | ReportAction::Adopt => &[ReportStatus::UnderReview],
+            ReportAction::Publish => &[ReportStatus::Adopted],
         }
     }
 
@@ -132,25 +134,9 @@ impl ReportAction {
             ReportAction::Publish => ReportStatus::Published,
         }
     }
-}
 
-pub fn allowed(status: ReportStatus) -> Vec<&'static str> {
-    ReportAction::ALL
-        .into_iter()
-        .filter(|a| a.from() == status)
-        .map(ReportAction::as_str)
-        .collect()
-}
-
-pub fn transition(status: ReportStatus, action: ReportAction) -> Result<ReportStatus, ApiError> {
-    if action.from() == status {
-        Ok(action.to())
-    } else {
-        Err(ApiError::invalid_transition(
-            status.as_str(),
-            action.as_str(),
-            &allowed(status),
-        ))
+    fn status_name(status: ReportStatus) -> &'static str {
+        status.as_str()
     }
 }
 
@@ -219,13 +205,14 @@ impl FollowupStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::transition;
 
     #[test]
     fn report_transitions() {
         use ReportAction as A;
         use ReportStatus as S;
         for s in S::ALL {
-            for a in A::ALL {
+            for &a in A::ALL {
                 let legal = matches!(
                     (s, a),
                     (S::Draft, A::Submit)

@@ -150,20 +150,11 @@ pub fn report_exists(
     q.select(reports::id).first(conn).optional()
 }
 
-/// Applies `changes` if the report is still at `revision`; 0 rows means someone else wrote.
-pub fn update_report(
-    conn: &mut DbConn,
-    id: i64,
-    revision: i32,
-    changes: &ReportChanges,
-) -> QueryResult<usize> {
-    diesel::update(
-        reports::table
-            .find(id)
-            .filter(reports::revision.eq(revision)),
-    )
-    .set(changes)
-    .execute(conn)
+/// Applies `changes` to the report (whose row the caller locked before it checked `If-Match`).
+pub fn update_report(conn: &mut DbConn, id: i64, changes: &ReportChanges) -> QueryResult<usize> {
+    diesel::update(reports::table.find(id))
+        .set(changes)
+        .execute(conn)
 }
 
 /// Whether the round's hemispheric report is adopted (or published); `false` without one.

@@ -10,13 +10,14 @@ use serde_json::Value;
 
 use super::model::{AnswerRow, ResponseRow};
 use super::routes::{status_of, AnswerOut, ResponseOut, SectionProgress};
-use super::rules::{self, ResponseStatus};
+use super::rules::{self, ResponseAction, ResponseStatus};
 use super::store;
 use crate::auth::policy::{self, ResponseFacts};
 use crate::auth::Principal;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
+use crate::lifecycle::{Standing, Subject};
 use crate::questionnaires::model::Document;
 use crate::rounds::model::RoundRow;
 use crate::rounds::routes::ResponsePublication;
@@ -28,7 +29,7 @@ fn public_after_conclusion(round: &RoundRow) -> bool {
         && round.response_publication == ResponsePublication::PublicAfterConclusion
 }
 
-fn facts<'a>(r: &'a ResponseRow, round: &RoundRow) -> ResponseFacts<'a> {
+pub(super) fn facts<'a>(r: &'a ResponseRow, round: &RoundRow) -> ResponseFacts<'a> {
     ResponseFacts {
         country: &r.country,
         state: status_of(r).policy_state(),
@@ -42,6 +43,15 @@ pub(super) struct Loaded {
     pub(super) doc: Arc<Document>,
     pub(super) round: RoundRow,
     pub(super) due_on: NaiveDate,
+}
+
+impl Subject<ResponseAction> for Loaded {
+    fn standing(&self) -> Standing<ResponseStatus> {
+        Standing {
+            status: self.row.status,
+            revision: self.row.revision,
+        }
+    }
 }
 
 fn not_found(id: i64) -> ApiError {
@@ -114,7 +124,7 @@ pub(super) fn render(l: &Loaded, answers: Vec<AnswerRow>, with_answers: bool) ->
         round: l.row.round_id,
         country: l.row.country.clone(),
         status,
-        allowed_actions: rules::allowed(status)
+        allowed_actions: crate::lifecycle::allowed::<ResponseAction>(status)
             .into_iter()
             .map(str::to_owned)
             .collect(),
@@ -171,9 +181,9 @@ pub(super) fn check_saving(l: &Loaded) -> ApiResult<()> {
     }
 }
 
-/// Locks the response for a write, honouring `If-Match`, then loads it once and checks the
-/// caller may see it (404) and make this write (403). A refusal rolls the lock back with the
-/// transaction.
+/// Locks the response for a write, loads it once and checks the caller may see it (404) and
+/// make this write (403), then `If-Match` (412), and takes the next revision. A refusal rolls
+/// the lock back with the transaction.
 pub(super) fn begin_write(
     conn: &mut DbConn,
     id: i64,
@@ -181,18 +191,13 @@ pub(super) fn begin_write(
     if_match: Option<&str>,
     check: impl Fn(Option<&Principal>, &ResponseFacts) -> Result<(), ApiError>,
 ) -> ApiResult<Loaded> {
-    let expected = etag::expected_revision(if_match, etag::Entity("response", id))?;
-    let locked = store::lock_for_write(conn, id, expected)?;
-    let l = load(conn, id)?;
+    crate::db::lock_id(conn, "responses", id)?;
+    let mut l = load(conn, id)?;
     let f = facts(&l.row, &l.round);
     policy::read_response(Some(caller), &f).map_err(|_| not_found(id))?;
     check(Some(caller), &f)?;
-    if !locked {
-        return Err(ApiError::PreconditionFailed(format!(
-            "the response changed since you read it (it is at revision {}); read it again",
-            l.row.revision
-        )));
-    }
+    etag::check_revision(if_match, etag::Entity("response", id), l.row.revision)?;
+    l.row.revision = store::next_revision(conn, id)?;
     Ok(l)
 }
 

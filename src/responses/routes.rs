@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::loaded::{
-    after_save, begin_write, check_saving, current, load_visible, render, respond, respond_saved,
+    after_save, begin_write, check_saving, current, facts, load_visible, render, respond,
+    respond_saved, Loaded,
 };
 use super::model::ResponseRow;
 use super::rules::{self, ResponseAction, ResponseStatus};
@@ -18,11 +19,12 @@ use super::store::{self, Change, ResponseFilter, Visibility};
 use crate::audit::AuditCtx;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
-use crate::db;
+use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::lifecycle::{self, Action};
 use crate::questionnaires::model::QuestionnaireStatus;
 use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
@@ -468,63 +470,104 @@ async fn workflow(
             ResponseAction::Submit => policy::write_response,
             ResponseAction::Return | ResponseAction::Accept => policy::decide_response,
         };
-        let l = begin_write(conn, id, &principal, if_match.as_deref(), check)?;
-        let status = status_of(&l.row);
-        let next = rules::transition(status, action)
-            .map_err(|allowed| ApiError::invalid_transition(status.as_str(), action.as_str(), &allowed))?;
-        let round = l.round.parsed_status();
-        let round_ok = match action {
-            ResponseAction::Submit => round == RoundStatus::Open || (round == RoundStatus::InReview && status == ResponseStatus::Returned),
-            _ => matches!(round, RoundStatus::Open | RoundStatus::InReview),
-        };
-        if !round_ok {
-            return Err(ApiError::conflict("round-not-open", format!("the round is {}", round.as_str()), vec![]));
-        }
-        let mut submitted = None;
-        let mut return_reason = None;
-        match action {
-            ResponseAction::Submit => {
-                let answered: HashSet<String> = store::answers(conn, id)?.into_iter().map(|a| a.question_code).collect();
-                let missing: Vec<FieldError> = l
-                    .doc
-                    .questions()
-                    .filter(|(_, q)| q.required && !answered.contains(&q.code))
-                    .map(|(_, q)| FieldError::new(&q.code, "required", "this required question has no answer"))
-                    .collect();
-                if !missing.is_empty() {
-                    return Err(ApiError::Validation {
-                        detail: format!("{} required question(s) have no answer", missing.len()),
-                        errors: missing,
-                    });
-                }
-                let today = Utc::now().date_naive();
-                let late = rules::check_deadline(today, l.due_on, status, principal.is(Role::Secretariat)).map_err(|_| {
-                    let mut ext = serde_json::Map::new();
-                    ext.insert("due_on".into(), Value::from(l.due_on.to_string()));
-                    ApiError::Conflict {
-                        slug: "deadline-passed",
-                        detail: format!("the due date for {} was {}; ask the secretariat for an extension", l.row.country, l.due_on),
-                        extensions: ext,
-                    }
-                })?;
-                submitted = Some((crate::time::now(), principal.user_id, late));
-            }
-            ResponseAction::Return => {
-                let mut checks = Checks::new();
-                let r = checks.text("reason", reason.as_deref().unwrap_or(""), 1, 5000);
-                checks.finish()?;
-                return_reason = Some(Some(r));
-            }
-            ResponseAction::Accept => {}
-        }
-        store::set_status(conn, id, next, submitted, return_reason.clone())?;
-        audit.record(
-            conn,
-            &format!("response.{}", action.as_str()),
-            "response",
+        let act = Action {
+            table: "responses",
+            entity: "response",
             id,
-            json!({"from": status, "to": next, "late": submitted.map(|s| s.2), "reason": return_reason.flatten()}),
-        )?;
+            action,
+            if_match: if_match.as_deref(),
+            audit: &audit,
+        };
+        let load = |conn: &mut DbConn| load_visible(conn, id, Some(&principal));
+        let authorize = |l: &Loaded| check(Some(&principal), &facts(&l.row, &l.round));
+        lifecycle::act(conn, act, load, authorize, |conn, l, next| {
+            let status = status_of(&l.row);
+            let round = l.round.parsed_status();
+            let round_ok = match action {
+                ResponseAction::Submit => {
+                    round == RoundStatus::Open
+                        || (round == RoundStatus::InReview && status == ResponseStatus::Returned)
+                }
+                _ => matches!(round, RoundStatus::Open | RoundStatus::InReview),
+            };
+            if !round_ok {
+                return Err(ApiError::conflict(
+                    "round-not-open",
+                    format!("the round is {}", round.as_str()),
+                    vec![],
+                ));
+            }
+            let mut submitted = None;
+            let mut return_reason = None;
+            match action {
+                ResponseAction::Submit => {
+                    let answered: HashSet<String> = store::answers(conn, id)?
+                        .into_iter()
+                        .map(|a| a.question_code)
+                        .collect();
+                    let missing: Vec<FieldError> = l
+                        .doc
+                        .questions()
+                        .filter(|(_, q)| q.required && !answered.contains(&q.code))
+                        .map(|(_, q)| {
+                            FieldError::new(
+                                &q.code,
+                                "required",
+                                "this required question has no answer",
+                            )
+                        })
+                        .collect();
+                    if !missing.is_empty() {
+                        return Err(ApiError::Validation {
+                            detail: format!(
+                                "{} required question(s) have no answer",
+                                missing.len()
+                            ),
+                            errors: missing,
+                        });
+                    }
+                    let today = Utc::now().date_naive();
+                    let late = rules::check_deadline(
+                        today,
+                        l.due_on,
+                        status,
+                        principal.is(Role::Secretariat),
+                    )
+                    .map_err(|_| {
+                        let mut ext = serde_json::Map::new();
+                        ext.insert("due_on".into(), Value::from(l.due_on.to_string()));
+                        ApiError::Conflict {
+                            slug: "deadline-passed",
+                            detail: format!(
+                                "the due date for {} was {}; ask the secretariat for an extension",
+                                l.row.country, l.due_on
+                            ),
+                            extensions: ext,
+                        }
+                    })?;
+                    submitted = Some((crate::time::now(), principal.user_id, late));
+                }
+                ResponseAction::Return => {
+                    let mut checks = Checks::new();
+                    let r = checks.text("reason", reason.as_deref().unwrap_or(""), 1, 5000);
+                    checks.finish()?;
+                    return_reason = Some(Some(r));
+                }
+                ResponseAction::Accept => {}
+            }
+            store::set_status(
+                conn,
+                id,
+                next,
+                l.row.revision + 1,
+                submitted,
+                return_reason.clone(),
+            )?;
+            let mut summary = serde_json::Map::new();
+            summary.insert("late".into(), json!(submitted.map(|s| s.2)));
+            summary.insert("reason".into(), json!(return_reason.flatten()));
+            Ok(summary)
+        })?;
         current(conn, id)
     })
     .await?;

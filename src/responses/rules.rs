@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::lifecycle::Lifecycle;
 use crate::questionnaires::model::{Kind, Question};
 use crate::questionnaires::rules::answer_carries_over;
 
@@ -75,8 +76,15 @@ pub enum ResponseAction {
     Accept,
 }
 
-impl ResponseAction {
-    pub fn as_str(self) -> &'static str {
+impl Lifecycle for ResponseAction {
+    type Status = ResponseStatus;
+    const ALL: &'static [ResponseAction] = &[
+        ResponseAction::Submit,
+        ResponseAction::Return,
+        ResponseAction::Accept,
+    ];
+
+    fn name(self) -> &'static str {
         match self {
             ResponseAction::Submit => "submit",
             ResponseAction::Return => "return",
@@ -91,37 +99,16 @@ impl ResponseAction {
         }
     }
 
-    pub fn to(self) -> ResponseStatus {
+    fn to(self) -> ResponseStatus {
         match self {
             ResponseAction::Submit => ResponseStatus::Submitted,
             ResponseAction::Return => ResponseStatus::Returned,
             ResponseAction::Accept => ResponseStatus::Accepted,
         }
     }
-}
 
-const ACTIONS: [ResponseAction; 3] = [
-    ResponseAction::Submit,
-    ResponseAction::Return,
-    ResponseAction::Accept,
-];
-
-pub fn allowed(status: ResponseStatus) -> Vec<&'static str> {
-    ACTIONS
-        .iter()
-        .filter(|a| a.from().contains(&status))
-        .map(|a| a.as_str())
-        .collect()
-}
-
-pub fn transition(
-    status: ResponseStatus,
-    action: ResponseAction,
-) -> Result<ResponseStatus, Vec<&'static str>> {
-    if action.from().contains(&status) {
-        Ok(action.to())
-    } else {
-        Err(allowed(status))
+    fn status_name(status: ResponseStatus) -> &'static str {
+        status.as_str()
     }
 }
 
@@ -414,19 +401,25 @@ mod tests {
 
     #[test]
     fn every_transition() {
+        use crate::lifecycle::{allowed, transition};
         use ResponseAction as A;
         use ResponseStatus as S;
-        assert_eq!(transition(S::Draft, A::Submit), Ok(S::Submitted));
-        assert_eq!(transition(S::Returned, A::Submit), Ok(S::Submitted));
-        assert_eq!(transition(S::Submitted, A::Return), Ok(S::Returned));
-        assert_eq!(transition(S::Submitted, A::Accept), Ok(S::Accepted));
-        assert_eq!(transition(S::Draft, A::Accept), Err(vec!["submit"]));
-        assert_eq!(
-            transition(S::Submitted, A::Submit),
-            Err(vec!["return", "accept"])
-        );
-        assert_eq!(transition(S::Accepted, A::Return), Err(vec![]));
-        assert_eq!(transition(S::Returned, A::Accept), Err(vec!["submit"]));
+        assert_eq!(transition(S::Draft, A::Submit).unwrap(), S::Submitted);
+        assert_eq!(transition(S::Returned, A::Submit).unwrap(), S::Submitted);
+        assert_eq!(transition(S::Submitted, A::Return).unwrap(), S::Returned);
+        assert_eq!(transition(S::Submitted, A::Accept).unwrap(), S::Accepted);
+        for (s, a) in [
+            (S::Draft, A::Accept),
+            (S::Submitted, A::Submit),
+            (S::Accepted, A::Return),
+            (S::Returned, A::Accept),
+        ] {
+            assert!(transition(s, a).is_err(), "{s:?} {a:?}");
+        }
+        assert_eq!(allowed::<A>(S::Draft), vec!["submit"]);
+        assert_eq!(allowed::<A>(S::Submitted), vec!["return", "accept"]);
+        assert!(allowed::<A>(S::Accepted).is_empty());
+        assert_eq!(allowed::<A>(S::Returned), vec!["submit"]);
     }
 
     #[test]

@@ -79,22 +79,16 @@ pub fn insert(
         .get_result(conn)
 }
 
-/// Takes the response for writing: bumps its revision (locking the row until commit), checking
-/// `expected` when given. `false` when there is no such response or `expected` is stale.
-pub fn lock_for_write(conn: &mut DbConn, id: i64, expected: Option<i32>) -> QueryResult<bool> {
-    let now = crate::time::now();
-    let target = responses::table.filter(responses::id.eq(id));
-    let bump = (
-        responses::revision.eq(responses::revision + 1),
-        responses::updated_at.eq(now),
-    );
-    let updated = match expected {
-        Some(rev) => diesel::update(target.filter(responses::revision.eq(rev)))
-            .set(bump)
-            .execute(conn)?,
-        None => diesel::update(target).set(bump).execute(conn)?,
-    };
-    Ok(updated == 1)
+/// Moves the response to its next revision (a save of answers changes the response); returns
+/// it.
+pub fn next_revision(conn: &mut DbConn, id: i64) -> QueryResult<i32> {
+    diesel::update(responses::table.find(id))
+        .set((
+            responses::revision.eq(responses::revision + 1),
+            responses::updated_at.eq(crate::time::now()),
+        ))
+        .returning(responses::revision)
+        .get_result(conn)
 }
 
 pub fn answers(conn: &mut DbConn, response_id: i64) -> QueryResult<Vec<AnswerRow>> {
@@ -223,6 +217,7 @@ pub fn save(
 #[diesel(table_name = responses)]
 struct StatusChange {
     status: ResponseStatus,
+    revision: i32,
     updated_at: NaiveDateTime,
     submitted_at: Option<Option<NaiveDateTime>>,
     submitted_by: Option<Option<i64>>,
@@ -230,17 +225,20 @@ struct StatusChange {
     return_reason: Option<Option<String>>,
 }
 
-/// Moves the response to `status` in one statement (the schema checks the whole row).
+/// Moves the response to `status` at `revision` in one statement (the schema checks the whole
+/// row).
 pub fn set_status(
     conn: &mut DbConn,
     id: i64,
     status: ResponseStatus,
+    revision: i32,
     submitted: Option<(NaiveDateTime, i64, bool)>,
     return_reason: Option<Option<String>>,
 ) -> QueryResult<usize> {
     diesel::update(responses::table.find(id))
         .set(StatusChange {
             status,
+            revision,
             updated_at: crate::time::now(),
             submitted_at: submitted.map(|s| Some(s.0)),
             submitted_by: submitted.map(|s| Some(s.1)),

@@ -20,6 +20,7 @@ use crate::http::lang::{
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::lifecycle::{self, Action, Standing, Subject};
 use crate::state::AppState;
 use crate::time::utc;
 
@@ -109,7 +110,7 @@ impl Round {
             reviewers_per_country: r.row.reviewers_per_country,
             response_publication: r.row.response_publication,
             status,
-            allowed_actions: rules::allowed(status)
+            allowed_actions: lifecycle::allowed::<RoundAction>(status)
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
@@ -540,6 +541,15 @@ pub async fn patch_round(
     respond(&req, record, pref)
 }
 
+impl Subject<RoundAction> for RoundRecord {
+    fn standing(&self) -> Standing<RoundStatus> {
+        Standing {
+            status: self.row.status,
+            revision: self.row.revision,
+        }
+    }
+}
+
 async fn transition(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -552,51 +562,57 @@ async fn transition(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
     let record = db::run_tx(&state.pool, move |conn| {
-        db::lock_id(conn, "rounds", id)?;
-        let current = load(conn, id)?.row;
-        etag::check_revision(
-            if_match.as_deref(),
-            etag::Entity("round", current.id),
-            current.revision,
-        )?;
-        let status = current.parsed_status();
-        let next = rules::transition(status, action).map_err(|allowed| {
-            ApiError::invalid_transition(status.as_str(), action.as_str(), &allowed)
-        })?;
-        match action {
-            RoundAction::Open => {
-                let published = store::has_published_questionnaire(conn, id)?;
-                let participants = store::participant_count(conn, id)? as usize;
-                rules::check_open(published, participants).map_err(|unmet| {
-                    ApiError::conflict("round-not-ready", "the round cannot open yet", unmet)
-                })?;
-            }
-            RoundAction::Conclude => {
-                let adopted = crate::reports::store::hemispheric_adopted(conn, id)?;
-                rules::check_conclude(Some(adopted)).map_err(|unmet| {
-                    ApiError::conflict("round-not-ready", "the round cannot conclude yet", unmet)
-                })?;
-            }
-            RoundAction::Review | RoundAction::Cancel => {}
-        }
-        store::update(
-            conn,
+        let act = Action {
+            table: "rounds",
+            entity: "round",
             id,
-            &RoundChanges {
-                status: Some(next),
-                revision: Some(current.revision + 1),
-                updated_at: Some(crate::time::now()),
-                ..RoundChanges::default()
+            action,
+            if_match: if_match.as_deref(),
+            audit: &audit,
+        };
+        lifecycle::act(
+            conn,
+            act,
+            |conn| load(conn, id),
+            |_| Ok(()),
+            |conn, current, next| {
+                match action {
+                    RoundAction::Open => {
+                        let published = store::has_published_questionnaire(conn, id)?;
+                        let participants = store::participant_count(conn, id)? as usize;
+                        rules::check_open(published, participants).map_err(|unmet| {
+                            ApiError::conflict(
+                                "round-not-ready",
+                                "the round cannot open yet",
+                                unmet,
+                            )
+                        })?;
+                    }
+                    RoundAction::Conclude => {
+                        let adopted = crate::reports::store::hemispheric_adopted(conn, id)?;
+                        rules::check_conclude(Some(adopted)).map_err(|unmet| {
+                            ApiError::conflict(
+                                "round-not-ready",
+                                "the round cannot conclude yet",
+                                unmet,
+                            )
+                        })?;
+                    }
+                    RoundAction::Review | RoundAction::Cancel => {}
+                }
+                store::update(
+                    conn,
+                    id,
+                    &RoundChanges {
+                        status: Some(next),
+                        revision: Some(current.row.revision + 1),
+                        updated_at: Some(crate::time::now()),
+                        ..RoundChanges::default()
+                    },
+                )?;
+                Ok(Default::default())
             },
-        )?;
-        audit.record(
-            conn,
-            &format!("round.{}", action.as_str()),
-            "round",
-            id,
-            json!({"from": status, "to": next}),
-        )?;
-        load(conn, id)
+        )
     })
     .await?;
     respond(&req, record, pref)
