@@ -124,7 +124,7 @@ fn user_add(global: &GlobalArgs, args: &UserAddArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
         (text.trim_end_matches(['\r', '\n']).to_owned(), None)
     };
-    let body = mecigep::users::routes::NewUser {
+    let body = mecigep::users::api::NewUser {
         email: args.email.clone(),
         display_name: args
             .display_name

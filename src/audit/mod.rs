@@ -1,6 +1,7 @@
 //! The append-only audit log: every state change records who, what, when and why, in the same
 //! transaction as the change.
 
+pub mod api;
 pub mod routes;
 pub mod store;
 

@@ -2,44 +2,17 @@
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
 
+use super::api::{AuditEntry, AuditQuery};
 use super::store::{self, AuditFilter, AuditRow};
-use crate::auth::{policy, Principal, Role};
+use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::ApiResult;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
-
-/// One recorded action.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntry {
-    pub id: i64,
-    /// When it happened.
-    pub at: DateTime<Utc>,
-    /// The user who acted (`null` for unauthenticated attempts).
-    pub actor_id: Option<i64>,
-    pub actor_role: Option<Role>,
-    pub actor_country: Option<String>,
-    /// The machine client that acted for the user, if any.
-    pub client_id: Option<String>,
-    #[schema(example = "user.update")]
-    pub action: String,
-    #[schema(example = "user")]
-    pub entity_type: String,
-    #[schema(example = "42")]
-    pub entity_id: String,
-    pub request_id: Option<String>,
-    /// The `X-Action-Notes` header of the request.
-    pub note: Option<String>,
-    /// What changed, in brief.
-    #[schema(value_type = Object)]
-    pub summary: Value,
-}
 
 impl From<AuditRow> for AuditEntry {
     fn from(r: AuditRow) -> Self {
@@ -58,27 +31,6 @@ impl From<AuditRow> for AuditEntry {
             summary: serde_json::from_str(&r.summary).unwrap_or(Value::Null),
         }
     }
-}
-
-/// Filters of the audit log.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQuery {
-    /// Only actions of this user id.
-    #[param(value_type = Option<i64>)]
-    pub actor: Option<String>,
-    /// Only actions on this kind of entity (`user`, `machine_client`, …).
-    pub entity_type: Option<String>,
-    /// Only actions on this entity id (with `entity_type`).
-    pub entity_id: Option<String>,
-    /// Only this action (`auth.login`, `user.update`, …).
-    pub action: Option<String>,
-    /// From this instant (RFC 3339), inclusive.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub since: Option<String>,
-    /// Until this instant (RFC 3339), exclusive.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub until: Option<String>,
 }
 
 fn instant(

@@ -1,5 +1,6 @@
 //! OAS member states: reference data, read by everyone.
 
+pub mod api;
 pub mod data;
 pub mod model;
 pub mod routes;

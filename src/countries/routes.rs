@@ -1,10 +1,8 @@
 //! `GET /countries`, `GET /countries/{code}`.
 
 use actix_web::{get, patch, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
+use super::api::{Country, CountryPatch, CountryQuery};
 use super::model::{Membership, Subregion};
 use super::store::{self, CountryFilter, CountryRecord};
 use crate::audit::AuditCtx;
@@ -13,33 +11,11 @@ use crate::db;
 use crate::db::dialect::Bind;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag;
-use crate::http::lang::{
-    write_language, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
-};
+use crate::http::lang::{write_language, Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
-
-/// An OAS member state.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Country {
-    /// Same as `code`.
-    #[schema(example = "ARG")]
-    pub id: String,
-    /// ISO 3166-1 alpha-3 code: the country's public id.
-    #[schema(example = "ARG")]
-    pub code: String,
-    /// ISO 3166-1 alpha-2 code.
-    #[schema(example = "AR")]
-    pub alpha2: String,
-    /// Name in the negotiated language, or every translation with `lang=all`.
-    pub name: Localized,
-    pub subregion: Subregion,
-    pub membership: Membership,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 impl Country {
     fn from_record(r: CountryRecord, pref: LangPref, langs: &mut LangTracker) -> Country {
@@ -54,18 +30,6 @@ impl Country {
             updated_at: utc(r.row.updated_at),
         }
     }
-}
-
-/// Filters of the country list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CountryQuery {
-    /// Only countries of this subregion.
-    #[param(value_type = Option<Subregion>)]
-    pub subregion: Option<String>,
-    /// Only countries with this membership status.
-    #[param(value_type = Option<Membership>)]
-    pub membership: Option<String>,
 }
 
 impl CountryQuery {
@@ -162,17 +126,6 @@ pub async fn get_country(
     let mut langs = LangTracker::default();
     let country = Country::from_record(record, pref, &mut langs);
     etag::single_json(&req, &country, Some(langs.header_value(pref)))
-}
-
-/// Corrections to a member state (secretariat). Absent fields stay.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CountryPatch {
-    /// A string (in `?lang=`, default en) or an object keyed by language.
-    #[schema(value_type = Option<Object>, example = json!({"fr": "Argentine"}))]
-    pub name: Option<TextIn>,
-    pub subregion: Option<Subregion>,
-    pub membership: Option<Membership>,
 }
 
 /// Correct a member state's names, subregion or membership (secretariat). Honours `If-Match`

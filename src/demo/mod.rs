@@ -18,7 +18,7 @@ use crate::questionnaires::model::QuestionnaireStatus;
 use crate::questionnaires::rules::{self as qrules, DocumentIn, SectionIn};
 use crate::questionnaires::store as qstore;
 use crate::rounds::model::{NewRoundRow, ParticipantRow, RoundChanges};
-use crate::rounds::routes::ResponsePublication;
+use crate::rounds::rules::ResponsePublication;
 use crate::rounds::rules::RoundStatus;
 use crate::rounds::store as rstore;
 

@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
+use super::api::{Coverage, CoverageArea, CoverageCell, CoverageQuery, CoverageRow};
 use super::rules::ExperienceStatus;
 use super::store::Scope;
 use crate::countries::model::Subregion;
@@ -16,57 +15,10 @@ use crate::db::schema::{countries as country_table, experience_search, experienc
 use crate::db::{self, DbConn};
 use crate::error::ApiResult;
 use crate::http::etag;
-use crate::http::lang::{LangParam, LangPref, LangTracker, Localized};
+use crate::http::lang::{LangParam, LangPref, LangTracker};
 use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::thematic_areas::store as areas;
-
-/// Filters of the coverage matrix.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CoverageQuery {
-    /// Only the countries of this subregion.
-    #[param(value_type = Option<Subregion>)]
-    pub subregion: Option<String>,
-}
-
-/// A thematic area, a column of the matrix.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CoverageArea {
-    #[schema(example = "public-budget")]
-    pub slug: String,
-    pub name: Localized,
-    /// Published experiences of this area over the countries shown.
-    pub published_experiences: i64,
-}
-
-/// One cell: a country's published experiences in one area.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CoverageCell {
-    pub thematic_area: String,
-    pub published_experiences: i64,
-    /// The most recent date the published experiences describe.
-    pub latest_snapshot_date: Option<NaiveDate>,
-}
-
-/// A country, a row of the matrix; `cells` follow the order of `thematic_areas`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CoverageRow {
-    #[schema(example = "ARG")]
-    pub country: String,
-    pub name: Localized,
-    pub subregion: Subregion,
-    pub published_experiences: i64,
-    pub cells: Vec<CoverageCell>,
-}
-
-/// The matrix.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Coverage {
-    pub thematic_areas: Vec<CoverageArea>,
-    pub countries: Vec<CoverageRow>,
-    pub published_experiences: i64,
-}
 
 type Counts = HashMap<(String, String), (i64, Option<NaiveDate>)>;
 

@@ -1,8 +1,8 @@
 //! The working document's writes: a whole body or a patch checked into a [`Document`], and
 //! the revision-guarded save every edit goes through.
 
+use super::api::{ExperienceIn, ExperiencePatch};
 use super::model::{ExperienceChanges, ExperienceRow};
-use super::routes::{ExperienceIn, ExperiencePatch};
 use super::rules::{self, Document, ExperienceStatus};
 use super::shown::status_of;
 use super::store::{self, Scope};

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use chrono::{DateTime, Utc};
 
+use super::api::View;
+use super::api::{ExperienceQuery, ExperienceSummary};
 use super::model::ExperienceRow;
-use super::routes::View;
 use super::rules::{self, ExperienceStatus};
 use super::search::{self, Hit, ListCursor, ListSpec, Sort};
 use super::shown::{lang_of, parse_version, public_status, status_of, Shown};
@@ -18,67 +17,11 @@ use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::countries::model::Subregion;
 use crate::db;
 use crate::error::ApiResult;
-use crate::http::lang::{I18n, Lang, LangParam, LangPref, LangTracker, Localized};
+use crate::http::lang::{I18n, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{Page, PageBody, PageParams, PageRequest};
 use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
-
-/// An experience in a list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExperienceSummary {
-    pub id: i64,
-    pub country: String,
-    pub thematic_area: String,
-    pub language: Lang,
-    pub status: ExperienceStatus,
-    pub view: View,
-    pub version: i32,
-    pub snapshot_date: NaiveDate,
-    pub title: Localized,
-    /// The beginning of the introduction.
-    pub excerpt: Localized,
-    pub tags: Vec<String>,
-    pub available_languages: Vec<Lang>,
-    /// With `q`: how well it matches, higher is better.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub relevance: Option<f64>,
-    pub updated_at: DateTime<Utc>,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-/// Filters of the experience list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExperienceQuery {
-    /// Alpha-3 codes, comma-separated (any of them).
-    #[param(example = "CHL,MEX")]
-    pub country: Option<String>,
-    /// Area slugs, comma-separated (any of them).
-    pub thematic_area: Option<String>,
-    #[param(value_type = Option<Subregion>)]
-    pub subregion: Option<String>,
-    /// Tags, comma-separated (any of them).
-    pub tag: Option<String>,
-    /// Only experiences available in this language.
-    #[param(value_type = Option<Lang>)]
-    pub language: Option<String>,
-    /// `published` (default), `archived`; `draft` and `in_review` for their editors (the
-    /// secretariat, a focal point for its own country).
-    #[param(value_type = Option<ExperienceStatus>)]
-    pub status: Option<String>,
-    /// Snapshot date from (inclusive), `YYYY-MM-DD`.
-    pub snapshot_from: Option<String>,
-    /// Snapshot date to (inclusive), `YYYY-MM-DD`.
-    pub snapshot_to: Option<String>,
-    /// Changed at or after this instant (RFC 3339): for incremental pulls.
-    pub updated_since: Option<String>,
-    /// Full-text search over every text field, in every language, accents and case ignored.
-    pub q: Option<String>,
-    /// `relevance` (default with `q`), `-snapshot_date` (default without), `country`,
-    /// `-updated_at`.
-    pub sort: Option<String>,
-}
 
 /// The list these parameters ask for, checked (400 listing every problem) and allowed
 /// (unpublished statuses are their editors'). Without `page`, the first page of the largest

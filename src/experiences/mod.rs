@@ -1,6 +1,8 @@
 //! The Guide (GEMGPE): each country's formal framework in each thematic area, edited as a
 //! working document, reviewed, published as immutable versions, searched in four languages.
 
+pub mod actions;
+pub mod api;
 pub mod coverage;
 mod edit;
 pub mod list;
@@ -11,3 +13,4 @@ pub mod search;
 pub mod search_index;
 mod shown;
 pub mod store;
+pub mod versions;

@@ -3,8 +3,8 @@
 
 use actix_web::{HttpRequest, HttpResponse};
 
+use super::api::{Experience, View};
 use super::model::{ExperienceRow, VersionRow};
-use super::routes::{Experience, View};
 use super::rules::{Document, ExperienceAction, ExperienceStatus};
 use super::store;
 use crate::auth::policy::ExperienceFacts;

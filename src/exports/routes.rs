@@ -10,12 +10,14 @@ use super::sources::{text, Answers, Experiences, Ready, Recommendations};
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::experiences::list::{list_spec, ExperienceQuery};
+use crate::experiences::api::ExperienceQuery;
+use crate::experiences::list::list_spec;
 use crate::http::lang::{Lang, LangParam, LangPref};
 use crate::http::validate::Checks;
 use crate::questionnaires::model::QuestionnaireStatus;
-use crate::reports::recommendations::RecommendationQuery;
-use crate::responses::routes::{visibility, ResponseQuery};
+use crate::reports::api::RecommendationQuery;
+use crate::responses::api::ResponseQuery;
+use crate::responses::routes::visibility;
 use crate::state::AppState;
 
 /// How an export is written.

@@ -1,98 +1,28 @@
 //! `/questionnaires`: versioned Self-Review Questionnaires.
 
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
 
-use super::model::{Document, Kind, QuestionnaireAction, QuestionnaireRow, QuestionnaireStatus};
-use super::rules::{self, DocumentIn, SectionIn};
+use super::api::{
+    NewQuestionnaire, OptionOut, QuestionOut, Questionnaire, QuestionnaireIn, QuestionnaireQuery,
+    QuestionnaireSummary, SectionOut,
+};
+use super::model::{Document, QuestionnaireRow, QuestionnaireStatus};
+use super::rules::{self, DocumentIn};
 use super::store::{self, QuestionnaireFilter};
 use crate::audit::AuditCtx;
 use crate::auth::{policy, MaybePrincipal, Principal, Role};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
-use crate::http::lang::{Lang, LangParam, LangPref, LangTracker, Localized, TextIn};
+use crate::http::lang::{Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
-use crate::lifecycle::{self, Action};
 use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
 use crate::time::utc;
 
-/// A choice of a choice question.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OptionOut {
-    #[schema(example = "yes")]
-    pub value: String,
-    pub label: Localized,
-}
-
-/// A question.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QuestionOut {
-    #[schema(example = "B.2.1")]
-    pub code: String,
-    pub prompt: Localized,
-    pub help: Localized,
-    pub kind: Kind,
-    pub required: bool,
-    /// Choices (choice kinds only; empty otherwise).
-    pub options: Vec<OptionOut>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub max_length: Option<u32>,
-    pub thematic_area: Option<String>,
-}
-
-/// A section of questions.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SectionOut {
-    #[schema(example = "B")]
-    pub code: String,
-    pub title: Localized,
-    pub questions: Vec<QuestionOut>,
-}
-
-/// A questionnaire version, whole.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Questionnaire {
-    pub id: i64,
-    /// The round's id.
-    pub round: i64,
-    pub version: i32,
-    pub status: QuestionnaireStatus,
-    /// Original language of the texts.
-    pub language: Lang,
-    pub title: Localized,
-    pub introduction: Localized,
-    pub sections: Vec<SectionOut>,
-    pub question_count: usize,
-    pub revision: i32,
-    pub published_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A questionnaire version in a list (no sections).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QuestionnaireSummary {
-    pub id: i64,
-    pub round: i64,
-    pub version: i32,
-    pub status: QuestionnaireStatus,
-    pub language: Lang,
-    pub title: Localized,
-    pub question_count: usize,
-    pub revision: i32,
-    pub published_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-fn status_of(row: &QuestionnaireRow) -> QuestionnaireStatus {
+pub(super) fn status_of(row: &QuestionnaireRow) -> QuestionnaireStatus {
     row.status
 }
 
@@ -177,7 +107,11 @@ fn summary(
     })
 }
 
-fn respond(req: &HttpRequest, row: &QuestionnaireRow, pref: LangPref) -> ApiResult<HttpResponse> {
+pub(super) fn respond(
+    req: &HttpRequest,
+    row: &QuestionnaireRow,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
     let mut langs = LangTracker::default();
     let q = render(row, &row.doc()?, pref, &mut langs);
     etag::versioned_json(
@@ -190,7 +124,7 @@ fn respond(req: &HttpRequest, row: &QuestionnaireRow, pref: LangPref) -> ApiResu
 }
 
 /// Loads a version the caller may see (drafts are the secretariat's: 404 for others).
-fn load_visible(
+pub(super) fn load_visible(
     conn: &mut DbConn,
     id: i64,
     caller: Option<&Principal>,
@@ -202,14 +136,14 @@ fn load_visible(
     Ok(row)
 }
 
-fn round_status(conn: &mut DbConn, round_id: i64) -> ApiResult<RoundStatus> {
+pub(super) fn round_status(conn: &mut DbConn, round_id: i64) -> ApiResult<RoundStatus> {
     let round = crate::rounds::store::find(conn, round_id)?
         .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;
     Ok(round.parsed_status())
 }
 
 /// Drafts change only until the round is under review.
-fn check_round_allows_drafting(status: RoundStatus) -> ApiResult<()> {
+pub(super) fn check_round_allows_drafting(status: RoundStatus) -> ApiResult<()> {
     if matches!(status, RoundStatus::Planned | RoundStatus::Open) {
         Ok(())
     } else {
@@ -222,43 +156,6 @@ fn check_round_allows_drafting(status: RoundStatus) -> ApiResult<()> {
             vec![],
         ))
     }
-}
-
-/// A new questionnaire: version 1 of a round's questionnaire.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewQuestionnaire {
-    /// The round's id.
-    pub round: i64,
-    /// Original language of the texts (default `en`).
-    pub language: Option<Lang>,
-    #[schema(value_type = Object, example = json!({"en": "Self-Review Questionnaire", "es": "Cuestionario de Autoevaluación"}))]
-    pub title: TextIn,
-    #[schema(value_type = Option<Object>)]
-    pub introduction: Option<TextIn>,
-    pub sections: Vec<SectionIn>,
-}
-
-/// The whole structure of a draft, replacing the current one.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QuestionnaireIn {
-    #[schema(value_type = Object)]
-    pub title: TextIn,
-    #[schema(value_type = Option<Object>)]
-    pub introduction: Option<TextIn>,
-    pub sections: Vec<SectionIn>,
-}
-
-/// Filters of the questionnaire list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct QuestionnaireQuery {
-    /// The round's id.
-    #[param(value_type = Option<i64>)]
-    pub round: Option<String>,
-    #[param(value_type = Option<QuestionnaireStatus>)]
-    pub status: Option<String>,
 }
 
 /// List questionnaire versions. Drafts appear to the secretariat only.
@@ -515,157 +412,12 @@ pub async fn delete_questionnaire(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Publish a draft (secretariat): it becomes the version countries answer and is frozen; the
-/// previously published version of the round is retired.
-#[utoipa::path(
-    tag = "questionnaires",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The questionnaire's id")),
-    responses(
-        (status = 200, description = "Published", body = Questionnaire),
-        (status = 409, description = "Not a draft (`allowed` lists what is), empty, or the round is closed", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/questionnaires/{id}/publish")]
-pub async fn publish_questionnaire(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<i64>,
-    pref: LangPref,
-) -> ApiResult<HttpResponse> {
-    policy::manage_rounds(Some(&principal))?;
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let if_match = etag::if_match_values(&req);
-    let id = id.into_inner();
-    let row = db::run_tx(&state.pool, move |conn| {
-        let act = Action {
-            table: "questionnaires",
-            entity: "questionnaire",
-            id,
-            action: QuestionnaireAction::Publish,
-            if_match: if_match.as_deref(),
-            audit: &audit,
-        };
-        let load = |conn: &mut DbConn| load_visible(conn, id, Some(&principal));
-        lifecycle::act(
-            conn,
-            act,
-            load,
-            |_| Ok(()),
-            |conn, row, next| {
-                check_round_allows_drafting(round_status(conn, row.round_id)?)?;
-                rules::check_publishable(&row.doc()?).map_err(|why| {
-                    ApiError::conflict(
-                        "questionnaire-empty",
-                        "the questionnaire cannot be published",
-                        why,
-                    )
-                })?;
-                let mut retired = None;
-                for other in store::versions_of_round(conn, row.round_id)? {
-                    if other.status == QuestionnaireStatus::Published {
-                        store::set_status(
-                            conn,
-                            other.id,
-                            QuestionnaireStatus::Retired,
-                            other.revision + 1,
-                        )?;
-                        audit.record(
-                            conn,
-                            "questionnaire.retire",
-                            "questionnaire",
-                            other.id,
-                            json!({"replaced_by": id}),
-                        )?;
-                        crate::responses::carry_over(conn, &audit, &other, row)?;
-                        retired = Some(other.id);
-                    }
-                }
-                store::set_status(conn, id, next, row.revision + 1)?;
-                let mut summary = serde_json::Map::new();
-                summary.insert("round".into(), json!(row.round_id));
-                summary.insert("version".into(), json!(row.version));
-                summary.insert("retired".into(), json!(retired));
-                Ok(summary)
-            },
-        )
-    })
-    .await?;
-    respond(&req, &row, pref)
-}
-
-/// Draft the next version of a published questionnaire (secretariat): a deep, independent
-/// copy with `version` n+1. One draft per round at a time.
-#[utoipa::path(
-    tag = "questionnaires",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The published questionnaire's id")),
-    responses(
-        (status = 201, description = "The new draft", body = Questionnaire, headers(("Location" = String))),
-        (status = 409, description = "Not published, or a draft exists already (its location is in the detail)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/questionnaires/{id}/new-version")]
-pub async fn new_version(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<i64>,
-    pref: LangPref,
-) -> ApiResult<HttpResponse> {
-    policy::manage_rounds(Some(&principal))?;
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let id = id.into_inner();
-    let row = db::run_tx(&state.pool, move |conn| {
-        let row = load_visible(conn, id, Some(&principal))?;
-        // Copies this version and leaves it as it is: no lock, no revision of its own.
-        lifecycle::transition(status_of(&row), QuestionnaireAction::NewVersion)?;
-        check_round_allows_drafting(round_status(conn, row.round_id)?)?;
-        let versions = store::versions_of_round(conn, row.round_id)?;
-        if let Some(draft) = versions
-            .iter()
-            .find(|v| v.status == QuestionnaireStatus::Draft)
-        {
-            return Err(ApiError::conflict(
-                "draft-exists",
-                format!(
-                    "version {} is already a draft: /api/v1/questionnaires/{}",
-                    draft.version, draft.id
-                ),
-                vec![],
-            ));
-        }
-        let next = versions
-            .iter()
-            .map(|v| v.version)
-            .max()
-            .unwrap_or(row.version)
-            + 1;
-        let new_id = store::insert(conn, row.round_id, next, &row.language, &row.doc()?)?;
-        audit.record(
-            conn,
-            "questionnaire.new_version",
-            "questionnaire",
-            new_id,
-            json!({"from": id, "version": next}),
-        )?;
-        store::find(conn, new_id)?.ok_or_else(|| ApiError::internal("questionnaire vanished"))
-    })
-    .await?;
-    crate::http::created(
-        respond(&req, &row, pref)?,
-        &format!("/api/v1/questionnaires/{}", row.id),
-    )
-}
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_questionnaires)
         .service(create_questionnaire)
         .service(get_questionnaire)
         .service(put_questionnaire)
         .service(delete_questionnaire)
-        .service(publish_questionnaire)
-        .service(new_version);
+        .service(super::versions::publish_questionnaire)
+        .service(super::versions::new_version);
 }

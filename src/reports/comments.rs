@@ -1,41 +1,21 @@
 //! `/reports/{id}/comments`: comments on a report while it is drafted and reviewed.
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
+use super::api::{Comment, CommentPatch, NewComment};
 use super::loaded::load;
 use super::model::{CommentRow, NewCommentRow};
 use super::rules::{self, COMMENT_EDIT_MINUTES};
 use super::store;
 use crate::audit::AuditCtx;
-use crate::auth::{policy, Principal, Role};
+use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{page_response, Page, PageParams};
-use crate::http::validate::{double_option, Checks};
+use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
-
-/// A comment on a report.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Comment {
-    pub id: i64,
-    pub report: i64,
-    pub author: i64,
-    pub author_role: Role,
-    pub author_country: Option<String>,
-    /// The section or paragraph it refers to, as the drafters number them.
-    #[schema(example = "section-2/paragraph-4")]
-    pub anchor: Option<String>,
-    pub body: String,
-    /// Until when its author may still edit it.
-    pub editable_until: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 impl From<CommentRow> for Comment {
     fn from(c: CommentRow) -> Comment {
@@ -52,24 +32,6 @@ impl From<CommentRow> for Comment {
             updated_at: utc(c.updated_at),
         }
     }
-}
-
-/// A new comment.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewComment {
-    pub body: String,
-    pub anchor: Option<String>,
-}
-
-/// A correction of one's own comment, within 15 minutes of writing it.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CommentPatch {
-    pub body: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub anchor: Option<Option<String>>,
 }
 
 /// The comments on a report, oldest first: for the secretariat, its assigned experts and the

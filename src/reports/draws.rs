@@ -1,11 +1,9 @@
 //! `/rounds/{id}/draws` and `/rounds/{id}/assignments`: reviewers drawn by lot.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
+use super::api::{Assignment, Draw, DrawIn};
 use super::draw::{self, MAX_SEED};
 use super::model::NewDrawRow;
 use super::store;
@@ -17,41 +15,6 @@ use crate::http::validate::Checks;
 use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
 use crate::time::utc;
-
-/// A draw request; without `seed` one is drawn at random and recorded.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DrawIn {
-    /// 0 to 2^53 − 1. The same seed and participants always give the same draw.
-    #[schema(example = 20261128)]
-    pub seed: Option<i64>,
-}
-
-/// The reviewers of one participant, and whom it reviews.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Assignment {
-    #[schema(example = "CHL")]
-    pub country: String,
-    /// Countries that review it; their experts are the assigned experts of its report.
-    #[schema(example = json!(["ARG", "URY"]))]
-    pub reviewers: Vec<String>,
-    /// Countries it reviews.
-    pub reviews: Vec<String>,
-}
-
-/// The round's current draw.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Draw {
-    pub id: i64,
-    pub round: i64,
-    pub seed: i64,
-    pub reviewers_per_country: i32,
-    pub participants: i32,
-    /// The draw this one replaced, if any (it stays on record).
-    pub supersedes: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub assignments: Vec<Assignment>,
-}
 
 fn assignments(by_country: std::collections::BTreeMap<String, Vec<String>>) -> Vec<Assignment> {
     let mut reviews: std::collections::BTreeMap<String, Vec<String>> = Default::default();

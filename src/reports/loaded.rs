@@ -3,8 +3,8 @@
 
 use actix_web::{HttpRequest, HttpResponse};
 
+use super::api::Report;
 use super::model::ReportRow;
-use super::routes::Report;
 use super::rules::{self, ReportKindOut, ReportStatus};
 use super::store::{self, ReportScope};
 use crate::auth::policy::{ReportFacts, ReportKind};

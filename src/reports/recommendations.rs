@@ -2,11 +2,9 @@
 //! analysts ask for.
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
 
+use super::api::{Followup, FollowupIn, NewRecommendation, Recommendation, RecommendationQuery};
 use super::loaded::{load, scope};
 use super::model::{NewFollowupRow, NewRecommendationRow, RecommendationRow, ReportRow};
 use super::rules::{self, FollowupStatus};
@@ -16,84 +14,11 @@ use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
-use crate::http::lang::{
-    i18n_from_json, i18n_to_json, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
-};
+use crate::http::lang::{i18n_from_json, i18n_to_json, Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
-
-/// One change of a recommendation's follow-up.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Followup {
-    pub status: FollowupStatus,
-    pub progress_note: Option<String>,
-    pub evidence_urls: Vec<String>,
-    pub changed_by: Option<i64>,
-    pub changed_at: DateTime<Utc>,
-}
-
-/// A numbered recommendation of a report, with its latest follow-up.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Recommendation {
-    pub id: i64,
-    pub report: i64,
-    pub round: i64,
-    /// The reviewed country (country reports).
-    pub country: Option<String>,
-    /// Number within the report.
-    pub number: i32,
-    pub text: Localized,
-    pub language: Lang,
-    pub thematic_area: Option<String>,
-    pub target_date: Option<NaiveDate>,
-    pub status: FollowupStatus,
-    pub progress_note: Option<String>,
-    pub evidence_urls: Vec<String>,
-    pub revision: i32,
-    /// Every follow-up change, oldest first (single reads).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub history: Option<Vec<Followup>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A new recommendation, while the report is not adopted.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRecommendation {
-    /// Defaults to the next number in the report.
-    pub number: Option<i32>,
-    #[schema(value_type = Object, example = json!({"en": "Publish the merit-based competitions' results."}))]
-    pub text: TextIn,
-    pub thematic_area: Option<String>,
-    /// `YYYY-MM-DD`.
-    pub target_date: Option<String>,
-}
-
-/// Follow-up of a recommendation, by the reviewed country's focal point or the secretariat,
-/// at any time after the report's adoption.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FollowupIn {
-    pub status: Option<FollowupStatus>,
-    pub progress_note: Option<String>,
-    /// Absolute http(s) URLs; replaces the list.
-    pub evidence_urls: Option<Vec<String>>,
-}
-
-/// Filters of the tracker.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RecommendationQuery {
-    #[param(value_type = Option<i64>)]
-    pub round: Option<String>,
-    pub country: Option<String>,
-    pub thematic_area: Option<String>,
-    #[param(value_type = Option<FollowupStatus>)]
-    pub status: Option<String>,
-}
 
 fn urls(raw: &str) -> Vec<String> {
     serde_json::from_str(raw).unwrap_or_default()

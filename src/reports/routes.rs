@@ -1,123 +1,26 @@
 //! `/reports`: country and hemispheric reports, their drafting, adoption and publication.
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
 
+use super::api::{NewReport, Report, ReportPatch, ReportQuery};
 use super::loaded::{load, render, respond, scope, with_experts, Loaded};
 use super::model::{NewReportRow, ReportChanges};
-use super::rules::{self, ReportAction, ReportKindOut, ReportStatus};
+use super::rules::{self, ReportKindOut, ReportStatus};
 use super::store::{self, ReportFilter};
 use crate::audit::AuditCtx;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal};
-use crate::db::{self, DbConn};
+use crate::db::{self};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::lang::{
     i18n_from_json, i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker,
-    Localized, TextIn,
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
-use crate::lifecycle::{self, Action, Standing, Subject};
 use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
-
-/// A Country Report (one per participant per round) or the round's Hemispheric Report.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Report {
-    pub id: i64,
-    pub round: i64,
-    pub kind: ReportKindOut,
-    /// The reviewed country (country reports).
-    #[schema(example = "CHL")]
-    pub country: Option<String>,
-    pub language: Lang,
-    pub title: Localized,
-    /// Markdown.
-    pub body: Localized,
-    pub status: ReportStatus,
-    /// Drafting round: moves on each time the report is returned.
-    pub version: i32,
-    /// What `If-Match` compares.
-    pub revision: i32,
-    pub allowed_actions: Vec<String>,
-    /// The Committee's decision to adopt.
-    pub decision_date: Option<NaiveDate>,
-    pub decision_note: Option<String>,
-    pub adopted_at: Option<DateTime<Utc>>,
-    pub published_at: Option<DateTime<Utc>>,
-    /// Countries drawn to review it (country reports, single reads).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reviewers: Option<Vec<String>>,
-    /// Its assigned experts (user ids): the active experts of the reviewer countries, or every
-    /// expert for the hemispheric report (single reads).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub assigned_experts: Option<Vec<i64>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A new report (secretariat), for a round that is open or in review.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewReport {
-    pub round: i64,
-    /// `country` or `hemispheric`.
-    #[schema(example = "country")]
-    pub kind: String,
-    /// A participant of the round (country reports only).
-    pub country: Option<String>,
-    /// Original language (default `en`).
-    pub language: Option<String>,
-    #[schema(value_type = Object, example = json!({"en": "Country Report: Chile"}))]
-    pub title: TextIn,
-    #[schema(value_type = Option<Object>)]
-    pub body: Option<TextIn>,
-}
-
-/// Changes to a draft or a report under review; texts in `lang=` or the report's language.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReportPatch {
-    #[schema(value_type = Option<Object>)]
-    pub title: Option<TextIn>,
-    #[schema(value_type = Option<Object>)]
-    pub body: Option<TextIn>,
-}
-
-/// The Committee of Experts' decision, recorded by the secretariat.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AdoptIn {
-    /// Date of the Committee's decision, not in the future.
-    #[schema(example = "2026-11-20")]
-    pub decision_date: String,
-    pub note: Option<String>,
-}
-
-/// Why a report goes back to drafting.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReportReturnIn {
-    pub reason: Option<String>,
-}
-
-/// Filters of the report list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ReportQuery {
-    #[param(value_type = Option<i64>)]
-    pub round: Option<String>,
-    pub country: Option<String>,
-    #[param(value_type = Option<ReportKindOut>)]
-    pub kind: Option<String>,
-    #[param(value_type = Option<ReportStatus>)]
-    pub status: Option<String>,
-}
 
 /// List reports: published ones for everyone; drafts to the secretariat, the assigned experts
 /// (all experts for hemispheric reports) and the reviewed country.
@@ -414,233 +317,15 @@ pub async fn patch_report(
     respond(&req, loaded, pref)
 }
 
-impl Subject<ReportAction> for Loaded {
-    fn standing(&self) -> Standing<ReportStatus> {
-        Standing {
-            status: self.status(),
-            revision: self.row.revision,
-        }
-    }
-}
-
-async fn workflow(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: i64,
-    action: ReportAction,
-    adopt: Option<AdoptIn>,
-    reason: Option<String>,
-) -> ApiResult<HttpResponse> {
-    let if_match = etag::if_match_values(&req);
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let pref = LangPref::from_request_parts(&req)?;
-    let loaded = db::run_tx(&state.pool, move |conn| {
-        let act = Action {
-            table: "reports",
-            entity: "report",
-            id,
-            action,
-            if_match: if_match.as_deref(),
-            audit: &audit,
-        };
-        let authorize = |l: &Loaded| match action {
-            ReportAction::Submit => policy::draft_report(Some(&principal), &l.facts()),
-            _ => policy::adopt_or_publish_report(Some(&principal), &l.facts()),
-        };
-        let load = |conn: &mut DbConn| load(conn, id, Some(&principal));
-        lifecycle::act(conn, act, load, authorize, |conn, l, next| {
-            let now = crate::time::now();
-            let mut changes = ReportChanges {
-                status: Some(next),
-                revision: Some(l.row.revision + 1),
-                updated_at: Some(now),
-                ..ReportChanges::default()
-            };
-            let mut summary = serde_json::Map::new();
-            match action {
-                ReportAction::Submit => {}
-                ReportAction::Return => {
-                    changes.version = Some(l.row.version + 1);
-                    let mut checks = Checks::new();
-                    if let Some(r) = &reason {
-                        summary.insert("reason".into(), json!(checks.text("reason", r, 0, 2000)));
-                    }
-                    checks.finish()?;
-                }
-                ReportAction::Adopt => {
-                    let mut checks = Checks::new();
-                    let input = adopt.as_ref();
-                    let date = match input.map(|a| a.decision_date.as_str()) {
-                        Some(d) => match checks.date("decision_date", d) {
-                            Some(d) if d > now.date() => {
-                                checks.add("decision_date", "future", "cannot be in the future");
-                                None
-                            }
-                            other => other,
-                        },
-                        None => {
-                            checks.add(
-                                "decision_date",
-                                "required",
-                                "the date of the Committee's decision",
-                            );
-                            None
-                        }
-                    };
-                    let note = input
-                        .and_then(|a| a.note.as_deref())
-                        .map(|n| checks.text("note", n, 0, 2000))
-                        .filter(|n| !n.is_empty());
-                    checks.finish()?;
-                    summary.insert("decision_date".into(), json!(date));
-                    summary.insert("note".into(), json!(note));
-                    changes.decision_date = Some(date);
-                    changes.decision_note = Some(note);
-                    changes.adopted_at = Some(Some(now));
-                }
-                ReportAction::Publish => changes.published_at = Some(Some(now)),
-            }
-            store::update_report(conn, id, &changes)?;
-            Ok(summary)
-        })
-    })
-    .await?;
-    respond(&req, loaded, pref)
-}
-
-/// Send a draft for the Committee's review (its drafters).
-#[utoipa::path(
-    tag = "reports",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The report's id")),
-    responses(
-        (status = 200, description = "Under review", body = Report),
-        (status = 409, description = "Not a draft (`allowed` lists what is possible)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/reports/{id}/submit")]
-pub async fn submit_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    workflow(
-        req,
-        state,
-        principal,
-        id.into_inner(),
-        ReportAction::Submit,
-        None,
-        None,
-    )
-    .await
-}
-
-/// Send a report under review back to drafting (secretariat); its version moves on.
-#[utoipa::path(
-    tag = "reports",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The report's id")),
-    request_body(content = ReportReturnIn, description = "Optional reason"),
-    responses(
-        (status = 200, description = "Back to draft", body = Report),
-        (status = 409, description = "Not under review", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/reports/{id}/return")]
-pub async fn return_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<i64>,
-    body: Option<web::Json<ReportReturnIn>>,
-) -> ApiResult<HttpResponse> {
-    let reason = body.and_then(|b| b.into_inner().reason);
-    workflow(
-        req,
-        state,
-        principal,
-        id.into_inner(),
-        ReportAction::Return,
-        None,
-        reason,
-    )
-    .await
-}
-
-/// Record the Committee of Experts' adoption (secretariat): the report is frozen from then on.
-#[utoipa::path(
-    tag = "reports",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The report's id")),
-    request_body = AdoptIn,
-    responses(
-        (status = 200, description = "Adopted", body = Report),
-        (status = 409, description = "Not under review", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No or bad decision date", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/reports/{id}/adopt")]
-pub async fn adopt_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<i64>,
-    body: Option<web::Json<AdoptIn>>,
-) -> ApiResult<HttpResponse> {
-    let adopt = body.map(|b| b.into_inner());
-    workflow(
-        req,
-        state,
-        principal,
-        id.into_inner(),
-        ReportAction::Adopt,
-        adopt,
-        None,
-    )
-    .await
-}
-
-/// Publish an adopted report (secretariat): everyone reads it from then on.
-#[utoipa::path(
-    tag = "reports",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The report's id")),
-    responses(
-        (status = 200, description = "Published", body = Report),
-        (status = 409, description = "Not adopted", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/reports/{id}/publish")]
-pub async fn publish_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    workflow(
-        req,
-        state,
-        principal,
-        id.into_inner(),
-        ReportAction::Publish,
-        None,
-        None,
-    )
-    .await
-}
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_reports)
         .service(create_report)
         .service(get_report)
         .service(patch_report)
-        .service(submit_report)
-        .service(return_report)
-        .service(adopt_report)
-        .service(publish_report)
+        .service(super::actions::submit_report)
+        .service(super::actions::return_report)
+        .service(super::actions::adopt_report)
+        .service(super::actions::publish_report)
         .service(super::draws::create_draw)
         .service(super::draws::round_assignments)
         .service(super::comments::list_comments)

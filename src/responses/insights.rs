@@ -4,14 +4,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
 
+use super::api::{ParticipantProgress, QuestionPath, QuestionSummary};
 use super::model::ResponseRow;
 use super::routes::{status_of, visibility};
-use super::rules::{self, ResponseStatus};
+use super::rules::{self};
 use super::store;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
@@ -21,24 +19,6 @@ use crate::http::pagination::{page_response, Page};
 use crate::questionnaires::model::{Document, Kind, QuestionnaireStatus};
 use crate::state::AppState;
 use crate::time::utc;
-
-/// One participant's progress in a round.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ParticipantProgress {
-    pub country: String,
-    /// The response's status; `null` when the country has not started one.
-    pub status: Option<ResponseStatus>,
-    pub response: Option<i64>,
-    pub questionnaire: Option<i64>,
-    pub answered: usize,
-    pub required: usize,
-    pub required_answered: usize,
-    pub submitted_at: Option<DateTime<Utc>>,
-    pub late: bool,
-    /// The country's due date (its extension, else the round's).
-    pub due_on: NaiveDate,
-    pub due_on_extension: Option<NaiveDate>,
-}
 
 /// Progress of every participant of a round, as `principal` may see it (a focal point: its own
 /// row only).
@@ -148,37 +128,6 @@ pub async fn round_progress(
         },
         None,
     )
-}
-
-/// Path of a question.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct QuestionPath {
-    /// The questionnaire's id.
-    pub id: i64,
-    /// The question's code.
-    pub code: String,
-}
-
-/// Figures over the answers to one question.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QuestionSummary {
-    pub questionnaire: i64,
-    pub question: String,
-    pub kind: Kind,
-    /// Responses the caller may see.
-    pub responses: usize,
-    /// Of those, how many answered the question.
-    pub answered: usize,
-    /// Choice kinds: how many chose each option (every option listed, in order).
-    pub counts: Option<BTreeMap<String, usize>>,
-    /// Boolean questions: how many answered true and false.
-    pub true_count: Option<usize>,
-    pub false_count: Option<usize>,
-    /// Number kinds.
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub mean: Option<f64>,
-    pub median: Option<f64>,
 }
 
 /// Counts per option, or count/min/max/mean/median, over the responses the caller may see.

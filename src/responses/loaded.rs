@@ -8,8 +8,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use super::api::{AnswerOut, ResponseOut, SectionProgress};
 use super::model::{AnswerRow, ResponseRow};
-use super::routes::{status_of, AnswerOut, ResponseOut, SectionProgress};
+use super::routes::status_of;
 use super::rules::{self, ResponseAction, ResponseStatus};
 use super::store;
 use crate::auth::policy::{self, ResponseFacts};
@@ -20,7 +21,7 @@ use crate::http::etag;
 use crate::lifecycle::{Standing, Subject};
 use crate::questionnaires::model::Document;
 use crate::rounds::model::RoundRow;
-use crate::rounds::routes::ResponsePublication;
+use crate::rounds::rules::ResponsePublication;
 use crate::rounds::rules::RoundStatus;
 use crate::time::utc;
 

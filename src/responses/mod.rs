@@ -1,6 +1,9 @@
 //! Countries' responses to questionnaires: answers saved one by one or in bulk, validated on
 //! save, submitted by a deadline, reviewed by the secretariat; never lost.
 
+pub mod actions;
+pub mod answers;
+pub mod api;
 pub mod insights;
 mod loaded;
 pub mod model;
@@ -17,7 +20,7 @@ use crate::audit::AuditCtx;
 use crate::db::DbConn;
 use crate::error::ApiResult;
 use crate::questionnaires::model::QuestionnaireRow;
-use routes::CarryOverItem;
+use api::CarryOverItem;
 use store::Change;
 
 /// Moves the draft and returned responses of `from` to the newly published `to`: answers keep

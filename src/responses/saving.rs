@@ -3,39 +3,15 @@
 
 use std::collections::HashSet;
 
-use serde::Deserialize;
-use serde_json::{json, Value};
-use utoipa::ToSchema;
+use serde_json::json;
 
+use super::api::AnswerIn;
 use super::rules;
 use super::store::Change;
 use crate::audit::AuditCtx;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::questionnaires::model::Document;
-
-/// An answer to save.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerIn {
-    /// The question's code.
-    #[schema(example = "B.2.1")]
-    pub question: String,
-    /// Typed by the question's kind: string, number, boolean, `YYYY-MM-DD`, option value, or
-    /// array of option values.
-    #[schema(value_type = Object)]
-    pub value: Value,
-    pub comment: Option<String>,
-}
-
-/// One answer's value, for `PUT …/answers/{code}`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ValueIn {
-    #[schema(value_type = Object)]
-    pub value: Value,
-    pub comment: Option<String>,
-}
 
 /// Validates answers against the document; every problem is reported, keyed by question code.
 pub(super) fn validate_answers(doc: &Document, answers: &[AnswerIn]) -> ApiResult<Vec<Change>> {

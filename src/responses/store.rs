@@ -9,7 +9,7 @@ use super::model::{AnswerChange, AnswerRow, HistoryRow, ResponseRow};
 use super::rules::ResponseStatus;
 use crate::db::schema::{answer_history, answers, responses, rounds};
 use crate::db::DbConn;
-use crate::rounds::routes::ResponsePublication;
+use crate::rounds::rules::ResponsePublication;
 use crate::rounds::rules::RoundStatus;
 
 /// Which responses a caller may see, as a query condition.

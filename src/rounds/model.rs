@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::routes::ResponsePublication;
+use super::rules::ResponsePublication;
 
 use super::rules::RoundStatus;
 use crate::db::schema::{round_participants, rounds};

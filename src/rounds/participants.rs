@@ -1,11 +1,10 @@
 //! A round's participating countries, and their own due dates.
 
 use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
 
+use super::api::{Participant, ParticipantIn, ParticipantPath};
 use super::model::ParticipantRow;
 use super::routes::load;
 use super::rules::{self, RoundStatus};
@@ -15,25 +14,9 @@ use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{page_response, Page};
-use crate::http::validate::{double_option, Checks};
+use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
-
-/// A participating country.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Participant {
-    /// Alpha-3 code.
-    #[schema(example = "ARG")]
-    pub country: String,
-    /// This country's own due date, when extended.
-    pub due_on_extension: Option<NaiveDate>,
-    /// Why the extension was granted.
-    pub extension_reason: Option<String>,
-    /// The due date that applies to this country.
-    pub due_on: NaiveDate,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 impl Participant {
     fn new(p: ParticipantRow, round_due: NaiveDate) -> Participant {
@@ -46,18 +29,6 @@ impl Participant {
             updated_at: utc(p.updated_at),
         }
     }
-}
-
-/// Adding a participant, or setting its extension.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ParticipantIn {
-    /// A due date later than the round's, for this country only; `null` removes it.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub due_on_extension: Option<Option<NaiveDate>>,
-    /// Required with an extension: equal treatment means every exception is justified.
-    pub reason: Option<String>,
 }
 
 /// The round's participants, by country code.
@@ -89,15 +60,6 @@ pub async fn list_participants(
         next_cursor: None,
     };
     page_response(&req, &page, None)
-}
-
-/// Path of one participant.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ParticipantPath {
-    /// The round's id.
-    pub id: i64,
-    /// Alpha-3 code of the country.
-    pub code: String,
 }
 
 /// Add a participant or set its extension (secretariat). Only active member states take part;

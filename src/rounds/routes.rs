@@ -1,13 +1,11 @@
 //! `/rounds`: the rounds, their lifecycle and their participants.
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
 
+use super::api::{NewRound, Round, RoundPatch, RoundQuery};
 use super::model::{NewRoundRow, RoundChanges};
-use super::rules::{self, RoundAction, RoundStatus};
+use super::rules::{self, ResponsePublication, RoundAction, RoundStatus};
 use super::store::{self, RoundFilter, RoundRecord};
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
@@ -15,83 +13,13 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::lang::{
-    i18n_from_json, i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker,
-    Localized, TextIn,
+    i18n_from_json, i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker, TextIn,
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
-use crate::lifecycle::{self, Action, Standing, Subject};
+use crate::lifecycle::{self};
 use crate::state::AppState;
 use crate::time::utc;
-
-/// Whether accepted responses become public once the round concludes.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ResponsePublication {
-    PublicAfterConclusion,
-    Confidential,
-}
-
-crate::text_enum!(ResponsePublication);
-
-impl ResponsePublication {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResponsePublication::PublicAfterConclusion => "public_after_conclusion",
-            ResponsePublication::Confidential => "confidential",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::PublicAfterConclusion, Self::Confidential]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
-}
-
-/// A round of exchange.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Round {
-    pub id: i64,
-    /// 1st, 2nd… round.
-    #[schema(example = 2)]
-    pub number: i32,
-    pub title: Localized,
-    pub description: Localized,
-    /// Original language of the texts.
-    pub language: Lang,
-    /// Slugs of the thematic areas covered, in the Guide's order.
-    #[schema(example = json!(["public-budget", "civil-service"]))]
-    pub thematic_areas: Vec<String>,
-    pub starts_on: NaiveDate,
-    pub responses_due_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    #[schema(example = 2)]
-    pub reviewers_per_country: i32,
-    pub response_publication: ResponsePublication,
-    pub status: RoundStatus,
-    /// Lifecycle actions the status allows now.
-    #[schema(example = json!(["open", "cancel"]))]
-    pub allowed_actions: Vec<String>,
-    pub participant_count: i64,
-    /// The questionnaire version countries answer now, if published.
-    pub published_questionnaire: Option<i64>,
-    pub revision: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 impl Round {
     fn from_record(r: RoundRecord, pref: LangPref, langs: &mut LangTracker) -> Round {
@@ -121,58 +49,6 @@ impl Round {
             updated_at: utc(r.row.updated_at),
         }
     }
-}
-
-/// A new round.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRound {
-    /// Defaults to the next number.
-    pub number: Option<i32>,
-    /// A string in `language`, or an object keyed by language.
-    #[schema(value_type = Object, example = json!({"en": "Second Round", "es": "Segunda Ronda"}))]
-    pub title: TextIn,
-    #[schema(value_type = Option<Object>)]
-    pub description: Option<TextIn>,
-    /// Original language of the texts (default `en`).
-    pub language: Option<Lang>,
-    #[schema(example = json!(["public-budget"]))]
-    pub thematic_areas: Vec<String>,
-    pub starts_on: NaiveDate,
-    pub responses_due_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    /// 2 to 4 (default 2).
-    pub reviewers_per_country: Option<i32>,
-    /// Default `confidential`.
-    pub response_publication: Option<ResponsePublication>,
-}
-
-/// Changes to a round; absent fields stay. Which fields may change depends on the status.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoundPatch {
-    #[schema(value_type = Option<Object>)]
-    pub title: Option<TextIn>,
-    #[schema(value_type = Option<Object>)]
-    pub description: Option<TextIn>,
-    pub thematic_areas: Option<Vec<String>>,
-    pub starts_on: Option<NaiveDate>,
-    pub responses_due_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
-    pub reviewers_per_country: Option<i32>,
-    pub response_publication: Option<ResponsePublication>,
-}
-
-/// Filters of the round list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RoundQuery {
-    #[param(value_type = Option<RoundStatus>)]
-    pub status: Option<String>,
-    /// Rounds covering this area (slug).
-    pub thematic_area: Option<String>,
-    /// Rounds in which this country (alpha-3) participates.
-    pub country: Option<String>,
 }
 
 fn check_areas(conn: &mut DbConn, checks: &mut Checks, areas: &[String]) -> ApiResult<Vec<String>> {
@@ -210,7 +86,11 @@ pub fn load(conn: &mut DbConn, id: i64) -> ApiResult<RoundRecord> {
     store::find_record(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no round {id}")))
 }
 
-fn respond(req: &HttpRequest, record: RoundRecord, pref: LangPref) -> ApiResult<HttpResponse> {
+pub(super) fn respond(
+    req: &HttpRequest,
+    record: RoundRecord,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
     let mut langs = LangTracker::default();
     let (id, revision) = (record.row.id, record.row.revision);
     let round = Round::from_record(record, pref, &mut langs);
@@ -541,140 +421,15 @@ pub async fn patch_round(
     respond(&req, record, pref)
 }
 
-impl Subject<RoundAction> for RoundRecord {
-    fn standing(&self) -> Standing<RoundStatus> {
-        Standing {
-            status: self.row.status,
-            revision: self.row.revision,
-        }
-    }
-}
-
-async fn transition(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: i64,
-    action: RoundAction,
-    pref: LangPref,
-) -> ApiResult<HttpResponse> {
-    policy::manage_rounds(Some(&principal))?;
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let if_match = etag::if_match_values(&req);
-    let record = db::run_tx(&state.pool, move |conn| {
-        let act = Action {
-            table: "rounds",
-            entity: "round",
-            id,
-            action,
-            if_match: if_match.as_deref(),
-            audit: &audit,
-        };
-        lifecycle::act(
-            conn,
-            act,
-            |conn| load(conn, id),
-            |_| Ok(()),
-            |conn, current, next| {
-                match action {
-                    RoundAction::Open => {
-                        let published = store::has_published_questionnaire(conn, id)?;
-                        let participants = store::participant_count(conn, id)? as usize;
-                        rules::check_open(published, participants).map_err(|unmet| {
-                            ApiError::conflict(
-                                "round-not-ready",
-                                "the round cannot open yet",
-                                unmet,
-                            )
-                        })?;
-                    }
-                    RoundAction::Conclude => {
-                        let adopted = crate::reports::store::hemispheric_adopted(conn, id)?;
-                        rules::check_conclude(Some(adopted)).map_err(|unmet| {
-                            ApiError::conflict(
-                                "round-not-ready",
-                                "the round cannot conclude yet",
-                                unmet,
-                            )
-                        })?;
-                    }
-                    RoundAction::Review | RoundAction::Cancel => {}
-                }
-                store::update(
-                    conn,
-                    id,
-                    &RoundChanges {
-                        status: Some(next),
-                        revision: Some(current.row.revision + 1),
-                        updated_at: Some(crate::time::now()),
-                        ..RoundChanges::default()
-                    },
-                )?;
-                Ok(Default::default())
-            },
-        )
-    })
-    .await?;
-    respond(&req, record, pref)
-}
-
-macro_rules! transition_endpoint {
-    ($name:ident, $path:literal, $action:expr, $doc:literal) => {
-        #[doc = $doc]
-        #[utoipa::path(
-            tag = "rounds",
-            security(("bearer" = [])),
-            params(("id" = i64, Path, description = "The round's id")),
-            responses(
-                (status = 200, description = "The round in its new status", body = Round),
-                (status = 404, description = "No such round", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 409, description = "Not allowed from the current status (the problem lists `allowed`), or a condition is unmet (`reasons`)", body = crate::error::Problem, content_type = "application/problem+json"),
-                (status = 412, description = "`If-Match` is stale", body = crate::error::Problem, content_type = "application/problem+json"),
-            )
-        )]
-        #[post($path)]
-        pub async fn $name(
-            req: HttpRequest,
-            state: web::Data<AppState>,
-            principal: Principal,
-            id: web::Path<i64>,
-            pref: LangPref,
-        ) -> ApiResult<HttpResponse> {
-            transition(req, state, principal, id.into_inner(), $action, pref).await
-        }
-    };
-}
-
-transition_endpoint!(open_round, "/rounds/{id}/open", RoundAction::Open,
-    "Open the round for responses (secretariat): needs a published questionnaire and two participants.");
-transition_endpoint!(
-    review_round,
-    "/rounds/{id}/review",
-    RoundAction::Review,
-    "Close responses and start the review (secretariat)."
-);
-transition_endpoint!(
-    conclude_round,
-    "/rounds/{id}/conclude",
-    RoundAction::Conclude,
-    "Conclude the round (secretariat) once its hemispheric report is adopted."
-);
-transition_endpoint!(
-    cancel_round,
-    "/rounds/{id}/cancel",
-    RoundAction::Cancel,
-    "Cancel a planned round (secretariat)."
-);
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_rounds)
         .service(create_round)
         .service(get_round)
         .service(patch_round)
-        .service(open_round)
-        .service(review_round)
-        .service(conclude_round)
-        .service(cancel_round)
+        .service(super::actions::open_round)
+        .service(super::actions::review_round)
+        .service(super::actions::conclude_round)
+        .service(super::actions::cancel_round)
         .service(super::participants::list_participants)
         .service(super::participants::put_participant)
         .service(super::participants::delete_participant);

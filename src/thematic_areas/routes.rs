@@ -1,10 +1,8 @@
 //! `GET /thematic-areas`, `GET /thematic-areas/{slug}`.
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
+use super::api::{ThematicArea, ThematicAreaIn};
 use super::store::{self, AreaRecord};
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
@@ -12,33 +10,11 @@ use crate::db;
 use crate::db::dialect::Bind;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
-use crate::http::lang::{
-    write_language, Lang, LangParam, LangPref, LangTracker, Localized, TextIn,
-};
+use crate::http::lang::{write_language, Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
-
-/// A thematic area of the Guide (GEMGPE).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ThematicArea {
-    /// Same as `slug`.
-    #[schema(example = "public-budget")]
-    pub id: String,
-    /// The area's public id.
-    #[schema(example = "public-budget")]
-    pub slug: String,
-    /// Name in the negotiated language, or every translation with `lang=all`.
-    pub name: Localized,
-    /// One paragraph on what the area covers.
-    pub description: Localized,
-    /// Display order in the Guide, from 1.
-    #[schema(example = 3)]
-    pub position: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 impl ThematicArea {
     fn from_record(r: AreaRecord, pref: LangPref, langs: &mut LangTracker) -> ThematicArea {
@@ -119,22 +95,6 @@ pub async fn get_thematic_area(
     let mut langs = LangTracker::default();
     let area = ThematicArea::from_record(record, pref, &mut langs);
     etag::single_json(&req, &area, Some(langs.header_value(pref)))
-}
-
-/// A thematic area to add, or changes to one (absent fields stay).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ThematicAreaIn {
-    /// The public id (new areas only): lower-case words joined by `-`.
-    #[schema(example = "open-government")]
-    pub slug: Option<String>,
-    /// A string (in `?lang=`, default en) or an object keyed by language.
-    #[schema(value_type = Option<Object>)]
-    pub name: Option<TextIn>,
-    #[schema(value_type = Option<Object>)]
-    pub description: Option<TextIn>,
-    /// Display order (default: last).
-    pub position: Option<i32>,
 }
 
 fn slug_ok(s: &str) -> bool {

@@ -1,5 +1,7 @@
 //! People and their accounts: managed by the secretariat, `/me` for everyone.
 
+pub mod api;
+pub mod me;
 pub mod model;
 pub mod routes;
 pub mod rules;
@@ -28,7 +30,7 @@ pub fn bootstrap_admin(
     let row = routes::create_account(
         conn,
         &AuditCtx::default(),
-        &routes::NewUser {
+        &api::NewUser {
             email: email.to_owned(),
             display_name: "Technical Secretariat".into(),
             role: "secretariat".into(),

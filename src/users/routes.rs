@@ -2,11 +2,9 @@
 
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
 
+use super::api::{NewUser, User, UserPatch, UserQuery};
 use super::model::{NewUserRow, UserChanges, UserRow};
 use super::{rules, store};
 use crate::audit::AuditCtx;
@@ -15,26 +13,9 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::pagination::{page_response, Page, PageParams};
-use crate::http::validate::{double_option, Checks};
+use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
-
-/// A person's account.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct User {
-    pub id: i64,
-    #[schema(example = "focal.point@example.gov")]
-    pub email: String,
-    #[schema(example = "María Pérez")]
-    pub display_name: String,
-    pub role: Role,
-    /// Alpha-3 code; `null` for the secretariat.
-    #[schema(example = "ARG")]
-    pub country: Option<String>,
-    pub active: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 impl From<&UserRow> for User {
     fn from(r: &UserRow) -> Self {
@@ -49,78 +30,6 @@ impl From<&UserRow> for User {
             updated_at: utc(r.updated_at),
         }
     }
-}
-
-/// The caller: its account, and the machine client it acts through, if any.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Me {
-    #[serde(flatten)]
-    pub user: User,
-    /// The machine client holding the token, when a system calls.
-    pub client_id: Option<String>,
-}
-
-/// A new account.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    #[schema(example = "focal.point@example.gov")]
-    pub email: String,
-    #[schema(example = "María Pérez")]
-    pub display_name: String,
-    #[schema(value_type = Role)]
-    pub role: String,
-    /// Alpha-3 code: required for `member_country` and `expert`, refused for `secretariat`.
-    #[schema(example = "ARG")]
-    pub country: Option<String>,
-    /// At least 12 characters.
-    pub password: String,
-}
-
-/// Changes to an account (secretariat). Absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UserPatch {
-    pub display_name: Option<String>,
-    #[schema(value_type = Option<Role>)]
-    pub role: Option<String>,
-    /// Alpha-3 code, or `null` (with role `secretariat`).
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub country: Option<Option<String>>,
-    pub active: Option<bool>,
-    /// A new password (at least 12 characters).
-    pub password: Option<String>,
-}
-
-/// Changes to one's own account.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MePatch {
-    pub display_name: Option<String>,
-}
-
-/// A password change.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordChange {
-    pub current_password: String,
-    /// At least 12 characters.
-    pub new_password: String,
-}
-
-/// Filters of the user list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserQuery {
-    #[param(value_type = Option<Role>)]
-    pub role: Option<String>,
-    /// Alpha-3 code.
-    pub country: Option<String>,
-    #[param(value_type = Option<bool>)]
-    pub active: Option<String>,
-    /// Part of the email or display name.
-    pub q: Option<String>,
 }
 
 const ROLES: &str = "member_country, expert, secretariat";
@@ -310,7 +219,7 @@ pub async fn get_user(
     user_response(&req, &row)
 }
 
-fn apply_patch(
+pub(super) fn apply_patch(
     conn: &mut DbConn,
     audit: &AuditCtx,
     id: i64,
@@ -483,137 +392,13 @@ pub async fn delete_user(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The caller's account.
-#[utoipa::path(
-    tag = "users",
-    security(("bearer" = [])),
-    responses((status = 200, description = "The caller", body = Me))
-)]
-#[get("/me")]
-pub async fn me(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-) -> ApiResult<HttpResponse> {
-    let id = principal.user_id;
-    let row = db::run(&state.pool, move |conn| Ok(store::find(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
-    etag::single_json(
-        &req,
-        &Me {
-            user: User::from(&row),
-            client_id: principal.client_id,
-        },
-        None,
-    )
-}
-
-/// Change one's own display name (role, country and email are the secretariat's to change).
-#[utoipa::path(
-    tag = "users",
-    security(("bearer" = [])),
-    request_body = MePatch,
-    responses(
-        (status = 200, description = "The caller", body = Me),
-        (status = 422, description = "Invalid or unknown fields", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/me")]
-pub async fn patch_me(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: web::Json<MePatch>,
-) -> ApiResult<HttpResponse> {
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let if_match = etag::if_match_values(&req);
-    let patch = UserPatch {
-        display_name: body.into_inner().display_name,
-        ..UserPatch::default()
-    };
-    let id = principal.user_id;
-    let row = db::run_tx(&state.pool, move |conn| {
-        db::lock_id(conn, "users", id)?;
-        let current =
-            store::find(conn, id)?.ok_or_else(|| ApiError::Unauthorized("no account".into()))?;
-        etag::matches(
-            if_match.as_deref(),
-            &etag::of_json(&Me {
-                user: User::from(&current),
-                client_id: audit.client_id.clone(),
-            }),
-        )?;
-        apply_patch(conn, &audit, id, None, &patch)
-    })
-    .await?;
-    etag::single_json(
-        &req,
-        &Me {
-            user: User::from(&row),
-            client_id: principal.client_id,
-        },
-        None,
-    )
-}
-
-/// Change one's own password. Every session of the account ends; log in again.
-#[utoipa::path(
-    tag = "users",
-    security(("bearer" = [])),
-    request_body = PasswordChange,
-    responses(
-        (status = 204, description = "Changed"),
-        (status = 403, description = "The current password is wrong, or a machine client asked", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The new password is too short or too long", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/me/password")]
-pub async fn change_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: web::Json<PasswordChange>,
-) -> ApiResult<HttpResponse> {
-    if principal.client_id.is_some() {
-        return Err(ApiError::Forbidden(
-            "a machine client may not change its owner's password".into(),
-        ));
-    }
-    let mut checks = Checks::new();
-    if let Some(problem) = password::problems(&body.new_password) {
-        checks.add("new_password", "length", problem);
-    }
-    if body.current_password.len() > password::MAX_LEN {
-        checks.add("current_password", "length", "too long");
-    }
-    checks.finish()?;
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let body = body.into_inner();
-    let id = principal.user_id;
-    db::run_tx(&state.pool, move |conn| {
-        let current =
-            store::find(conn, id)?.ok_or_else(|| ApiError::Unauthorized("no account".into()))?;
-        if !password::verify(&body.current_password, &current.password_hash) {
-            return Err(ApiError::Forbidden("the current password is wrong".into()));
-        }
-        let patch = UserPatch {
-            password: Some(body.new_password),
-            ..UserPatch::default()
-        };
-        apply_patch(conn, &audit, id, None, &patch).map(|_| ())
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_users)
         .service(create_user)
         .service(get_user)
         .service(patch_user)
         .service(delete_user)
-        .service(me)
-        .service(patch_me)
-        .service(change_password);
+        .service(super::me::me)
+        .service(super::me::patch_me)
+        .service(super::me::change_password);
 }

@@ -462,7 +462,7 @@ impl TestApp {
                 mecigep::users::routes::create_account_hashed(
                     conn,
                     &Default::default(),
-                    &mecigep::users::routes::NewUser {
+                    &mecigep::users::api::NewUser {
                         email: email.clone(),
                         display_name: format!("{role} {n}"),
                         role: role.into(),
