@@ -116,6 +116,7 @@ pub fn build(
         .configure(routes)
         .split_for_parts();
     let (spec, table) = described();
+    questionnaires::versions::on_publish(responses::carry_over);
     let settings = state.settings.clone();
 
     app.app_data(web::Data::new(state))

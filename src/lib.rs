@@ -23,6 +23,7 @@ pub mod responses;
 pub mod rounds;
 pub mod seed;
 pub mod state;
+pub mod statuses;
 pub mod thematic_areas;
 pub mod time;
 pub mod users;

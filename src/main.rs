@@ -138,7 +138,7 @@ fn user_add(global: &GlobalArgs, args: &UserAddArgs) -> Result<(), String> {
         .get()
         .map_err(|e| format!("no database connection: {e}"))?;
     let row = diesel::Connection::transaction(&mut **conn, |conn| {
-        mecigep::users::routes::create_account(conn, &Default::default(), &body)
+        mecigep::users::service::create_account(conn, &Default::default(), &body)
     })
     .map_err(|e| {
         let p = e.to_problem();

@@ -244,7 +244,7 @@ async fn create_for(
     let (name, expires) = validate(body)?;
     let audit = AuditCtx::new(req, Some(principal))?;
     let created = db::run_tx(&state.pool, move |conn| {
-        crate::users::store::find(conn, owner)?
+        super::account::find_user(conn, owner)?
             .ok_or_else(|| ApiError::not_found(format!("no user {owner}")))?;
         create(conn, &audit, owner, &name, expires)
     })
@@ -367,7 +367,7 @@ pub async fn list_user_clients(
     policy::manage_users(Some(&principal))?;
     let owner = id.into_inner();
     db::run(&state.pool, move |conn| {
-        crate::users::store::find(conn, owner)?
+        super::account::find_user(conn, owner)?
             .map(|_| ())
             .ok_or_else(|| ApiError::not_found(format!("no user {owner}")))
     })

@@ -1,6 +1,7 @@
 //! Who is calling: passwords, tokens, machine clients, the principal extractor, and the one
 //! access policy.
 
+pub mod account;
 pub mod clients;
 pub mod jwt;
 pub mod password;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::account::UserRow;
 use super::store::{self, Refresh};
 use super::{clients, password, token_hash, Principal};
 use crate::audit::AuditCtx;
@@ -15,7 +16,6 @@ use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::validate::Checks;
 use crate::state::AppState;
-use crate::users::model::UserRow;
 
 /// Email and password of a person.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -137,7 +137,7 @@ pub async fn auth_login(
     let pw = body.into_inner().password;
     let refresh_ttl = state.auth.refresh_ttl;
     let outcome = db::run_tx(&state.pool, move |conn| {
-        let user = crate::users::store::find_by_email(conn, &email)?;
+        let user = super::account::find_user_by_email(conn, &email)?;
         // Verify even for an unknown email so that both failures take as long.
         let ok = match &user {
             Some(u) => password::verify(&pw, &u.password_hash) && u.active,
@@ -204,7 +204,7 @@ pub async fn auth_refresh(
                 let user = match store::ensure_active(conn, user_id) {
                     Ok(u) => u,
                     Err(_) => {
-                        crate::users::store::revoke_refresh_tokens(conn, user_id)?;
+                        super::account::revoke_refresh_tokens(conn, user_id)?;
                         return Ok(Err("the account is not active"));
                     }
                 };
@@ -251,7 +251,7 @@ pub async fn auth_logout(
     let token = body.into_inner().refresh_token;
     db::run_tx(&state.pool, move |conn| {
         if let Some(user_id) = store::revoke(conn, &token)? {
-            let user = crate::users::store::find(conn, user_id)?;
+            let user = super::account::find_user(conn, user_id)?;
             let ctx = match user.as_ref().and_then(|u| principal_of(u, None)) {
                 Some(p) => audit.acting_as(&p),
                 None => audit,
@@ -429,7 +429,7 @@ pub async fn auth_token(
         if client.expires_at.is_some_and(|e| e <= crate::time::now()) {
             return Ok(Err("the client has expired"));
         }
-        let Some(owner) = crate::users::store::find(conn, client.user_id)?.filter(|u| u.active)
+        let Some(owner) = super::account::find_user(conn, client.user_id)?.filter(|u| u.active)
         else {
             return Ok(Err("the client's owner is not active"));
         };

@@ -174,8 +174,8 @@ pub fn revoke(conn: &mut DbConn, token: &str) -> ApiResult<Option<i64>> {
 }
 
 /// Refuses a refresh for an account that may no longer log in.
-pub fn ensure_active(conn: &mut DbConn, user_id: i64) -> ApiResult<crate::users::model::UserRow> {
-    match crate::users::store::find(conn, user_id)? {
+pub fn ensure_active(conn: &mut DbConn, user_id: i64) -> ApiResult<super::account::UserRow> {
+    match super::account::find_user(conn, user_id)? {
         Some(u) if u.active => Ok(u),
         _ => Err(ApiError::Unauthorized("the account is not active".into())),
     }

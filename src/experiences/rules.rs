@@ -8,60 +8,13 @@ use crate::error::ApiError;
 use crate::http::lang::{I18n, Lang, TextIn};
 use crate::http::validate::Checks;
 use crate::lifecycle::Lifecycle;
+pub use crate::statuses::ExperienceStatus;
 
 pub const MAX_TITLE: usize = 300;
 pub const MAX_SECTION: usize = 100_000;
 pub const MAX_INSTITUTIONS: usize = 100;
 pub const MAX_INSTRUMENTS: usize = 200;
 pub const MAX_TAGS: usize = 20;
-
-/// Where an experience stands. `published` and `archived` describe the public version; a
-/// published experience being edited is `draft` (then `in_review`) again while the public keeps
-/// reading its latest published version.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ExperienceStatus {
-    Draft,
-    InReview,
-    Published,
-    Archived,
-}
-
-crate::text_enum!(ExperienceStatus);
-
-impl ExperienceStatus {
-    pub const ALL: [ExperienceStatus; 4] = [
-        ExperienceStatus::Draft,
-        ExperienceStatus::InReview,
-        ExperienceStatus::Published,
-        ExperienceStatus::Archived,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExperienceStatus::Draft => "draft",
-            ExperienceStatus::InReview => "in_review",
-            ExperienceStatus::Published => "published",
-            ExperienceStatus::Archived => "archived",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExperienceAction {

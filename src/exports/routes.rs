@@ -17,7 +17,7 @@ use crate::http::validate::Checks;
 use crate::questionnaires::model::QuestionnaireStatus;
 use crate::reports::api::RecommendationQuery;
 use crate::responses::api::ResponseQuery;
-use crate::responses::routes::visibility;
+use crate::responses::store::visibility;
 use crate::state::AppState;
 
 /// How an export is written.

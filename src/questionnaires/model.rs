@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::questionnaires;
 use crate::http::lang::I18n;
+pub use crate::statuses::QuestionnaireStatus;
 
 /// The type of a question, which decides what an answer may be.
 #[derive(
@@ -266,45 +267,6 @@ impl crate::lifecycle::Subject<QuestionnaireAction> for QuestionnaireRow {
             status: self.status,
             revision: self.revision,
         }
-    }
-}
-
-/// Lifecycle of a questionnaire version.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum QuestionnaireStatus {
-    Draft,
-    Published,
-    Retired,
-}
-
-crate::text_enum!(QuestionnaireStatus);
-
-impl QuestionnaireStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuestionnaireStatus::Draft => "draft",
-            QuestionnaireStatus::Published => "published",
-            QuestionnaireStatus::Retired => "retired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Draft, Self::Published, Self::Retired]
-            .into_iter()
-            .find(|v| v.as_str() == s)
     }
 }
 

@@ -4,10 +4,10 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::api::Questionnaire;
-use super::model::{QuestionnaireAction, QuestionnaireStatus};
+use super::model::{QuestionnaireAction, QuestionnaireRow, QuestionnaireStatus};
 use super::routes::{check_round_allows_drafting, load_visible, respond, round_status, status_of};
-use super::rules::{self};
-use super::store::{self};
+use super::rules;
+use super::store;
 use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db::{self, DbConn};
@@ -16,6 +16,19 @@ use crate::http::etag;
 use crate::http::lang::LangPref;
 use crate::lifecycle::{self, Action};
 use crate::state::AppState;
+
+/// What publishing a version does to the answers drafted on the version it replaces (from, to):
+/// the responses slice moves them. `app::build` installs it, so that this slice, which
+/// the responses slice builds on, imports nothing of that one. Returns how many responses moved.
+pub type CarryOver =
+    fn(&mut DbConn, &AuditCtx, &QuestionnaireRow, &QuestionnaireRow) -> ApiResult<usize>;
+
+static CARRY_OVER: std::sync::OnceLock<CarryOver> = std::sync::OnceLock::new();
+
+/// Installs what publishing does to the answers of the replaced version (once per process).
+pub fn on_publish(carry_over: CarryOver) {
+    let _ = CARRY_OVER.set(carry_over);
+}
 
 /// Publish a draft (secretariat): it becomes the version countries answer and is frozen; the
 /// previously published version of the round is retired.
@@ -81,7 +94,10 @@ pub async fn publish_questionnaire(
                             other.id,
                             json!({"replaced_by": id}),
                         )?;
-                        crate::responses::carry_over(conn, &audit, &other, row)?;
+                        let carry_over = CARRY_OVER.get().ok_or_else(|| {
+                            ApiError::internal("no carry-over installed: app::build installs it")
+                        })?;
+                        carry_over(conn, &audit, &other, row)?;
                         retired = Some(other.id);
                     }
                 }

@@ -70,7 +70,8 @@ pub async fn create_draw(
         .seed
         .unwrap_or_else(|| rand::random::<i64>().rem_euclid(MAX_SEED + 1));
     let out = db::run_tx(&state.pool, move |conn| {
-        let round = crate::rounds::routes::load(conn, round_id)?.row;
+        let round = crate::rounds::store::find(conn, round_id)?
+            .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;
         let status = round.parsed_status();
         if !matches!(status, RoundStatus::Open | RoundStatus::InReview) {
             return Err(ApiError::conflict(
@@ -148,7 +149,8 @@ pub async fn round_assignments(
 ) -> ApiResult<HttpResponse> {
     let round_id = id.into_inner();
     let out = db::run(&state.pool, move |conn| {
-        crate::rounds::routes::load(conn, round_id)?;
+        crate::rounds::store::find(conn, round_id)?
+            .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;
         let d = store::current_draw(conn, round_id)?
             .ok_or_else(|| ApiError::not_found(format!("round {round_id} has no draw yet")))?;
         let by_country = store::assignments(conn, d.id)?;

@@ -1,96 +1,8 @@
 //! The report's state machine and the recommendation's follow-up states. No I/O.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use crate::error::ApiError;
 use crate::lifecycle::Lifecycle;
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportKindOut {
-    Country,
-    Hemispheric,
-}
-
-crate::text_enum!(ReportKindOut);
-
-impl ReportKindOut {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportKindOut::Country => "country",
-            ReportKindOut::Hemispheric => "hemispheric",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Country, Self::Hemispheric]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
-}
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportStatus {
-    Draft,
-    UnderReview,
-    Adopted,
-    Published,
-}
-
-crate::text_enum!(ReportStatus);
-
-impl ReportStatus {
-    pub const ALL: [ReportStatus; 4] = [
-        ReportStatus::Draft,
-        ReportStatus::UnderReview,
-        ReportStatus::Adopted,
-        ReportStatus::Published,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportStatus::Draft => "draft",
-            ReportStatus::UnderReview => "under_review",
-            ReportStatus::Adopted => "adopted",
-            ReportStatus::Published => "published",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
-    /// Adopted reports are frozen: text, recommendations and comments no longer change.
-    pub fn frozen(self) -> bool {
-        matches!(self, ReportStatus::Adopted | ReportStatus::Published)
-    }
-}
+pub use crate::statuses::{FollowupStatus, ReportKindOut, ReportStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportAction {
@@ -155,52 +67,6 @@ pub fn check_not_frozen(status: ReportStatus) -> Result<(), ApiError> {
 
 /// Minutes during which the author may still edit a comment.
 pub const COMMENT_EDIT_MINUTES: i64 = 15;
-
-/// Implementation status of a recommendation, as the reviewed country reports it.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum FollowupStatus {
-    Pending,
-    InProgress,
-    Implemented,
-    NotApplicable,
-}
-
-crate::text_enum!(FollowupStatus);
-
-impl FollowupStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FollowupStatus::Pending => "pending",
-            FollowupStatus::InProgress => "in_progress",
-            FollowupStatus::Implemented => "implemented",
-            FollowupStatus::NotApplicable => "not_applicable",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Pending,
-            Self::InProgress,
-            Self::Implemented,
-            Self::NotApplicable,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -157,17 +157,6 @@ pub fn update_report(conn: &mut DbConn, id: i64, changes: &ReportChanges) -> Que
         .execute(conn)
 }
 
-/// Whether the round's hemispheric report is adopted (or published); `false` without one.
-pub fn hemispheric_adopted(conn: &mut DbConn, round_id: i64) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        reports::table
-            .filter(reports::round_id.eq(round_id))
-            .filter(reports::kind.eq(ReportKindOut::Hemispheric))
-            .filter(reports::status.eq_any([ReportStatus::Adopted, ReportStatus::Published])),
-    ))
-    .get_result(conn)
-}
-
 /// Which reports a caller sees beyond published ones.
 #[derive(Debug, Clone)]
 pub enum ReportScope {

@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::api::{ParticipantProgress, QuestionPath, QuestionSummary};
 use super::model::ResponseRow;
-use super::routes::{status_of, visibility};
+use super::routes::status_of;
 use super::rules::{self};
 use super::store;
+use super::store::visibility;
 use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
 use crate::db::{self, DbConn};

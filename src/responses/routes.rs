@@ -8,7 +8,7 @@ use super::api::{NewResponse, ResponseOut, ResponseQuery, ResponseSummary};
 use super::loaded::{current, load_visible, render, respond};
 use super::model::ResponseRow;
 use super::rules::ResponseStatus;
-use super::store::{self, ResponseFilter, Visibility};
+use super::store::{self, ResponseFilter};
 use crate::audit::AuditCtx;
 use crate::auth::{MaybePrincipal, Principal, Role};
 use crate::db::{self};
@@ -176,20 +176,6 @@ pub async fn get_response(
     respond(&req, revision, &out)
 }
 
-/// What the caller may see, as a list condition.
-pub fn visibility(caller: Option<&Principal>) -> Visibility {
-    match caller {
-        None => Visibility::Public,
-        Some(p) => match p.role {
-            Role::Secretariat => Visibility::All,
-            Role::Expert => Visibility::NotDraft,
-            Role::MemberCountry => {
-                Visibility::CountryOrPublic(p.country.clone().unwrap_or_default())
-            }
-        },
-    }
-}
-
 impl ResponseQuery {
     /// The filter these parameters ask for; every problem goes to `checks`.
     pub fn filter(&self, checks: &mut Checks) -> ResponseFilter {
@@ -246,7 +232,7 @@ pub async fn list_responses(
     let filter = query.filter(&mut checks);
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;
-    let vis = visibility(caller.0.as_ref());
+    let vis = store::visibility(caller.0.as_ref());
     let limit = page.limit;
     let rows = db::run(&state.pool, move |conn| {
         Ok(store::list(conn, &filter, &vis, page.after, limit)?)

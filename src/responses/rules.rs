@@ -1,73 +1,12 @@
 //! The response's state machine, deadlines and answer validation. No I/O.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use crate::lifecycle::Lifecycle;
 use crate::questionnaires::model::{Kind, Question};
 use crate::questionnaires::rules::answer_carries_over;
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ResponseStatus {
-    Draft,
-    Submitted,
-    Returned,
-    Accepted,
-}
-
-crate::text_enum!(ResponseStatus);
-
-impl ResponseStatus {
-    pub const ALL: [ResponseStatus; 4] = [
-        ResponseStatus::Draft,
-        ResponseStatus::Submitted,
-        ResponseStatus::Returned,
-        ResponseStatus::Accepted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResponseStatus::Draft => "draft",
-            ResponseStatus::Submitted => "submitted",
-            ResponseStatus::Returned => "returned",
-            ResponseStatus::Accepted => "accepted",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
-    /// Answers may be saved.
-    pub fn editable(self) -> bool {
-        matches!(self, ResponseStatus::Draft | ResponseStatus::Returned)
-    }
-
-    pub fn policy_state(self) -> crate::auth::policy::ResponseState {
-        use crate::auth::policy::ResponseState as S;
-        match self {
-            ResponseStatus::Draft => S::Draft,
-            ResponseStatus::Submitted => S::Submitted,
-            ResponseStatus::Returned => S::Returned,
-            ResponseStatus::Accepted => S::Accepted,
-        }
-    }
-}
+pub use crate::statuses::ResponseStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseAction {

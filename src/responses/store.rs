@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::model::{AnswerChange, AnswerRow, HistoryRow, ResponseRow};
 use super::rules::ResponseStatus;
+use crate::auth::{Principal, Role};
 use crate::db::schema::{answer_history, answers, responses, rounds};
 use crate::db::DbConn;
 use crate::rounds::rules::ResponsePublication;
@@ -412,4 +413,18 @@ fn upsert_answers(conn: &mut DbConn, rows: &[AnswerRow]) -> diesel::QueryResult<
             diesel::insert_into(a::answers).values(rows).execute(c)
         }
     )
+}
+
+/// What the caller may see, as a list condition.
+pub fn visibility(caller: Option<&Principal>) -> Visibility {
+    match caller {
+        None => Visibility::Public,
+        Some(p) => match p.role {
+            Role::Secretariat => Visibility::All,
+            Role::Expert => Visibility::NotDraft,
+            Role::MemberCountry => {
+                Visibility::CountryOrPublic(p.country.clone().unwrap_or_default())
+            }
+        },
+    }
 }

@@ -64,7 +64,7 @@ async fn transition(
                         })?;
                     }
                     RoundAction::Conclude => {
-                        let adopted = crate::reports::store::hemispheric_adopted(conn, id)?;
+                        let adopted = store::hemispheric_adopted(conn, id)?;
                         rules::check_conclude(Some(adopted)).map_err(|unmet| {
                             ApiError::conflict(
                                 "round-not-ready",

@@ -6,59 +6,7 @@ use utoipa::ToSchema;
 
 use crate::http::validate::Checks;
 use crate::lifecycle::Lifecycle;
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum RoundStatus {
-    Planned,
-    Open,
-    InReview,
-    Concluded,
-    Cancelled,
-}
-
-crate::text_enum!(RoundStatus);
-
-impl RoundStatus {
-    pub const ALL: [RoundStatus; 5] = [
-        RoundStatus::Planned,
-        RoundStatus::Open,
-        RoundStatus::InReview,
-        RoundStatus::Concluded,
-        RoundStatus::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RoundStatus::Planned => "planned",
-            RoundStatus::Open => "open",
-            RoundStatus::InReview => "in_review",
-            RoundStatus::Concluded => "concluded",
-            RoundStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RoundStatus> {
-        RoundStatus::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
-    /// Nothing about the round may change any more.
-    pub fn is_final(self) -> bool {
-        matches!(self, RoundStatus::Concluded | RoundStatus::Cancelled)
-    }
-}
+pub use crate::statuses::RoundStatus;
 
 /// Whether accepted responses become public once the round concludes.
 #[derive(

@@ -8,10 +8,10 @@ use diesel::prelude::*;
 use super::model::{NewRoundRow, ParticipantRow, RoundChanges, RoundRow};
 use super::rules::RoundStatus;
 use crate::db::schema::{
-    countries, questionnaires, round_areas, round_participants, rounds, thematic_areas,
+    countries, questionnaires, reports, round_areas, round_participants, rounds, thematic_areas,
 };
 use crate::db::DbConn;
-use crate::questionnaires::model::QuestionnaireStatus;
+use crate::statuses::{QuestionnaireStatus, ReportKindOut, ReportStatus};
 
 /// A round with what its representation needs from other tables.
 pub struct RoundRecord {
@@ -237,4 +237,16 @@ pub fn has_published_questionnaire(conn: &mut DbConn, round_id: i64) -> QueryRes
         .count()
         .get_result(conn)?;
     Ok(n > 0)
+}
+
+/// Whether the round's hemispheric report is adopted (or published), what concluding needs;
+/// `false` without one.
+pub fn hemispheric_adopted(conn: &mut DbConn, round_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        reports::table
+            .filter(reports::round_id.eq(round_id))
+            .filter(reports::kind.eq(ReportKindOut::Hemispheric))
+            .filter(reports::status.eq_any([ReportStatus::Adopted, ReportStatus::Published])),
+    ))
+    .get_result(conn)
 }

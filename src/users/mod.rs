@@ -5,6 +5,7 @@ pub mod me;
 pub mod model;
 pub mod routes;
 pub mod rules;
+pub mod service;
 pub mod store;
 
 use crate::audit::AuditCtx;
@@ -27,7 +28,7 @@ pub fn bootstrap_admin(
         .map(str::to_owned)
         .or_else(|| generated.clone())
         .unwrap_or_default();
-    let row = routes::create_account(
+    let row = service::create_account(
         conn,
         &AuditCtx::default(),
         &api::NewUser {

@@ -5,22 +5,9 @@ use diesel::prelude::*;
 
 use crate::auth::Role;
 
-use crate::db::schema::users;
+pub use crate::auth::account::UserRow;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = users)]
-pub struct UserRow {
-    pub id: i64,
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-    pub country: Option<String>,
-    pub password_hash: String,
-    pub active: bool,
-    pub auth_epoch: i32,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+use crate::db::schema::users;
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]

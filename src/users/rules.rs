@@ -3,6 +3,9 @@
 use crate::auth::Role;
 use crate::http::validate::Checks;
 
+/// The roles an account may have, as validation messages list them.
+pub const ROLES: &str = "member_country, expert, secretariat";
+
 /// Focal points and experts belong to a country; the secretariat does not.
 pub fn check_role_country(checks: &mut Checks, role: Role, country: Option<&str>) {
     match (role.has_country(), country) {

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::model::{NewUserRow, UserChanges, UserRow};
 use crate::auth::Role;
-use crate::db::schema::{countries, refresh_tokens, users};
+use crate::db::schema::{countries, users};
 use crate::db::DbConn;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -25,21 +25,9 @@ pub fn insert(conn: &mut DbConn, row: &NewUserRow) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<UserRow>> {
-    users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::email.eq(email.trim().to_lowercase()))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
-}
+pub use crate::auth::account::{
+    find_user as find, find_user_by_email as find_by_email, revoke_refresh_tokens,
+};
 
 pub fn email_taken(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
     Ok(find_by_email(conn, email)?.is_some())
@@ -105,15 +93,4 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<
     diesel::update(users::table.find(id))
         .set(changes)
         .execute(conn)
-}
-
-/// Ends every refresh token of the user (sessions end at their next refresh).
-pub fn revoke_refresh_tokens(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(crate::time::now()))
-    .execute(conn)
 }

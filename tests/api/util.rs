@@ -459,7 +459,7 @@ impl TestApp {
         );
         let row = self.with_conn(|conn| {
             conn.transaction(|conn| {
-                mecigep::users::routes::create_account_hashed(
+                mecigep::users::service::create_account_hashed(
                     conn,
                     &Default::default(),
                     &mecigep::users::api::NewUser {
