@@ -367,6 +367,8 @@ pub async fn auth_token(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
+    // Long: the OAuth2 token endpoint's grant types, each with its own checks and its own RFC 6749
+    // error, answered in one place as the RFC describes them.
     let form = parse_token_request(&req, &body)?;
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}

@@ -32,6 +32,7 @@ fn opt(value: &str, en: &str, es: &str) -> Value {
 
 /// The demo questionnaire: 31 questions over 6 sections, every kind of question.
 pub fn questionnaire_sections() -> Value {
+    // Long: demo content: the questionnaire's sections, written out.
     json!([
         {"code": "A", "title": t("General information", "Información general"), "questions": [
             {"code": "A.1", "kind": "text", "required": true, "max_length": 300,
@@ -187,6 +188,7 @@ fn i18n(en: &str, es: &str) -> I18n {
 }
 
 fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
+    // Long: demo content: one round, its participants, questionnaire and reviews loaded in order.
     if rstore::number_taken(conn, r.number)? {
         return Ok(false);
     }

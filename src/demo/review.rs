@@ -44,6 +44,8 @@ const RECOMMENDATIONS: [(&str, &str, &str, FollowupStatus); 3] = [
 
 /// Loads the review of round `round_id` (concluded) among `participants`.
 pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResult<()> {
+    // Long: demo content: the draw, the country reports and their recommendations at their stages,
+    // in order.
     let audit = AuditCtx::default();
     let now = crate::time::now();
     let decided = NaiveDate::from_ymd_opt(2025, 11, 20).unwrap_or_default();

@@ -31,6 +31,7 @@ pub fn list_spec(
     page: Option<&PageParams>,
     principal: Option<&Principal>,
 ) -> ApiResult<ListSpec> {
+    // Long: every filter of the list checked and reported in the same 400, one block per parameter.
     let mut checks = Checks::new();
     let list = |raw: &Option<String>, upper: bool| -> Vec<String> {
         raw.as_deref()

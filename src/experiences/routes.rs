@@ -129,6 +129,8 @@ pub async fn create_experience(
     body: web::Json<ExperienceIn>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
+    // Long: every field of a new experience validated and reported in one 422, then written with
+    // its search row and audit record.
     let body = body.into_inner();
     let country = match (&body.country, principal.role) {
         (Some(c), _) => c.trim().to_ascii_uppercase(),

@@ -164,6 +164,8 @@ fn facets(spec: &ListSpec) -> Vec<Vec<String>> {
 
 /// Up to `limit + 1` hits in the list's order.
 pub fn list(conn: &mut DbConn, spec: &ListSpec) -> diesel::QueryResult<Vec<Hit>> {
+    // Long: one SQL statement assembled clause by clause (search, filters, cursor, order) so that
+    // the database runs one query per page.
     let mut sql = Sql::new("SELECT id, country, snapshot_date, updated_at, rank FROM (SELECT e.id AS id, e.country AS country, s.snapshot_date AS snapshot_date, s.updated_at AS updated_at, ");
     let q = spec
         .q

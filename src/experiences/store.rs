@@ -204,6 +204,8 @@ pub fn working_documents(
     conn: &mut DbConn,
     rows: &[&ExperienceRow],
 ) -> QueryResult<HashMap<i64, Document>> {
+    // Long: the working document of many experiences assembled from its four child tables in four
+    // queries, each step short.
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut docs: HashMap<i64, Document> = rows
         .iter()

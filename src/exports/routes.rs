@@ -321,6 +321,7 @@ pub async fn questionnaire_dictionary(
     params: web::Query<DictionaryParams>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
+    // Long: the data dictionary's columns, one per question property, written in order.
     let csv = match params.format.as_deref().map(str::trim) {
         None | Some("json") => false,
         Some("csv") => true,

@@ -202,6 +202,8 @@ fn value_of(raw: &str, asked: Option<&Asked>) -> (Value, Value) {
 
 impl Source for Answers {
     fn next_batch(&mut self, conn: &mut DbConn, out: &mut Batch) -> ApiResult<bool> {
+        // Long: one batch of rows read, joined with its labels and written cell by cell in the
+        // export's column order; the columns read best side by side.
         if self.done {
             return Ok(false);
         }
@@ -342,6 +344,8 @@ impl Experiences {
 
 impl Source for Experiences {
     fn next_batch(&mut self, conn: &mut DbConn, out: &mut Batch) -> ApiResult<bool> {
+        // Long: one batch of rows read, joined with its labels and written cell by cell in the
+        // export's column order; the columns read best side by side.
         if self.done {
             return Ok(false);
         }

@@ -221,6 +221,8 @@ pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Long: the Idempotency-Key protocol's cases (claim, replay, in flight, conflict, body limits)
+    // read in order, as the module documentation lists them.
     if req.method() != Method::POST || !req.headers().contains_key(&HEADER) {
         return next.call(req).await;
     }

@@ -106,6 +106,8 @@ fn question(
     lang: Lang,
     known_areas: &HashSet<String>,
 ) -> Option<Question> {
+    // Long: one question's every property validated and reported together, as the questionnaire's
+    // 422 lists them.
     let code = q.code.trim().to_owned();
     if !code_ok(&code, 30) {
         checks.add(

@@ -37,6 +37,8 @@ async fn workflow(
     adopt: Option<AdoptIn>,
     reason: Option<String>,
 ) -> ApiResult<HttpResponse> {
+    // Long: the report's actions share one path (lifecycle::act); the adoption's decision date and
+    // note are validated here.
     let if_match = etag::if_match_values(&req);
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let pref = LangPref::from_request_parts(&req)?;

@@ -133,6 +133,8 @@ pub async fn create_recommendation(
     body: web::Json<NewRecommendation>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
+    // Long: a recommendation's fields validated in one 422, its number given or taken, and the
+    // report's state checked.
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let id = id.into_inner();
     let body = body.into_inner();
@@ -342,6 +344,8 @@ pub async fn patch_recommendation(
     body: web::Json<FollowupIn>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
+    // Long: a follow-up declaration: who may declare, the report's state, each field's validation
+    // and the history row.
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
     let id = id.into_inner();

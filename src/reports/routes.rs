@@ -141,6 +141,7 @@ pub async fn create_report(
     body: web::Json<NewReport>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
+    // Long: a report's kind decides which fields it needs; every problem is reported in one 422.
     policy::manage_rounds(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let body = body.into_inner();

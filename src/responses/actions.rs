@@ -22,6 +22,41 @@ use crate::lifecycle::{self, Action};
 use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
 
+/// What a submission requires: every required question answered (one 422 lists every missing
+/// code) and the due date not passed for a first submission by the focal point (409
+/// `deadline-passed`). Returns whether the submission is late.
+fn check_submission(conn: &mut DbConn, l: &Loaded, by_secretariat: bool) -> ApiResult<bool> {
+    let answered: HashSet<String> = store::answers(conn, l.row.id)?
+        .into_iter()
+        .map(|a| a.question_code)
+        .collect();
+    let missing: Vec<FieldError> = l
+        .doc
+        .questions()
+        .filter(|(_, q)| q.required && !answered.contains(&q.code))
+        .map(|(_, q)| FieldError::new(&q.code, "required", "this required question has no answer"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::Validation {
+            detail: format!("{} required question(s) have no answer", missing.len()),
+            errors: missing,
+        });
+    }
+    let today = Utc::now().date_naive();
+    rules::check_deadline(today, l.due_on, status_of(&l.row), by_secretariat).map_err(|_| {
+        let mut ext = serde_json::Map::new();
+        ext.insert("due_on".into(), Value::from(l.due_on.to_string()));
+        ApiError::Conflict {
+            slug: "deadline-passed",
+            detail: format!(
+                "the due date for {} was {}; ask the secretariat for an extension",
+                l.row.country, l.due_on
+            ),
+            extensions: ext,
+        }
+    })
+}
+
 async fn workflow(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -68,50 +103,7 @@ async fn workflow(
             let mut return_reason = None;
             match action {
                 ResponseAction::Submit => {
-                    let answered: HashSet<String> = store::answers(conn, id)?
-                        .into_iter()
-                        .map(|a| a.question_code)
-                        .collect();
-                    let missing: Vec<FieldError> = l
-                        .doc
-                        .questions()
-                        .filter(|(_, q)| q.required && !answered.contains(&q.code))
-                        .map(|(_, q)| {
-                            FieldError::new(
-                                &q.code,
-                                "required",
-                                "this required question has no answer",
-                            )
-                        })
-                        .collect();
-                    if !missing.is_empty() {
-                        return Err(ApiError::Validation {
-                            detail: format!(
-                                "{} required question(s) have no answer",
-                                missing.len()
-                            ),
-                            errors: missing,
-                        });
-                    }
-                    let today = Utc::now().date_naive();
-                    let late = rules::check_deadline(
-                        today,
-                        l.due_on,
-                        status,
-                        principal.is(Role::Secretariat),
-                    )
-                    .map_err(|_| {
-                        let mut ext = serde_json::Map::new();
-                        ext.insert("due_on".into(), Value::from(l.due_on.to_string()));
-                        ApiError::Conflict {
-                            slug: "deadline-passed",
-                            detail: format!(
-                                "the due date for {} was {}; ask the secretariat for an extension",
-                                l.row.country, l.due_on
-                            ),
-                            extensions: ext,
-                        }
-                    })?;
+                    let late = check_submission(conn, l, principal.is(Role::Secretariat))?;
                     submitted = Some((crate::time::now(), principal.user_id, late));
                 }
                 ResponseAction::Return => {

@@ -146,6 +146,7 @@ pub async fn question_summary(
     caller: MaybePrincipal,
     path: web::Path<QuestionPath>,
 ) -> ApiResult<HttpResponse> {
+    // Long: one question's answers summarised per kind (counts, ranges, texts), one arm per kind.
     let QuestionPath { id, code } = path.into_inner();
     let summary = db::run(&state.pool, move |conn| {
         let q = crate::questionnaires::store::find(conn, id)?

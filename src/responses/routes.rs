@@ -62,6 +62,8 @@ pub async fn create_response(
     id: web::Path<i64>,
     body: Option<web::Json<NewResponse>>,
 ) -> ApiResult<HttpResponse> {
+    // Long: the conditions of a new response (published version, open round, participating country,
+    // one per country) each answer their own 409.
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let qid = id.into_inner();
     let body = body.map(|b| b.into_inner()).unwrap_or_default();

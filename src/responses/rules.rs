@@ -102,6 +102,7 @@ fn in_range(q: &Question, n: f64) -> Result<(), (&'static str, String)> {
 
 /// Checks `value` against its question; returns the value as stored, or (code, message).
 pub fn validate_value(q: &Question, value: &Value) -> Result<Value, (&'static str, String)> {
+    // Long: one arm per question kind, each with its own checks; the kinds read best side by side.
     let text = |max: u32| -> Result<Value, (&'static str, String)> {
         let s = value
             .as_str()

@@ -133,6 +133,8 @@ pub fn save(
     by: Option<i64>,
     via: &str,
 ) -> QueryResult<Saved> {
+    // Long: a save of answers compares each with what is stored, writes the changes in batches and
+    // records one history row: one pass.
     let now = crate::time::now();
     let mut existing: HashMap<String, AnswerRow> = answers::table
         .filter(answers::response_id.eq(response_id))

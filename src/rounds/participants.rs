@@ -84,6 +84,8 @@ pub async fn put_participant(
     path: web::Path<ParticipantPath>,
     body: Option<web::Json<ParticipantIn>>,
 ) -> ApiResult<HttpResponse> {
+    // Long: adding a participant and granting or changing an extension are one PUT: each case's
+    // checks and audit record.
     policy::manage_rounds(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let ParticipantPath { id, code } = path.into_inner();

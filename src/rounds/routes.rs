@@ -296,6 +296,8 @@ pub async fn patch_round(
     body: web::Json<RoundPatch>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
+    // Long: which fields a round's status still lets change, each field's validation, and the dates
+    // checked together, reported in one 422.
     policy::manage_rounds(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);

@@ -155,6 +155,9 @@ pub(super) fn apply_patch(
     if_match: Option<&str>,
     patch: &UserPatch,
 ) -> ApiResult<UserRow> {
+    // Long: one account change checked as a whole: every field's validation, the last-secretariat
+    // guard and the session ends a role, country, password or deactivation cause, in one
+    // transaction.
     db::lock_id(conn, "users", id)?;
     let current =
         store::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
