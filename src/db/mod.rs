@@ -2,6 +2,7 @@
 //! handlers reach the database (pool checkout and queries happen on the blocking pool).
 
 pub mod dialect;
+pub mod json;
 pub mod migrate;
 pub mod schema;
 pub mod sqlite;

@@ -512,11 +512,7 @@ impl Source for Recommendations {
                 json!(r.number),
                 json!(r.thematic_area),
                 json!(r.target_date),
-                json!(text(
-                    &crate::http::lang::i18n_from_json(&r.text),
-                    self.lang,
-                    original
-                )),
+                json!(text(&r.text, self.lang, original)),
                 json!(r.status),
                 json!(r.progress_note),
                 urls,

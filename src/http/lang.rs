@@ -315,8 +315,3 @@ fn unsupported(value: &str, allowed: &str) -> ApiError {
 pub fn i18n_to_json(texts: &I18n) -> String {
     serde_json::to_string(texts).unwrap_or_else(|_| "{}".into())
 }
-
-/// The stored form back; unreadable text yields no translations rather than an error.
-pub fn i18n_from_json(raw: &str) -> I18n {
-    serde_json::from_str(raw).unwrap_or_default()
-}

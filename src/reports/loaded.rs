@@ -12,7 +12,7 @@ use crate::auth::{Principal, Role};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
-use crate::http::lang::{i18n_from_json, Lang, LangPref, LangTracker};
+use crate::http::lang::{Lang, LangPref, LangTracker};
 use crate::time::utc;
 
 /// A report with what the policy needs to know about it and the caller.
@@ -82,8 +82,8 @@ pub(super) fn render(
         kind: l.row.kind,
         country: l.row.country.clone(),
         language: lang,
-        title: langs.pick(pref, &i18n_from_json(&l.row.title), lang),
-        body: langs.pick(pref, &i18n_from_json(&l.row.body), lang),
+        title: langs.pick(pref, &l.row.title, lang),
+        body: langs.pick(pref, &l.row.body, lang),
         status,
         version: l.row.version,
         revision: l.row.revision,

@@ -3,6 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::json::Json;
+use crate::http::lang::I18n;
+
 use super::rules::{FollowupStatus, ReportKindOut, ReportStatus};
 use crate::auth::Role;
 
@@ -50,8 +53,8 @@ pub struct ReportRow {
     pub kind: ReportKindOut,
     pub country: Option<String>,
     pub language: String,
-    pub title: String,
-    pub body: String,
+    pub title: Json<I18n>,
+    pub body: Json<I18n>,
     pub status: ReportStatus,
     pub version: i32,
     pub revision: i32,
@@ -125,7 +128,7 @@ pub struct RecommendationRow {
     pub report_id: i64,
     pub number: i32,
     pub language: String,
-    pub text: String,
+    pub text: Json<I18n>,
     pub thematic_area: Option<String>,
     pub target_date: Option<NaiveDate>,
     pub status: FollowupStatus,

@@ -14,7 +14,7 @@ use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
-use crate::http::lang::{i18n_from_json, i18n_to_json, Lang, LangParam, LangPref, LangTracker};
+use crate::http::lang::{i18n_to_json, Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
@@ -38,7 +38,7 @@ fn render(
         round: report.round_id,
         country: report.country.clone(),
         number: r.number,
-        text: langs.pick(pref, &i18n_from_json(&r.text), lang),
+        text: langs.pick(pref, &r.text, lang),
         language: lang,
         thematic_area: r.thematic_area,
         target_date: r.target_date,

@@ -14,9 +14,7 @@ use crate::auth::{MaybePrincipal, Principal};
 use crate::db::{self};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
-use crate::http::lang::{
-    i18n_from_json, i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker,
-};
+use crate::http::lang::{i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::rounds::rules::RoundStatus;
@@ -288,8 +286,8 @@ pub async fn patch_report(
         )?;
         let lang = write_lang.unwrap_or_else(|| Lang::parse(&l.row.language).unwrap_or(Lang::En));
         let mut checks = Checks::new();
-        let mut title = i18n_from_json(&l.row.title);
-        let mut text = i18n_from_json(&l.row.body);
+        let mut title = l.row.title.0.clone();
+        let mut text = l.row.body.0.clone();
         if let Some(t) = &body.title {
             title.extend(t.to_i18n(&mut checks, "title", lang, false, 300));
         }

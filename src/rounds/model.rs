@@ -3,6 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::json::Json;
+use crate::http::lang::I18n;
+
 use super::rules::ResponsePublication;
 
 use super::rules::RoundStatus;
@@ -15,8 +18,8 @@ pub struct RoundRow {
     pub number: i32,
     pub status: RoundStatus,
     pub language: String,
-    pub title: String,
-    pub description: String,
+    pub title: Json<I18n>,
+    pub description: Json<I18n>,
     pub starts_on: NaiveDate,
     pub responses_due_on: NaiveDate,
     pub ends_on: NaiveDate,

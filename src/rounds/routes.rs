@@ -13,7 +13,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag;
 use crate::http::lang::{
-    i18n_from_json, i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker, TextIn,
+    i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker, TextIn,
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
@@ -28,8 +28,8 @@ impl Round {
         Round {
             id: r.row.id,
             number: r.row.number,
-            title: langs.pick(pref, &i18n_from_json(&r.row.title), lang),
-            description: langs.pick(pref, &i18n_from_json(&r.row.description), lang),
+            title: langs.pick(pref, &r.row.title, lang),
+            description: langs.pick(pref, &r.row.description, lang),
             language: lang,
             thematic_areas: r.areas,
             starts_on: r.row.starts_on,
@@ -347,10 +347,10 @@ pub async fn patch_round(
         let merge = |checks: &mut Checks,
                      field: &str,
                      text: &TextIn,
-                     stored: &str,
+                     stored: &crate::http::lang::I18n,
                      required: bool,
                      max: usize| {
-            let mut texts = i18n_from_json(stored);
+            let mut texts = stored.clone();
             let given = text.to_i18n(checks, field, lang, false, max);
             if matches!(text, TextIn::One(s) if s.trim().is_empty()) {
                 texts.remove(&lang);

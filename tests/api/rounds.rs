@@ -580,3 +580,26 @@ async fn demo_content_loads_once_and_is_served() {
     assert_eq!(kinds.len(), 9, "every kind is used: {kinds:?}");
     assert_eq!(sections[0]["title"], "Información general");
 }
+
+#[actix_web::test]
+async fn a_stored_title_that_does_not_parse_is_a_500_never_a_round_without_title() {
+    use diesel::prelude::*;
+    use mecigep::db::schema::rounds as r;
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let id = app.create_round(&admin, 1).await["id"].as_i64().unwrap();
+    app.with_conn(|conn| {
+        diesel::update(r::table.find(id))
+            .set(r::title.eq("{\"en\": \"First Ro"))
+            .execute(conn)
+            .unwrap()
+    });
+    app.get(&format!("/api/v1/rounds/{id}"))
+        .send()
+        .await
+        .assert_problem(500, "internal");
+    app.get("/api/v1/rounds")
+        .send()
+        .await
+        .assert_problem(500, "internal");
+}
