@@ -13,9 +13,11 @@
 //! two reads the requests touch no database connection at all. Callers who may see unpublished work are
 //! never served from here.
 //!
-//! One request at a time computes a missing page ([`GuideCache::turn`]): after a publication,
-//! the many requests for the same search wait for the first one's ranking instead of each
-//! ranking it again (which, on 2 cores, queued them for seconds).
+//! The pages are kept in a `moka` cache bounded by their size, under typed keys (generation,
+//! request line, language). One request at a time computes a missing page
+//! ([`GuideCache::page`], moka's single-flight loading): after a publication, the many requests
+//! for the same search wait for the first one's ranking instead of each ranking it again
+//! (which, on 2 cores, queued them for seconds).
 //!
 //! The public's reads of one experience are kept the same way, compressed and in a ring of
 //! their own ([`kept`]), so that reads spread over the whole Guide neither push the
@@ -23,12 +25,12 @@
 
 pub mod kept;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::db::DbConn;
+use crate::http::lang::LangPref;
 use crate::http::pagination::PageBody;
 use kept::{Dictionary, ExperienceKey, KeptExperience, Shelf};
 
@@ -40,40 +42,30 @@ pub struct GuideCache {
     /// The server's count of finished write transactions ([`crate::db::DbPool::write_counter`]).
     writes: Arc<AtomicU64>,
     inner: Mutex<Inner>,
-    computing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    pages: moka::future::Cache<KeptKey, Arc<PageBody>>,
     /// What kept experiences are compressed against; read without the lock.
     dictionary: Dictionary,
 }
 
-/// The right to compute one page: later requests for it wait until it is dropped.
-pub struct Turn {
-    cache: Arc<GuideCache>,
-    key: String,
-    lock: Arc<tokio::sync::Mutex<()>>,
-    _held: tokio::sync::OwnedMutexGuard<()>,
+/// A kept page: its request under the generation it was computed at.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeptKey {
+    generation: i64,
+    key: PageKey,
 }
 
-impl Drop for Turn {
-    fn drop(&mut self) {
-        let mut computing = self
-            .cache
-            .computing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if computing
-            .get(&self.key)
-            .is_some_and(|l| Arc::ptr_eq(l, &self.lock))
-        {
-            computing.remove(&self.key);
-        }
-    }
+/// A public search page as requested: what one kept page answers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    /// The request line: the path and every query parameter.
+    pub uri: String,
+    /// The language asked for.
+    pub lang: LangPref,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     generation: i64,
-    pages: HashMap<String, Arc<PageBody>>,
-    bytes: usize,
     experiences: Shelf,
     read: Option<GenerationRead>,
     /// When a request set out to read the generation again, the last read having expired.
@@ -88,8 +80,6 @@ impl Inner {
             return false;
         }
         if generation > self.generation {
-            self.pages.clear();
-            self.bytes = 0;
             self.experiences.clear();
             self.generation = generation;
         }
@@ -134,49 +124,42 @@ impl GuideCache {
                 }),
                 ..Inner::default()
             }),
-            computing: Mutex::default(),
+            pages: moka::future::Cache::builder()
+                .max_capacity(if max_entries > 0 { MAX_BYTES as u64 } else { 0 })
+                // Each page weighs its bytes, and at least an equal share of the budget among
+                // `max_entries`: the cache holds neither more bytes nor more pages than that.
+                .weigher(move |kept: &KeptKey, page: &Arc<PageBody>| {
+                    let share = MAX_BYTES / max_entries.max(1);
+                    (page.body.len() + kept.key.uri.len())
+                        .max(share)
+                        .try_into()
+                        .unwrap_or(u32::MAX)
+                })
+                .build(),
             dictionary: Dictionary::default(),
         }
     }
 
-    /// Waits for the request computing `key`'s page, if any, then holds the turn: look in
-    /// the cache again once it is yours.
-    pub async fn turn(self: &Arc<Self>, key: &str) -> Turn {
-        let lock = self
-            .computing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(key.to_owned())
-            .or_default()
-            .clone();
-        let held = lock.clone().lock_owned().await;
-        Turn {
-            cache: self.clone(),
-            key: key.to_owned(),
-            lock,
-            _held: held,
-        }
+    /// The generation read last, when it is still trusted: no write transaction finished in
+    /// this process since, and read within the recheck interval. Once the interval is over,
+    /// the next request (`None`) reads the generation again while the others keep answering
+    /// from the last read: a slow database read then delays one request, not all of them.
+    pub fn claim_generation(&self) -> Option<i64> {
+        self.trusted_read(true)
     }
 
-    /// The page kept for `key` when the generation read last is still trusted: no write
-    /// transaction finished in this process since, and read within the recheck interval. Once
-    /// the interval is over, the next request (`None`) reads the generation again while the
-    /// others keep answering from the last read: a slow database read then delays one request,
-    /// not all of them.
-    pub fn fresh(&self, key: &str) -> Option<Arc<PageBody>> {
-        self.trusted(key, true)
-    }
-
-    /// For a request that waited its turn: the page kept under a read still within the
-    /// interval. Never an expired read's page, and never a claim to read again: the waiter may
-    /// be the very request that claimed the re-read before it waited.
-    pub fn fresh_after_wait(&self, key: &str) -> Option<Arc<PageBody>> {
-        self.trusted(key, false)
-    }
-
-    fn trusted(&self, key: &str, may_claim: bool) -> Option<Arc<PageBody>> {
-        self.trusted_read(may_claim)
-            .and_then(|generation| self.get(generation, key))
+    /// The page for `key` under `generation`: kept, or computed by `compute` once however many
+    /// requests ask for it meanwhile. `None` when the computation failed (nothing is kept).
+    pub async fn page(
+        &self,
+        generation: i64,
+        key: PageKey,
+        compute: impl std::future::Future<Output = Option<PageBody>>,
+    ) -> Option<Arc<PageBody>> {
+        let kept = KeptKey { generation, key };
+        self.pages
+            .optionally_get_with(kept, async { compute.await.map(Arc::new) })
+            .await
     }
 
     /// The generation last read, while it is trusted; without claiming a re-read. Whatever is
@@ -267,42 +250,16 @@ impl GuideCache {
         inner.rereading_since = None;
         // A slower request's older read never replaces a newer one.
         if inner.read.is_none_or(|r| read.generation >= r.generation) {
+            if inner.read.is_some_and(|r| read.generation > r.generation) {
+                // Pages of older generations are never asked for again: free their memory.
+                self.pages.invalidate_all();
+            }
             inner.read = Some(read);
         }
     }
 
     pub fn enabled(&self) -> bool {
         self.max_entries > 0
-    }
-
-    /// The page kept for `key`, if it was computed under `generation`.
-    pub fn get(&self, generation: i64, key: &str) -> Option<Arc<PageBody>> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.generation != generation {
-            return None;
-        }
-        inner.pages.get(key).cloned()
-    }
-
-    /// Keeps `page` for `key` under `generation`; a newer generation drops every older page,
-    /// an older one is not kept. When full, the map starts again empty (searches that matter
-    /// come back at once).
-    pub fn put(&self, generation: i64, key: String, page: PageBody) {
-        if !self.enabled() || page.body.len() > MAX_BYTES / 16 {
-            return;
-        }
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if !inner.at(generation) {
-            return;
-        }
-        if inner.pages.len() >= self.max_entries || inner.bytes + page.body.len() > MAX_BYTES {
-            inner.pages.clear();
-            inner.bytes = 0;
-        }
-        inner.bytes += page.body.len();
-        if let Some(old) = inner.pages.insert(key, Arc::new(page)) {
-            inner.bytes -= old.body.len();
-        }
     }
 }
 
@@ -319,6 +276,7 @@ mod tests {
     use super::*;
     use crate::http::lang::LangPref;
     use actix_web::web::Bytes;
+    use std::sync::atomic::AtomicUsize;
 
     fn page(text: &str) -> PageBody {
         PageBody {
@@ -328,94 +286,123 @@ mod tests {
         }
     }
 
-    #[test]
-    fn pages_live_for_one_generation_and_within_bounds() {
+    fn key(uri: &str) -> PageKey {
+        PageKey {
+            uri: uri.to_owned(),
+            lang: LangPref::All,
+        }
+    }
+
+    fn read(generation: i64, writes: u64) -> GenerationRead {
+        GenerationRead {
+            generation,
+            writes,
+            at: Instant::now(),
+        }
+    }
+
+    #[actix_web::test]
+    async fn pages_live_for_one_generation_and_within_bounds() {
         let c = GuideCache::new(2, Duration::ZERO, Arc::default());
-        c.put(5, "a".into(), page("A"));
-        assert_eq!(c.get(5, "a").unwrap().body, "A");
-        assert!(c.get(6, "a").is_none(), "another generation never hits");
-        c.put(4, "b".into(), page("B"));
-        assert!(c.get(4, "b").is_none(), "an older generation is not kept");
-        c.put(5, "b".into(), page("B"));
-        c.put(5, "c".into(), page("C"));
-        assert!(
-            c.get(5, "a").is_none() && c.get(5, "c").is_some(),
-            "full: starts again"
+        let computed = AtomicUsize::new(0);
+        let compute = |text: &'static str| {
+            computed.fetch_add(1, Ordering::SeqCst);
+            async move { Some(page(text)) }
+        };
+        assert_eq!(c.page(5, key("a"), compute("A")).await.unwrap().body, "A");
+        assert_eq!(
+            c.page(5, key("a"), compute("X")).await.unwrap().body,
+            "A",
+            "kept"
         );
-        c.put(6, "d".into(), page("D"));
-        assert!(c.get(5, "c").is_none() && c.get(6, "d").is_some());
+        assert_eq!(
+            c.page(6, key("a"), compute("A6")).await.unwrap().body,
+            "A6",
+            "another generation computes its own"
+        );
+        assert!(c.page(5, key("b"), async { None }).await.is_none());
+        assert_eq!(
+            c.page(5, key("b"), compute("B")).await.unwrap().body,
+            "B",
+            "a failed computation keeps nothing"
+        );
+        for k in ["c", "d", "e", "f"] {
+            c.page(5, key(k), compute("C")).await;
+        }
+        c.pages.run_pending_tasks().await;
+        assert!(c.pages.entry_count() <= 2, "at most max_entries pages");
+        assert!(c.pages.weighted_size() <= MAX_BYTES as u64);
+
         let off = GuideCache::new(0, Duration::ZERO, Arc::default());
-        off.put(1, "a".into(), page("A"));
-        assert!(off.get(1, "a").is_none());
+        let before = computed.load(Ordering::SeqCst);
+        off.page(1, key("a"), compute("A")).await;
+        off.page(1, key("a"), compute("A")).await;
+        off.pages.run_pending_tasks().await;
+        assert_eq!(
+            computed.load(Ordering::SeqCst),
+            before + 2,
+            "off: nothing kept"
+        );
     }
 
     #[test]
     fn a_generation_read_is_trusted_for_the_interval_without_writes() {
         let writes = Arc::new(AtomicU64::new(0));
         let c = GuideCache::new(4, Duration::from_secs(600), writes.clone());
-        c.put(5, "a".into(), page("A"));
-        assert!(c.fresh("a").is_none(), "nothing read yet");
-        let read = |generation, writes| GenerationRead {
-            generation,
-            writes,
-            at: Instant::now(),
-        };
+        assert!(c.claim_generation().is_none(), "nothing read yet");
         c.remember(read(5, 0));
-        assert_eq!(c.fresh("a").unwrap().body, "A");
-        assert!(c.fresh("b").is_none());
+        assert_eq!(c.claim_generation(), Some(5));
         c.remember(read(4, 0));
-        assert!(
-            c.fresh("a").is_some(),
+        assert_eq!(
+            c.claim_generation(),
+            Some(5),
             "an older read does not replace a newer"
         );
         c.remember(read(6, 0));
-        assert!(c.fresh("a").is_none(), "a page of an older generation");
-        c.remember(read(5, 0));
-        c.put(5, "a".into(), page("A"));
-        assert!(
-            c.fresh("a").is_none(),
-            "an older generation's read is not kept"
-        );
-        let c = GuideCache::new(4, Duration::from_secs(600), writes.clone());
-        c.put(5, "a".into(), page("A"));
-        c.remember(read(5, 0));
-        assert!(c.fresh("a").is_some());
-        assert_eq!(
-            c.fresh_after_wait("a").unwrap().body,
-            "A",
-            "a waiter takes the page of a read within the interval"
-        );
+        assert_eq!(c.claim_generation(), Some(6));
+        assert_eq!(c.trusted_generation(), Some(6));
         writes.fetch_add(1, Ordering::AcqRel);
-        assert!(c.fresh("a").is_none(), "a write finished since the read");
+        assert!(
+            c.claim_generation().is_none(),
+            "a write finished since the read"
+        );
         let soon = GuideCache::new(4, Duration::from_millis(1), writes.clone());
-        soon.put(5, "a".into(), page("A"));
         soon.remember(GenerationRead {
             generation: 5,
             writes: 1,
             at: Instant::now() - Duration::from_millis(5),
         });
         assert!(
-            soon.fresh("a").is_none(),
+            soon.claim_generation().is_none(),
             "expired: this request reads it again"
         );
         assert!(
-            soon.fresh_after_wait("a").is_none(),
-            "the claimer, back from its turn, still reads it again"
+            soon.trusted_generation().is_none(),
+            "nor is it trusted without a claim"
         );
-        assert!(soon.fresh("a").is_some(), "the others answer meanwhile");
+        assert_eq!(
+            soon.claim_generation(),
+            Some(5),
+            "the others answer meanwhile"
+        );
         soon.remember(read(5, 1));
         std::thread::sleep(Duration::from_millis(2));
-        assert!(soon.fresh("a").is_none(), "the next expiry: read again");
+        assert!(
+            soon.claim_generation().is_none(),
+            "the next expiry: read again"
+        );
         writes.fetch_add(1, Ordering::AcqRel);
         assert!(
-            soon.fresh("a").is_none(),
+            soon.claim_generation().is_none(),
             "after a write here, every request reads it"
         );
-        assert!(soon.fresh("a").is_none());
+        assert!(soon.claim_generation().is_none());
         let now = GuideCache::new(4, Duration::ZERO, writes.clone());
-        now.put(5, "a".into(), page("A"));
         now.remember(read(5, 0));
-        assert!(now.fresh("a").is_none(), "no interval: never trusted");
+        assert!(
+            now.claim_generation().is_none(),
+            "no interval: never trusted"
+        );
     }
 
     #[test]
@@ -425,54 +412,45 @@ mod tests {
         let body = br#"{"id":7,"title":"Presupuesto por resultados"}"#;
         c.put_experience(5, es, body, "\"t\"", "es");
         assert!(c.experience(&es).is_none(), "nothing read yet");
-        c.remember(GenerationRead {
-            generation: 5,
-            writes: 0,
-            at: Instant::now(),
-        });
+        c.remember(read(5, 0));
         let kept = c.experience(&es).expect("kept");
         assert_eq!(kept.body().unwrap(), body);
         assert!(c.experience(&(7, LangPref::All)).is_none());
-        c.put(6, "a".into(), page("A"));
-        c.remember(GenerationRead {
-            generation: 6,
-            writes: 0,
-            at: Instant::now(),
-        });
+        c.put_experience(6, (8, LangPref::All), body, "\"u\"", "es");
+        c.remember(read(6, 0));
         assert!(c.experience(&es).is_none(), "a newer generation drops them");
         c.put_experience(5, es, body, "\"t\"", "es");
         assert!(c.experience(&es).is_none(), "an older one is not kept");
         let off = GuideCache::new(0, Duration::from_secs(600), Arc::default());
-        off.remember(GenerationRead {
-            generation: 6,
-            writes: 0,
-            at: Instant::now(),
-        });
+        off.remember(read(6, 0));
         off.put_experience(6, es, body, "\"t\"", "es");
         assert!(off.experience(&es).is_none(), "the cache off keeps none");
     }
 
     #[actix_web::test]
     async fn one_request_at_a_time_computes_a_page() {
-        use tokio::time::timeout;
-        let c = Arc::new(GuideCache::new(4, Duration::ZERO, Arc::default()));
-        let first = c.turn("a").await;
-        let wait = Duration::from_millis(20);
-        assert!(
-            timeout(wait, c.turn("a")).await.is_err(),
-            "the same page waits"
+        let c = GuideCache::new(4, Duration::ZERO, Arc::default());
+        let computed = AtomicUsize::new(0);
+        let slow = |text: &'static str| {
+            let computed = &computed;
+            async move {
+                computed.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                Some(page(text))
+            }
+        };
+        let (a1, a2, b) = tokio::join!(
+            c.page(3, key("a"), slow("A")),
+            c.page(3, key("a"), slow("A")),
+            c.page(3, key("b"), slow("B")),
         );
-        let other = timeout(wait, c.turn("b"))
-            .await
-            .expect("another page does not");
-        drop(first);
-        let next = timeout(Duration::from_secs(5), c.turn("a"))
-            .await
-            .expect("its turn comes once the first is done");
-        drop((next, other));
-        assert!(
-            c.computing.lock().unwrap().is_empty(),
-            "nothing left behind"
+        assert_eq!(a1.unwrap().body, "A");
+        assert_eq!(a2.unwrap().body, "A");
+        assert_eq!(b.unwrap().body, "B");
+        assert_eq!(
+            computed.load(Ordering::SeqCst),
+            2,
+            "the same page once, another page on its own"
         );
     }
 }

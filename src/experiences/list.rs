@@ -14,6 +14,7 @@ use super::search::{self, Hit, ListCursor, ListSpec, Sort};
 use super::shown::{lang_of, parse_version, public_status, status_of, Shown};
 use super::store::{self, Scope};
 use crate::auth::{policy, MaybePrincipal, Principal};
+use crate::cache::PageKey;
 use crate::countries::model::Subregion;
 use crate::db;
 use crate::error::ApiResult;
@@ -198,56 +199,47 @@ pub async fn list_experiences(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let spec = list_spec(&query, Some(&page), principal.0.as_ref())?;
-    // Only pages everyone may see are kept: the spec (built from the caller) names what the
-    // page holds, the request line how its Link reads, and the language how it is worded.
     let cache = state.guide_cache.clone();
-    let key = (cache.enabled() && spec.scope == Scope::Published)
-        .then(|| format!("{}|{pref:?}|{spec:?}", req.uri()));
-    let q = spec.q.clone();
-    let sort = spec.sort;
-    let limit = spec.limit;
-    if let Some(page) = key.as_deref().and_then(|k| cache.fresh(k)) {
-        return Ok(page.respond());
+    // Only pages everyone may see are kept (a published-scope list depends on its query alone),
+    // under the request line, which names the query and how the page's Link reads, and the
+    // language it is worded in.
+    if !(cache.enabled() && spec.scope == Scope::Published) {
+        return Ok(compute_page(&state, &req, spec, pref).await?.respond());
     }
-    let _turn = match &key {
-        Some(k) => Some(cache.turn(k).await),
-        None => None,
+    let generation = match cache.claim_generation() {
+        Some(g) => g,
+        None => {
+            let reader = cache.clone();
+            db::run(&state.pool, move |conn| Ok(reader.read_generation(conn)?)).await?
+        }
     };
-    // The request ahead in the turn has usually just kept the page: taking it from memory lets
-    // the waiters go at once, where a database round trip each (behind the rankings of other
-    // searches for a pooled connection) had held a cold start's 64 connections for over a second.
-    if let Some(page) = key.as_deref().and_then(|k| cache.fresh_after_wait(k)) {
-        return Ok(page.respond());
-    }
-    // Otherwise the page is looked for under the generation the database has now.
-    let lookup = key.clone();
-    let found = db::run(&state.pool, move |conn| {
-        let generation = match &lookup {
-            Some(key) => {
-                let g = cache.read_generation(conn)?;
-                if let Some(page) = cache.get(g, key) {
-                    return Ok(Found::Kept(page));
-                }
-                Some(g)
-            }
-            None => None,
-        };
-        let (hits, shown) = read_page(conn, &spec)?;
-        Ok(Found::Read {
-            generation,
-            hits,
-            shown,
+    let request = PageKey {
+        uri: req.uri().to_string(),
+        lang: pref,
+    };
+    // One request computes a missing page; the others asking for it meanwhile wait for it
+    // (after a publication, the same searches arrive together). A failed computation keeps
+    // nothing, and this request computes again to answer with the error.
+    let page = cache
+        .page(generation, request, async {
+            compute_page(&state, &req, spec.clone(), pref).await.ok()
         })
-    })
-    .await?;
-    let (generation, hits, mut shown) = match found {
-        Found::Kept(page) => return Ok(page.respond()),
-        Found::Read {
-            generation,
-            hits,
-            shown,
-        } => (generation, hits, shown),
-    };
+        .await;
+    match page {
+        Some(page) => Ok(page.respond()),
+        None => Ok(compute_page(&state, &req, spec, pref).await?.respond()),
+    }
+}
+
+/// Reads and renders one page of the list.
+async fn compute_page(
+    state: &AppState,
+    req: &HttpRequest,
+    spec: ListSpec,
+    pref: LangPref,
+) -> ApiResult<PageBody> {
+    let (q, sort, limit) = (spec.q.clone(), spec.sort, spec.limit);
+    let (hits, mut shown) = db::run(&state.pool, move |conn| read_page(conn, &spec)).await?;
     let mut langs = LangTracker::default();
     let with_q = q.is_some();
     let items: Vec<(Hit, Shown)> = hits
@@ -260,22 +252,7 @@ pub async fn list_experiences(
         |(h, _)| h.cursor(sort),
         |(h, s)| summary(s, with_q.then_some(-h.rank), pref, &mut langs),
     );
-    let body = PageBody::new(&req, &page, Some(langs.header_value(pref)))?;
-    let res = body.respond();
-    if let (Some(g), Some(key)) = (generation, key) {
-        state.guide_cache.put(g, key, body);
-    }
-    Ok(res)
-}
-
-/// A list request's outcome: a page kept from an earlier request, or rows read now.
-enum Found {
-    Kept(std::sync::Arc<PageBody>),
-    Read {
-        generation: Option<i64>,
-        hits: Vec<Hit>,
-        shown: BTreeMap<i64, Shown>,
-    },
+    PageBody::new(req, &page, Some(langs.header_value(pref)))
 }
 
 /// The page's hits, and each one's row and document in the list's scope.
