@@ -2,7 +2,6 @@
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::api::{AuditEntry, AuditQuery};
 use super::store::{self, AuditFilter, AuditRow};
@@ -28,7 +27,7 @@ impl From<AuditRow> for AuditEntry {
             entity_id: r.entity_id,
             request_id: r.request_id,
             note: r.note,
-            summary: serde_json::from_str(&r.summary).unwrap_or(Value::Null),
+            summary: r.summary.0,
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+use crate::db::json::Json;
 use serde_json::Value;
 
 use super::AuditCtx;
@@ -23,7 +25,7 @@ pub struct AuditRow {
     pub entity_id: String,
     pub request_id: Option<String>,
     pub note: Option<String>,
-    pub summary: String,
+    pub summary: Json<serde_json::Value>,
 }
 
 pub fn append(

@@ -180,8 +180,8 @@ impl Answers {
 }
 
 /// A stored answer value as the export shows it, and its label for choices.
-fn value_of(raw: &str, asked: Option<&Asked>) -> (Value, Value) {
-    let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+fn value_of(raw: &str, asked: Option<&Asked>) -> ApiResult<(Value, Value)> {
+    let value: Value = crate::db::stored_json("value of an answer", raw)?;
     let label = match asked {
         Some(a) if a.kind.is_choice() => {
             let pick = |code: &Value| {
@@ -197,7 +197,7 @@ fn value_of(raw: &str, asked: Option<&Asked>) -> (Value, Value) {
         }
         _ => Value::Null,
     };
-    (value, label)
+    Ok((value, label))
 }
 
 impl Source for Answers {
@@ -254,12 +254,10 @@ impl Source for Answers {
                     row.push(ts(r.submitted_at));
                     row.push(ts(Some(r.updated_at)));
                     for c in codes {
-                        row.push(
-                            by_code
-                                .get(c.as_str())
-                                .and_then(|raw| serde_json::from_str(raw).ok())
-                                .unwrap_or(Value::Null),
-                        );
+                        row.push(match by_code.get(c.as_str()) {
+                            Some(raw) => crate::db::stored_json("value of an answer", raw)?,
+                            None => Value::Null,
+                        });
                     }
                     out.row(&row);
                 }
@@ -276,7 +274,7 @@ impl Source for Answers {
                     // Answers saved together share their time: formatted once.
                     let mut updated: Option<(NaiveDateTime, String)> = None;
                     for (asked, a) in &list {
-                        let (value, label) = value_of(&a.value, *asked);
+                        let (value, label) = value_of(&a.value, *asked)?;
                         if updated.as_ref().is_none_or(|(t, _)| *t != a.updated_at) {
                             updated = Some((a.updated_at, stamp(a.updated_at)));
                         }
@@ -502,7 +500,7 @@ impl Source for Recommendations {
         self.after = Some(last.id);
         for (r, report) in rows {
             let original = Lang::parse(&r.language).unwrap_or(Lang::En);
-            let urls: Value = serde_json::from_str(&r.evidence_urls).unwrap_or_else(|_| json!([]));
+            let urls = json!(r.evidence_urls.0);
             out.row(&[
                 json!(r.id),
                 json!(report.round_id),

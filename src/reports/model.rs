@@ -133,7 +133,7 @@ pub struct RecommendationRow {
     pub target_date: Option<NaiveDate>,
     pub status: FollowupStatus,
     pub progress_note: Option<String>,
-    pub evidence_urls: String,
+    pub evidence_urls: Json<Vec<String>>,
     pub revision: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -159,7 +159,7 @@ pub struct FollowupRow {
     pub recommendation_id: i64,
     pub status: FollowupStatus,
     pub progress_note: Option<String>,
-    pub evidence_urls: String,
+    pub evidence_urls: Json<Vec<String>>,
     pub changed_by: Option<i64>,
     pub changed_at: NaiveDateTime,
 }

@@ -20,10 +20,6 @@ use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
 
-fn urls(raw: &str) -> Vec<String> {
-    serde_json::from_str(raw).unwrap_or_default()
-}
-
 fn render(
     r: RecommendationRow,
     report: &ReportRow,
@@ -44,7 +40,7 @@ fn render(
         target_date: r.target_date,
         status: r.status,
         progress_note: r.progress_note,
-        evidence_urls: urls(&r.evidence_urls),
+        evidence_urls: r.evidence_urls.0.clone(),
         revision: r.revision,
         history,
         created_at: utc(r.created_at),
@@ -70,7 +66,7 @@ fn history(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Followup>> {
         .map(|f| Followup {
             status: f.status,
             progress_note: f.progress_note,
-            evidence_urls: urls(&f.evidence_urls),
+            evidence_urls: f.evidence_urls.0.clone(),
             changed_by: f.changed_by,
             changed_at: utc(f.changed_at),
         })
@@ -380,7 +376,7 @@ pub async fn patch_recommendation(
                     .map(|(i, u)| checks.url(&format!("evidence_urls[{i}]"), u))
                     .collect()
             }
-            None => urls(&r.evidence_urls),
+            None => r.evidence_urls.0.clone(),
         };
         checks.finish()?;
         let status = body

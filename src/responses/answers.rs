@@ -63,7 +63,7 @@ pub async fn put_answers(
         let changes = validate_answers(&l.doc, &answers)?;
         let saved = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
         record_answers(conn, &audit, id, &changes, saved.changed)?;
-        Ok(after_save(l, saved, minimal))
+        after_save(l, saved, minimal)
     })
     .await?;
     respond_saved(&req, revision, &out)
@@ -114,7 +114,7 @@ pub async fn put_answer(
         )?;
         let saved = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
         record_answers(conn, &audit, id, &changes, saved.changed)?;
-        Ok(after_save(l, saved, minimal))
+        after_save(l, saved, minimal)
     })
     .await?;
     respond_saved(&req, revision, &out)
@@ -166,7 +166,7 @@ pub async fn delete_answer(
         }];
         let saved = store::save(conn, id, &changes, Some(principal.user_id), "delete")?;
         record_answers(conn, &audit, id, &changes, saved.changed)?;
-        Ok(after_save(l, saved, minimal))
+        after_save(l, saved, minimal)
     })
     .await?;
     respond_saved(&req, revision, &out)
@@ -202,8 +202,7 @@ pub async fn response_history(
     .await?;
     let mut entries = Vec::new();
     for save in saves {
-        let changes: Vec<super::model::AnswerChange> =
-            serde_json::from_str(&save.changes).unwrap_or_default();
+        let changes = save.changes.0;
         for (i, c) in changes.into_iter().enumerate() {
             if after.is_some_and(|(s, idx)| save.id == s && i <= idx) {
                 continue;

@@ -168,8 +168,8 @@ pub async fn question_summary(
             .into_values()
             .flatten()
             .filter(|a| a.question_code == code)
-            .filter_map(|a| serde_json::from_str(&a.value).ok())
-            .collect();
+            .map(|a| super::loaded::stored_value(&a))
+            .collect::<ApiResult<_>>()?;
         let mut s = QuestionSummary {
             questionnaire: id,
             question: code.clone(),

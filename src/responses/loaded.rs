@@ -86,7 +86,11 @@ pub(super) fn load_visible(
     Ok(l)
 }
 
-pub(super) fn render(l: &Loaded, answers: Vec<AnswerRow>, with_answers: bool) -> ResponseOut {
+pub(super) fn render(
+    l: &Loaded,
+    answers: Vec<AnswerRow>,
+    with_answers: bool,
+) -> ApiResult<ResponseOut> {
     let by_code: HashMap<&str, &AnswerRow> = answers
         .iter()
         .map(|a| (a.question_code.as_str(), a))
@@ -109,7 +113,7 @@ pub(super) fn render(l: &Loaded, answers: Vec<AnswerRow>, with_answers: bool) ->
             if let Some(a) = a.filter(|_| with_answers) {
                 ordered.push(AnswerOut {
                     question: a.question_code.clone(),
-                    value: serde_json::from_str(&a.value).unwrap_or(Value::Null),
+                    value: stored_value(a)?,
                     comment: a.comment.clone(),
                     updated_at: utc(a.updated_at),
                     updated_by: a.updated_by,
@@ -119,7 +123,7 @@ pub(super) fn render(l: &Loaded, answers: Vec<AnswerRow>, with_answers: bool) ->
         sections.push(p);
     }
     let status = status_of(&l.row);
-    ResponseOut {
+    Ok(ResponseOut {
         id: l.row.id,
         questionnaire: l.row.questionnaire_id,
         round: l.row.round_id,
@@ -141,16 +145,16 @@ pub(super) fn render(l: &Loaded, answers: Vec<AnswerRow>, with_answers: bool) ->
         required_answered: sections.iter().map(|s| s.required_answered).sum(),
         sections,
         answers: with_answers.then_some(ordered),
-        carry_over_report: serde_json::from_str(&l.row.carry_over_report).unwrap_or_default(),
+        carry_over_report: l.row.carry_over_report.0.clone(),
         created_at: utc(l.row.created_at),
         updated_at: utc(l.row.updated_at),
-    }
+    })
 }
 
 pub(super) fn current(conn: &mut DbConn, id: i64) -> ApiResult<(i32, ResponseOut)> {
     let l = load(conn, id)?;
     let answers = store::answers(conn, id)?;
-    Ok((l.row.revision, render(&l, answers, true)))
+    Ok((l.row.revision, render(&l, answers, true)?))
 }
 
 pub(super) fn respond(
@@ -204,8 +208,23 @@ pub(super) fn begin_write(
 
 /// The representation after a save of answers: the lock already bumped the revision that
 /// `l` holds, and the save returned every answer.
-pub(super) fn after_save(l: Loaded, saved: store::Saved, minimal: bool) -> (i32, ResponseOut) {
-    (l.row.revision, render(&l, saved.answers, !minimal))
+pub(super) fn after_save(
+    l: Loaded,
+    saved: store::Saved,
+    minimal: bool,
+) -> ApiResult<(i32, ResponseOut)> {
+    Ok((l.row.revision, render(&l, saved.answers, !minimal)?))
+}
+
+/// An answer's stored value; one that does not parse is a fault of the stored data (500).
+pub(super) fn stored_value(a: &AnswerRow) -> ApiResult<Value> {
+    crate::db::stored_json(
+        format_args!(
+            "value of answer {} of response {}",
+            a.question_code, a.response_id
+        ),
+        &a.value,
+    )
 }
 
 /// The answer to a save; `Prefer: return=minimal` leaves the answers out.

@@ -45,7 +45,7 @@ pub fn carry_over(
         let mut report = Vec::new();
         let mut changes = Vec::new();
         for a in answers.remove(&r.id).unwrap_or_default() {
-            let value: Value = serde_json::from_str(&a.value).unwrap_or(Value::Null);
+            let value: Value = crate::db::stored_json("value of an answer", &a.value)?;
             let old_kind = old_questions.get(a.question_code.as_str()).map(|q| q.kind);
             let outcome = match (old_kind, new_questions.get(a.question_code.as_str())) {
                 (_, None) => Err("the question is not in the new version".to_owned()),

@@ -3,6 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::api::CarryOverItem;
+use crate::db::json::Json;
+
 use super::rules::ResponseStatus;
 
 use crate::db::schema::{answer_history, answers, responses};
@@ -20,7 +23,7 @@ pub struct ResponseRow {
     pub submitted_by: Option<i64>,
     pub late: bool,
     pub return_reason: Option<String>,
-    pub carry_over_report: String,
+    pub carry_over_report: Json<Vec<CarryOverItem>>,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -52,7 +55,7 @@ pub struct AnswerChange {
 pub struct HistoryRow {
     pub id: i64,
     pub response_id: i64,
-    pub changes: String,
+    pub changes: Json<Vec<AnswerChange>>,
     pub change_count: i32,
     pub via: String,
     pub changed_by: Option<i64>,

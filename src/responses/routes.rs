@@ -172,7 +172,7 @@ pub async fn get_response(
     let (revision, out) = db::run(&state.pool, move |conn| {
         let l = load_visible(conn, id, caller.0.as_ref())?;
         let answers = store::answers(conn, id)?;
-        Ok((l.row.revision, render(&l, answers, true)))
+        Ok((l.row.revision, render(&l, answers, true)?))
     })
     .await?;
     respond(&req, revision, &out)

@@ -1222,3 +1222,31 @@ async fn a_new_version_carries_answers_over_by_code() {
         .any(|e| e["via"] == "carry_over" && e["question"] == "B.5"));
     assert_eq!(s.app.audit_rows("response.carry_over").len(), 1);
 }
+
+#[actix_web::test]
+async fn a_stored_answer_that_does_not_parse_is_a_500_never_a_null_answer() {
+    use diesel::prelude::*;
+    use mecigep::db::schema::answers as a;
+    let s = setup().await;
+    let id = new_response(&s).await;
+    let res = put_all(
+        &s,
+        id,
+        &s.member,
+        &json!([{"question": "A.2", "value": "It prepares the annual budget bill."}]),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    s.app.with_conn(|conn| {
+        diesel::update(a::table.filter(a::response_id.eq(id)))
+            .set(a::value.eq("\"cut sho"))
+            .execute(conn)
+            .unwrap()
+    });
+    s.app
+        .get(&format!("/api/v1/responses/{id}"))
+        .auth(&s.member)
+        .send()
+        .await
+        .assert_problem(500, "internal");
+}
