@@ -1,196 +1,57 @@
 //! The statuses of the mechanism's lifecycles and the kinds they depend on: the vocabulary
 //! every slice shares. A slice reads another's status through these types without importing
 //! that slice, so that slices depend on each other one way only. Each is stored as text
-//! (`crate::text_enum!`) and serialised on the wire by its snake_case name; each lifecycle's
+//! (`crate::stored_enum!`) and serialised on the wire by its snake_case name; each lifecycle's
 //! transitions are declared on its action enum, in its slice (`crate::lifecycle`).
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// Where an experience stands. `published` and `archived` describe the public version; a
-/// published experience being edited is `draft` (then `in_review`) again while the public keeps
-/// reading its latest published version.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ExperienceStatus {
-    Draft,
-    InReview,
-    Published,
-    Archived,
-}
-
-crate::text_enum!(ExperienceStatus);
-
-impl ExperienceStatus {
-    pub const ALL: [ExperienceStatus; 4] = [
-        ExperienceStatus::Draft,
-        ExperienceStatus::InReview,
-        ExperienceStatus::Published,
-        ExperienceStatus::Archived,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExperienceStatus::Draft => "draft",
-            ExperienceStatus::InReview => "in_review",
-            ExperienceStatus::Published => "published",
-            ExperienceStatus::Archived => "archived",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+crate::stored_enum! {
+    /// Where an experience stands. `published` and `archived` describe the public version; a
+    /// published experience being edited is `draft` (then `in_review`) again while the public keeps
+    /// reading its latest published version.
+    pub enum ExperienceStatus {
+        Draft = "draft",
+        InReview = "in_review",
+        Published = "published",
+        Archived = "archived",
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum RoundStatus {
-    Planned,
-    Open,
-    InReview,
-    Concluded,
-    Cancelled,
+crate::stored_enum! {
+    pub enum RoundStatus {
+        Planned = "planned",
+        Open = "open",
+        InReview = "in_review",
+        Concluded = "concluded",
+        Cancelled = "cancelled",
+    }
 }
-
-crate::text_enum!(RoundStatus);
 
 impl RoundStatus {
-    pub const ALL: [RoundStatus; 5] = [
-        RoundStatus::Planned,
-        RoundStatus::Open,
-        RoundStatus::InReview,
-        RoundStatus::Concluded,
-        RoundStatus::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RoundStatus::Planned => "planned",
-            RoundStatus::Open => "open",
-            RoundStatus::InReview => "in_review",
-            RoundStatus::Concluded => "concluded",
-            RoundStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RoundStatus> {
-        RoundStatus::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// Nothing about the round may change any more.
     pub fn is_final(self) -> bool {
         matches!(self, RoundStatus::Concluded | RoundStatus::Cancelled)
     }
 }
 
-/// Lifecycle of a questionnaire version.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum QuestionnaireStatus {
-    Draft,
-    Published,
-    Retired,
-}
-
-crate::text_enum!(QuestionnaireStatus);
-
-impl QuestionnaireStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuestionnaireStatus::Draft => "draft",
-            QuestionnaireStatus::Published => "published",
-            QuestionnaireStatus::Retired => "retired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Draft, Self::Published, Self::Retired]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+crate::stored_enum! {
+    /// Lifecycle of a questionnaire version.
+    pub enum QuestionnaireStatus {
+        Draft = "draft",
+        Published = "published",
+        Retired = "retired",
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ResponseStatus {
-    Draft,
-    Submitted,
-    Returned,
-    Accepted,
+crate::stored_enum! {
+    pub enum ResponseStatus {
+        Draft = "draft",
+        Submitted = "submitted",
+        Returned = "returned",
+        Accepted = "accepted",
+    }
 }
-
-crate::text_enum!(ResponseStatus);
 
 impl ResponseStatus {
-    pub const ALL: [ResponseStatus; 4] = [
-        ResponseStatus::Draft,
-        ResponseStatus::Submitted,
-        ResponseStatus::Returned,
-        ResponseStatus::Accepted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResponseStatus::Draft => "draft",
-            ResponseStatus::Submitted => "submitted",
-            ResponseStatus::Returned => "returned",
-            ResponseStatus::Accepted => "accepted",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// Answers may be saved.
     pub fn editable(self) -> bool {
         matches!(self, ResponseStatus::Draft | ResponseStatus::Returned)
@@ -207,134 +68,65 @@ impl ResponseStatus {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportKindOut {
-    Country,
-    Hemispheric,
-}
-
-crate::text_enum!(ReportKindOut);
-
-impl ReportKindOut {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportKindOut::Country => "country",
-            ReportKindOut::Hemispheric => "hemispheric",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Country, Self::Hemispheric]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+crate::stored_enum! {
+    pub enum ReportKindOut {
+        Country = "country",
+        Hemispheric = "hemispheric",
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportStatus {
-    Draft,
-    UnderReview,
-    Adopted,
-    Published,
+crate::stored_enum! {
+    pub enum ReportStatus {
+        Draft = "draft",
+        UnderReview = "under_review",
+        Adopted = "adopted",
+        Published = "published",
+    }
 }
-
-crate::text_enum!(ReportStatus);
 
 impl ReportStatus {
-    pub const ALL: [ReportStatus; 4] = [
-        ReportStatus::Draft,
-        ReportStatus::UnderReview,
-        ReportStatus::Adopted,
-        ReportStatus::Published,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportStatus::Draft => "draft",
-            ReportStatus::UnderReview => "under_review",
-            ReportStatus::Adopted => "adopted",
-            ReportStatus::Published => "published",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// Adopted reports are frozen: text, recommendations and comments no longer change.
     pub fn frozen(self) -> bool {
         matches!(self, ReportStatus::Adopted | ReportStatus::Published)
     }
 }
 
-/// Implementation status of a recommendation, as the reviewed country reports it.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum FollowupStatus {
-    Pending,
-    InProgress,
-    Implemented,
-    NotApplicable,
+crate::stored_enum! {
+    /// Implementation status of a recommendation, as the reviewed country reports it.
+    pub enum FollowupStatus {
+        Pending = "pending",
+        InProgress = "in_progress",
+        Implemented = "implemented",
+        NotApplicable = "not_applicable",
+    }
 }
 
-crate::text_enum!(FollowupStatus);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl FollowupStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FollowupStatus::Pending => "pending",
-            FollowupStatus::InProgress => "in_progress",
-            FollowupStatus::Implemented => "implemented",
-            FollowupStatus::NotApplicable => "not_applicable",
+    fn names_agree<T: serde::Serialize + Copy>(all: &[T], name: impl Fn(T) -> &'static str) {
+        for &v in all {
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                name(v),
+                "wire and stored names"
+            );
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Pending,
-            Self::InProgress,
-            Self::Implemented,
-            Self::NotApplicable,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+    #[test]
+    fn every_stored_name_is_the_wire_name() {
+        names_agree(&ExperienceStatus::ALL, ExperienceStatus::as_str);
+        names_agree(&RoundStatus::ALL, RoundStatus::as_str);
+        names_agree(&QuestionnaireStatus::ALL, QuestionnaireStatus::as_str);
+        names_agree(&ResponseStatus::ALL, ResponseStatus::as_str);
+        names_agree(&ReportKindOut::ALL, ReportKindOut::as_str);
+        names_agree(&ReportStatus::ALL, ReportStatus::as_str);
+        names_agree(&FollowupStatus::ALL, FollowupStatus::as_str);
+        for s in ReportStatus::ALL {
+            assert_eq!(ReportStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(RoundStatus::parse("Planned"), None);
     }
 }
