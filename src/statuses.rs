@@ -124,6 +124,28 @@ mod tests {
         names_agree(&ReportKindOut::ALL, ReportKindOut::as_str);
         names_agree(&ReportStatus::ALL, ReportStatus::as_str);
         names_agree(&FollowupStatus::ALL, FollowupStatus::as_str);
+        use crate::{auth, countries, experiences, questionnaires, rounds};
+        names_agree(&auth::Role::ALL, auth::Role::as_str);
+        names_agree(
+            &countries::model::Subregion::ALL,
+            countries::model::Subregion::as_str,
+        );
+        names_agree(
+            &countries::model::Membership::ALL,
+            countries::model::Membership::as_str,
+        );
+        names_agree(
+            &rounds::rules::ResponsePublication::ALL,
+            rounds::rules::ResponsePublication::as_str,
+        );
+        names_agree(
+            &experiences::rules::LegalKind::ALL,
+            experiences::rules::LegalKind::as_str,
+        );
+        names_agree(
+            &questionnaires::model::Kind::ALL,
+            questionnaires::model::Kind::as_str,
+        );
         for s in ReportStatus::ALL {
             assert_eq!(ReportStatus::parse(s.as_str()), Some(s));
         }

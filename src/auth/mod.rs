@@ -20,56 +20,25 @@ use actix_web::{web, FromRequest, HttpRequest};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::db;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// A user's role in the mechanism.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// National focal point of a member country (bound to its country).
-    MemberCountry,
-    /// Member of the Committee of Experts (bound to a country for conflicts of interest).
-    Expert,
-    /// Technical Secretariat staff: administers the mechanism.
-    Secretariat,
+crate::stored_enum! {
+    /// A user's role in the mechanism.
+    pub enum Role {
+        /// National focal point of a member country (bound to its country).
+        MemberCountry = "member_country",
+        /// Member of the Committee of Experts (bound to a country for conflicts of interest).
+        Expert = "expert",
+        /// Technical Secretariat staff: administers the mechanism.
+        Secretariat = "secretariat",
+    }
 }
 
-crate::text_enum!(Role);
-
 impl Role {
-    pub const ALL: [Role; 3] = [Role::MemberCountry, Role::Expert, Role::Secretariat];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::MemberCountry => "member_country",
-            Role::Expert => "expert",
-            Role::Secretariat => "secretariat",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// Whether users of this role are bound to a country.
     pub fn has_country(self) -> bool {
         self != Role::Secretariat

@@ -82,55 +82,15 @@ pub fn check_editable(status: ExperienceStatus) -> Result<(), ApiError> {
     }
 }
 
-/// Kinds of legal instruments in a legal framework.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum LegalKind {
-    Constitution,
-    Law,
-    Decree,
-    Regulation,
-    Policy,
-    Other,
-}
-
-crate::text_enum!(LegalKind);
-
-impl LegalKind {
-    pub const ALL: [LegalKind; 6] = [
-        LegalKind::Constitution,
-        LegalKind::Law,
-        LegalKind::Decree,
-        LegalKind::Regulation,
-        LegalKind::Policy,
-        LegalKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LegalKind::Constitution => "constitution",
-            LegalKind::Law => "law",
-            LegalKind::Decree => "decree",
-            LegalKind::Regulation => "regulation",
-            LegalKind::Policy => "policy",
-            LegalKind::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+crate::stored_enum! {
+    /// Kinds of legal instruments in a legal framework.
+    pub enum LegalKind {
+        Constitution = "constitution",
+        Law = "law",
+        Decree = "decree",
+        Regulation = "regulation",
+        Policy = "policy",
+        Other = "other",
     }
 }
 

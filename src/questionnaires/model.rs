@@ -6,81 +6,35 @@ use std::sync::{Arc, LazyLock, Mutex};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::db::schema::questionnaires;
 use crate::http::lang::I18n;
 pub use crate::statuses::QuestionnaireStatus;
 
-/// The type of a question, which decides what an answer may be.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// One line of text (`max_length`, default 1000).
-    Text,
-    /// Paragraphs (`max_length`, default 100000).
-    LongText,
-    /// A whole number (`min`, `max`).
-    Integer,
-    /// A number (`min`, `max`).
-    Decimal,
-    Boolean,
-    /// `YYYY-MM-DD`.
-    Date,
-    /// One of `options`.
-    SingleChoice,
-    /// Several of `options`.
-    MultiChoice,
-    /// An absolute http(s) URL.
-    Url,
+crate::stored_enum! {
+    /// The type of a question, which decides what an answer may be.
+    pub enum Kind {
+        /// One line of text (`max_length`, default 1000).
+        Text = "text",
+        /// Paragraphs (`max_length`, default 100000).
+        LongText = "long_text",
+        /// A whole number (`min`, `max`).
+        Integer = "integer",
+        /// A number (`min`, `max`).
+        Decimal = "decimal",
+        Boolean = "boolean",
+        /// `YYYY-MM-DD`.
+        Date = "date",
+        /// One of `options`.
+        SingleChoice = "single_choice",
+        /// Several of `options`.
+        MultiChoice = "multi_choice",
+        /// An absolute http(s) URL.
+        Url = "url",
+    }
 }
 
-crate::text_enum!(Kind);
-
 impl Kind {
-    pub const ALL: [Kind; 9] = [
-        Kind::Text,
-        Kind::LongText,
-        Kind::Integer,
-        Kind::Decimal,
-        Kind::Boolean,
-        Kind::Date,
-        Kind::SingleChoice,
-        Kind::MultiChoice,
-        Kind::Url,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Text => "text",
-            Kind::LongText => "long_text",
-            Kind::Integer => "integer",
-            Kind::Decimal => "decimal",
-            Kind::Boolean => "boolean",
-            Kind::Date => "date",
-            Kind::SingleChoice => "single_choice",
-            Kind::MultiChoice => "multi_choice",
-            Kind::Url => "url",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     pub fn is_choice(self) -> bool {
         matches!(self, Kind::SingleChoice | Kind::MultiChoice)
     }

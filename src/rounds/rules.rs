@@ -1,47 +1,16 @@
 //! The round's state machine and schedule rules. No I/O.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::http::validate::Checks;
 use crate::lifecycle::Lifecycle;
 pub use crate::statuses::RoundStatus;
 
-/// Whether accepted responses become public once the round concludes.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ResponsePublication {
-    PublicAfterConclusion,
-    Confidential,
-}
-
-crate::text_enum!(ResponsePublication);
-
-impl ResponsePublication {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResponsePublication::PublicAfterConclusion => "public_after_conclusion",
-            ResponsePublication::Confidential => "confidential",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::PublicAfterConclusion, Self::Confidential]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+crate::stored_enum! {
+    /// Whether accepted responses become public once the round concludes.
+    pub enum ResponsePublication {
+        PublicAfterConclusion = "public_after_conclusion",
+        Confidential = "confidential",
     }
 }
 
