@@ -1,8 +1,8 @@
 //! The statuses of the mechanism's lifecycles and the kinds they depend on: the vocabulary
 //! every slice shares. A slice reads another's status through these types without importing
 //! that slice, so that slices depend on each other one way only. Each is stored as text
-//! (`crate::stored_enum!`) and serialised on the wire by its snake_case name; each lifecycle's
-//! transitions are declared on its action enum, in its slice (`crate::lifecycle`).
+//! (`stored_enum!`) and serialised on the wire by its snake_case name; each lifecycle's
+//! transitions are declared on its action enum, in its slice (the `lifecycle` module).
 
 crate::stored_enum! {
     /// Where an experience stands. `published` and `archived` describe the public version; a
@@ -55,16 +55,6 @@ impl ResponseStatus {
     /// Answers may be saved.
     pub fn editable(self) -> bool {
         matches!(self, ResponseStatus::Draft | ResponseStatus::Returned)
-    }
-
-    pub fn policy_state(self) -> crate::auth::policy::ResponseState {
-        use crate::auth::policy::ResponseState as S;
-        match self {
-            ResponseStatus::Draft => S::Draft,
-            ResponseStatus::Submitted => S::Submitted,
-            ResponseStatus::Returned => S::Returned,
-            ResponseStatus::Accepted => S::Accepted,
-        }
     }
 }
 

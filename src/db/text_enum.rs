@@ -83,8 +83,8 @@ macro_rules! stored_enum {
             diesel::deserialize::FromSqlRow,
         )]
         #[diesel(sql_type = diesel::sql_types::Text)]
-        // The names are the variants' in snake_case (the schema reads `rename_all`; a test of
-        // `crate::statuses` checks that every name given here is that).
+        // The names are the variants' in snake_case (the schema reads `rename_all`; a test
+        // of the statuses module checks that every name given here is that).
         #[serde(rename_all = "snake_case")]
         $vis enum $name {
             $($(#[$vmeta])* $variant),+

@@ -33,7 +33,7 @@ fn public_after_conclusion(round: &RoundRow) -> bool {
 pub(super) fn facts<'a>(r: &'a ResponseRow, round: &RoundRow) -> ResponseFacts<'a> {
     ResponseFacts {
         country: &r.country,
-        state: status_of(r).policy_state(),
+        state: rules::policy_state(status_of(r)),
         public_after_conclusion: public_after_conclusion(round),
     }
 }

@@ -8,6 +8,17 @@ use crate::questionnaires::model::{Kind, Question};
 use crate::questionnaires::rules::answer_carries_over;
 pub use crate::statuses::ResponseStatus;
 
+/// A response's status as the access policy reads it.
+pub fn policy_state(status: ResponseStatus) -> crate::auth::policy::ResponseState {
+    use crate::auth::policy::ResponseState as S;
+    match status {
+        ResponseStatus::Draft => S::Draft,
+        ResponseStatus::Submitted => S::Submitted,
+        ResponseStatus::Returned => S::Returned,
+        ResponseStatus::Accepted => S::Accepted,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseAction {
     Submit,
