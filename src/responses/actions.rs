@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::api::{ReasonIn, ResponseOut};
-use super::loaded::{current, facts, load_visible, respond, Loaded};
+use super::loaded::{facts, load_visible, respond, with_answers, Loaded};
 use super::routes::status_of;
 use super::rules::{self, ResponseAction, ResponseStatus};
 use super::store::{self};
@@ -82,7 +82,7 @@ async fn workflow(
         };
         let load = |conn: &mut DbConn| load_visible(conn, id, Some(&principal));
         let authorize = |l: &Loaded| check(Some(&principal), &facts(&l.row, &l.round));
-        lifecycle::act(conn, act, load, authorize, |conn, l, next| {
+        let l = lifecycle::act(conn, act, load, authorize, |conn, l, next| {
             let status = status_of(&l.row);
             let round = l.round.parsed_status();
             let round_ok = match action {
@@ -127,7 +127,8 @@ async fn workflow(
             summary.insert("reason".into(), json!(return_reason.flatten()));
             Ok(summary)
         })?;
-        current(conn, id)
+        // The response as the action left it, read by `act`: only its answers remain to read.
+        with_answers(conn, &l)
     })
     .await?;
     respond(&req, revision, &out)

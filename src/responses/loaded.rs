@@ -153,8 +153,13 @@ pub(super) fn render(
 
 pub(super) fn current(conn: &mut DbConn, id: i64) -> ApiResult<(i32, ResponseOut)> {
     let l = load(conn, id)?;
-    let answers = store::answers(conn, id)?;
-    Ok((l.row.revision, render(&l, answers, true)?))
+    with_answers(conn, &l)
+}
+
+/// The full representation of a loaded response (its answers read now) and its revision.
+pub(super) fn with_answers(conn: &mut DbConn, l: &Loaded) -> ApiResult<(i32, ResponseOut)> {
+    let answers = store::answers(conn, l.row.id)?;
+    Ok((l.row.revision, render(l, answers, true)?))
 }
 
 pub(super) fn respond(

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::api::{NewResponse, ResponseOut, ResponseQuery, ResponseSummary};
-use super::loaded::{current, load_visible, render, respond};
+use super::loaded::{current, load_visible, respond, with_answers};
 use super::model::ResponseRow;
 use super::rules::ResponseStatus;
 use super::store::{self, ResponseFilter};
@@ -171,8 +171,7 @@ pub async fn get_response(
     let id = id.into_inner();
     let (revision, out) = db::run(&state.pool, move |conn| {
         let l = load_visible(conn, id, caller.0.as_ref())?;
-        let answers = store::answers(conn, id)?;
-        Ok((l.row.revision, render(&l, answers, true)?))
+        with_answers(conn, &l)
     })
     .await?;
     respond(&req, revision, &out)
