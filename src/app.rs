@@ -14,13 +14,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::http::{self, request_id, RouteTable};
+use crate::http::{self, RouteTable};
 use crate::openapi::{self, ApiDoc, SpecDocument};
 use crate::state::{AppSettings, AppState};
 use crate::{
     audit, auth, countries, experiences, exports, health, questionnaires, reports, responses,
     rounds, thematic_areas, users,
 };
+use crate::{failpoint, idempotency, request_id};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 fn routes(cfg: &mut ServiceConfig) {
@@ -121,6 +122,7 @@ pub fn build(
 
     app.app_data(web::Data::new(state))
         .app_data(http::json_config(settings.json_limit))
+        .app_data(http::BodyLimit(settings.json_limit))
         .app_data(web::PayloadConfig::new(settings.json_limit))
         .app_data(http::query_config())
         .app_data(http::path_config())
@@ -139,7 +141,8 @@ pub fn build(
             }),
         )
         .default_service(web::to(http::fallback))
-        .wrap(from_fn(http::idempotency::middleware))
+        .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(failpoint::middleware))
         .wrap(from_fn(http::reject_oversize))
         .wrap(cors(&settings))
         .wrap(from_fn(request_id::middleware))

@@ -82,6 +82,16 @@ pub struct GlobalArgs {
     #[arg(long, env = "MECIGEP_DB_POOL_SIZE", global = true, default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..=200))]
     pub db_pool_size: u32,
+    /// Milliseconds a request waits for a database connection before it is answered 503
+    /// (with `Retry-After`): what a client waits during a database outage.
+    #[arg(long, env = "MECIGEP_DB_TIMEOUT_MS", global = true, default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(50..=60_000))]
+    pub db_timeout_ms: u64,
+    /// Seconds to keep trying, at start, a database that does not answer yet (containers start
+    /// in any order); each try is logged. 0 gives up at once.
+    #[arg(long, env = "MECIGEP_DB_WAIT_SECS", global = true, default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub db_wait_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -240,7 +250,7 @@ impl GlobalArgs {
     pub fn pool_options(&self) -> PoolOptions {
         PoolOptions {
             max_size: self.db_pool_size,
-            ..PoolOptions::default()
+            connection_timeout: std::time::Duration::from_millis(self.db_timeout_ms),
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::http::request_id;
+use crate::request_id;
 
 /// Base of every problem `type` URI.
 pub const PROBLEM_BASE: &str = "https://mecigep.oas.org/problems/";
@@ -130,7 +130,11 @@ pub enum ApiError {
         detail: String,
         retry_after_secs: u64,
     },
-    /// The database cannot be reached; the text is the cause, for the log only.
+    /// The storage is full: nothing was written. The text is the cause, for the log only.
+    #[error("insufficient storage: {0}")]
+    InsufficientStorage(String),
+    /// The database cannot be reached or cannot write now; the text is the cause, for the log
+    /// only.
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// Anything unexpected: logged in full, answered as a bare 500.
@@ -196,6 +200,7 @@ impl ApiError {
             }
             ApiError::PreconditionRequired(_) => ("precondition-required", "Precondition Required"),
             ApiError::TooManyRequests { .. } => ("too-many-requests", "Too Many Requests"),
+            ApiError::InsufficientStorage(_) => ("insufficient-storage", "Insufficient Storage"),
             ApiError::Unavailable(_) => ("unavailable", "Service Unavailable"),
             ApiError::Internal(_) => ("internal", "Internal Server Error"),
         }
@@ -247,6 +252,13 @@ impl ApiError {
             | ApiError::UnsupportedMediaType(d)
             | ApiError::PreconditionRequired(d) => (d.clone(), Vec::new(), Map::new()),
             // The cause may name hosts or ports: it goes to the log, not to the client.
+            ApiError::InsufficientStorage(_) => (
+                "the server's storage is full: nothing was written; retry once the operators have \
+                 made room"
+                    .into(),
+                Vec::new(),
+                Map::new(),
+            ),
             ApiError::Unavailable(_) => (
                 "the database is unavailable; retry in a few seconds".into(),
                 Vec::new(),
@@ -286,6 +298,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -331,7 +344,13 @@ impl ResponseError for ApiError {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
             // A conflict that names the resource in the way also points at it.
-            ApiError::Conflict { extensions, .. } => {
+            ApiError::Conflict {
+                slug, extensions, ..
+            } => {
+                // Another request with the same Idempotency-Key is still running.
+                if *slug == "idempotency-in-flight" {
+                    res.insert_header((header::RETRY_AFTER, "1"));
+                }
                 if let Some(location) = extensions.get("location").and_then(|l| l.as_str()) {
                     if let Ok(value) = HeaderValue::from_str(location) {
                         res.insert_header((header::LOCATION, value));
@@ -355,16 +374,85 @@ impl From<diesel::result::Error> for ApiError {
                     info.message()
                 ))
             }
-            // A write lost a race with a concurrent one (serialization failure or unique key):
-            // the client may retry, nothing was half written.
+            // A write lost a race with a concurrent one: nothing was half written. The write
+            // paths run the transaction again first (`db::run_tx`), so a client sees these only
+            // when the race repeats.
             E::DatabaseError(K::SerializationFailure, _) => ApiError::Conflict {
-                slug: "concurrent-update",
+                slug: RACE_SLUGS[0],
                 detail: "a concurrent change got there first; retry the request".into(),
                 extensions: Map::new(),
             },
+            E::DatabaseError(K::UniqueViolation, info) => ApiError::Conflict {
+                slug: RACE_SLUGS[1],
+                detail: format!(
+                    "a concurrent request created the same thing first{}",
+                    info.constraint_name()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default()
+                ),
+                extensions: Map::new(),
+            },
+            E::DatabaseError(_, info) if storage_full(info.message()) => {
+                ApiError::InsufficientStorage(info.message().to_owned())
+            }
+            E::DatabaseError(_, info) if storage_unavailable(info.message()) => {
+                ApiError::Unavailable(format!("the database cannot write: {}", info.message()))
+            }
             other => ApiError::Internal(format!("database error: {other}")),
         }
     }
+}
+
+/// Conflicts that come of a race between concurrent writes, which running the transaction
+/// again resolves: a serialization failure, a unique key taken meanwhile.
+pub const RACE_SLUGS: [&str; 2] = ["concurrent-update", "already-exists"];
+
+impl ApiError {
+    /// Whether running the transaction again may succeed or answer as a sequential request.
+    pub fn is_race(&self) -> bool {
+        matches!(self, ApiError::Conflict { slug, .. } if RACE_SLUGS.contains(slug))
+    }
+
+    /// Whether the database failed to store or reach (507, 503): what the readiness probe
+    /// watches.
+    pub fn is_storage_fault(&self) -> bool {
+        matches!(
+            self,
+            ApiError::InsufficientStorage(_) | ApiError::Unavailable(_)
+        )
+    }
+}
+
+/// The backends' words for a full disk (SQLite's `SQLITE_FULL`; PostgreSQL's `ENOSPC` and
+/// `disk_full`).
+fn storage_full(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database or disk is full")
+        || m.contains("no space left on device")
+        || m.contains("disk full")
+}
+
+/// The backends' words for a database that cannot write now but may soon: an I/O error, a
+/// read-only file or server, SQLite busy after its timeout, a server shutting down or in
+/// recovery, a lock wait given up.
+fn storage_unavailable(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "disk i/o error",
+        "readonly database",
+        "read-only transaction",
+        "database is locked",
+        "database table is locked",
+        "unable to open database file",
+        "could not write",
+        "could not read",
+        "terminating connection",
+        "the database system is",
+        "lock timeout",
+        "out of memory",
+    ]
+    .iter()
+    .any(|needle| m.contains(needle))
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {

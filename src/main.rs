@@ -18,10 +18,25 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+/// Opens the pool, trying again with growing pauses while the database does not answer, for
+/// up to `--db-wait-secs`.
 fn open(global: &GlobalArgs) -> Result<(db::Target, db::DbPool), String> {
     let target = global.target()?;
-    let pool = db::connect(&target, &global.pool_options())?;
-    Ok((target, pool))
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(global.db_wait_secs);
+    let mut pause = std::time::Duration::from_millis(250);
+    for attempt in 1.. {
+        match db::connect(&target, &global.pool_options()) {
+            Ok(pool) => return Ok((target, pool)),
+            Err(e) if std::time::Instant::now() + pause < deadline => {
+                tracing::warn!(attempt, error = %e, retry_in_ms = pause.as_millis() as u64,
+                    "the database does not answer yet; trying again");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_secs(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns")
 }
 
 fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {

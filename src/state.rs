@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::auth::jwt::JwtKeys;
-use crate::auth::throttle::LoginThrottle;
 use crate::cache::GuideCache;
 use crate::db::DbPool;
 use crate::http;
+use crate::security::jwt::JwtKeys;
+use crate::security::throttle::LoginThrottle;
 
 /// Settings the running application needs.
 #[derive(Debug, Clone)]
@@ -61,7 +61,7 @@ impl std::fmt::Debug for AuthSettings {
 impl AuthSettings {
     /// A random key: tokens stop working when the process restarts.
     pub fn random_secret() -> Vec<u8> {
-        crate::auth::random_token().into_bytes()
+        crate::security::random_token().into_bytes()
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Role;
+use crate::security::Role;
 
 /// One recorded action.
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,10 +8,10 @@ pub mod store;
 use actix_web::{HttpMessage, HttpRequest};
 use serde_json::Value;
 
-use crate::auth::{Principal, Role};
 use crate::db::DbConn;
 use crate::error::ApiError;
-use crate::http::request_id::RequestId;
+use crate::request_id::RequestId;
+use crate::security::{Principal, Role};
 
 /// Longest note accepted in `X-Action-Notes`.
 pub const MAX_NOTE: usize = 1000;

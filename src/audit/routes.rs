@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 
 use super::api::{AuditEntry, AuditQuery};
 use super::store::{self, AuditFilter, AuditRow};
-use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::ApiResult;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
+use crate::security::{policy, Principal};
 use crate::state::AppState;
 use crate::time::utc;
 

@@ -7,9 +7,9 @@ use crate::db::json::Json;
 use serde_json::Value;
 
 use super::AuditCtx;
-use crate::auth::Role;
 use crate::db::schema::audit_log;
 use crate::db::DbConn;
+use crate::security::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]

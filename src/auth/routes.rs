@@ -150,8 +150,8 @@ pub async fn auth_login(
             Some(user) => {
                 let refresh = store::issue_refresh(conn, user.id, refresh_ttl)?;
                 let ctx = match principal_of(&user, None) {
-                    Some(p) => audit.acting_as(&p),
-                    None => audit,
+                    Some(p) => audit.clone().acting_as(&p),
+                    None => audit.clone(),
                 };
                 ctx.record(conn, "auth.login", "user", user.id, json!({}))?;
                 Ok(Some((user, refresh)))
@@ -209,8 +209,8 @@ pub async fn auth_refresh(
                     }
                 };
                 let ctx = match principal_of(&user, None) {
-                    Some(p) => audit.acting_as(&p),
-                    None => audit,
+                    Some(p) => audit.clone().acting_as(&p),
+                    None => audit.clone(),
                 };
                 ctx.record(conn, "auth.refresh", "user", user.id, json!({}))?;
                 Ok(Ok((user, token)))
@@ -253,8 +253,8 @@ pub async fn auth_logout(
         if let Some(user_id) = store::revoke(conn, &token)? {
             let user = super::account::find_user(conn, user_id)?;
             let ctx = match user.as_ref().and_then(|u| principal_of(u, None)) {
-                Some(p) => audit.acting_as(&p),
-                None => audit,
+                Some(p) => audit.clone().acting_as(&p),
+                None => audit.clone(),
             };
             ctx.record(conn, "auth.logout", "user", user_id, json!({}))?;
         }
@@ -437,7 +437,7 @@ pub async fn auth_token(
         };
         clients::touch(conn, client.id)?;
         if let Some(p) = principal_of(&owner, Some(&client.client_id)) {
-            audit.acting_as(&p).record(
+            audit.clone().acting_as(&p).record(
                 conn,
                 "auth.token",
                 "machine_client",

@@ -76,43 +76,113 @@ macro_rules! batch_insert {
     }};
 }
 
-static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// This process's turn to write on SQLite, which has one writer at a time. Waiting in SQLite's
+/// busy handler means sleeping with growing back-off (long tails under load), so this process's
+/// writers queue here instead; the busy timeout still covers other processes. A token, not a
+/// lock guard: a request's open transaction ([`super::request_tx`]) carries it across threads.
+pub struct WriterTurn(());
 
-/// A transaction that writes. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`): a
-/// deferred transaction that reads first cannot upgrade once another writer has committed, and
-/// fails instead of waiting its turn. PostgreSQL locks rows as they are written.
+static TURN_TAKEN: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+static TURN_FREED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// How long a writer waits for its turn before the request is answered 503 (busy).
+pub const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl WriterTurn {
+    /// Waits for this process's turn to write, up to [`TURN_WAIT`]. Taken before a connection
+    /// is checked out, so that waiting writers do not hold connections others need to read.
+    pub fn take() -> Result<WriterTurn, diesel::result::Error> {
+        let taken = TURN_TAKEN.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut taken, waited) = TURN_FREED
+            .wait_timeout_while(taken, TURN_WAIT, |taken| *taken)
+            .unwrap_or_else(|p| p.into_inner());
+        if waited.timed_out() && *taken {
+            return Err(busy());
+        }
+        *taken = true;
+        Ok(WriterTurn(()))
+    }
+}
+
+impl Drop for WriterTurn {
+    fn drop(&mut self) {
+        *TURN_TAKEN.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        TURN_FREED.notify_one();
+    }
+}
+
+/// The error a writer that waited too long gets: SQLite's own words for it, so that it is
+/// answered as SQLite's busy timeout is (503).
+fn busy() -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::Unknown,
+        Box::new("database is locked".to_owned()),
+    )
+}
+
+/// Begins a write transaction. On SQLite, the caller holds this process's [`WriterTurn`] until
+/// the transaction ends, and the write lock is taken at `BEGIN` (`IMMEDIATE`): a deferred
+/// transaction that reads first cannot upgrade once another writer has committed, and fails
+/// instead of waiting its turn. PostgreSQL locks rows as they are written.
+pub fn begin_write(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConn as diesel::Connection>::TransactionManager;
+    match conn {
+        DbConn::Pg(_) => Manager::begin_transaction(conn),
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+    }
+}
+
+/// Ends the transaction [`begin_write`] began: commits, or rolls back when `commit` is false or
+/// the commit fails.
+pub fn end_write(conn: &mut DbConn, commit: bool) -> diesel::QueryResult<()> {
+    use diesel::connection::TransactionManager;
+    type Manager = <DbConn as diesel::Connection>::TransactionManager;
+    if commit {
+        match Manager::commit_transaction(conn) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                let _ = Manager::rollback_transaction(conn);
+                return Err(e);
+            }
+        }
+    }
+    match Manager::rollback_transaction(conn) {
+        Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Bounds how long the rest of this transaction's statements wait for a row lock
+/// (PostgreSQL; SQLite writers wait their turn instead). `None` restores the default.
+pub fn set_local_lock_timeout(conn: &mut DbConn, timeout: Option<&str>) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query("SELECT set_config('lock_timeout', $1, true)")
+            .bind::<diesel::sql_types::Text, _>(timeout.unwrap_or("0"))
+            .execute(c)
+            .map(|_| ()),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Whether `e` is a statement given up after [`set_local_lock_timeout`].
+pub fn is_lock_timeout(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(_, info)
+        if info.message().contains("lock timeout"))
+}
+
+/// A transaction that writes ([`begin_write`]; on SQLite under the caller's [`WriterTurn`]): all
+/// of `f`'s writes land, or none.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
-    type Manager = <DbConn as Connection>::TransactionManager;
-    // SQLite has one writer at a time. Waiting in its busy handler means sleeping with growing
-    // back-off (long tails under load), so this process's writers queue on a mutex instead;
-    // the busy timeout still covers other processes.
-    let _turn = match conn {
-        DbConn::Pg(_) => return conn.transaction(f),
-        DbConn::Sqlite(c) => {
-            let turn = SQLITE_WRITER
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-            turn
-        }
-    };
+    begin_write(conn)?;
     match f(conn) {
-        Ok(value) => match Manager::commit_transaction(conn) {
-            Ok(()) => Ok(value),
-            Err(e) => {
-                let _ = Manager::rollback_transaction(conn);
-                Err(e.into())
-            }
-        },
-        Err(user_error) => match Manager::rollback_transaction(conn) {
-            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(user_error),
-            Err(rollback_error) => Err(rollback_error.into()),
-        },
+        Ok(value) => end_write(conn, true).map(|()| value).map_err(E::from),
+        Err(user_error) => end_write(conn, false).map_err(E::from).and(Err(user_error)),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod dialect;
 pub mod json;
 pub mod migrate;
+pub mod request_tx;
 pub mod schema;
 pub mod sqlite;
 pub mod text_enum;
@@ -37,6 +38,10 @@ pub struct DbPool {
     writes: Arc<AtomicU64>,
     /// The manager's count of failed uses ([`Manager::failures`]).
     failures: Arc<AtomicU64>,
+    /// Whether the last write transaction failed for want of storage (507/503).
+    write_failing: Arc<std::sync::atomic::AtomicBool>,
+    /// SQLite: one writer at a time ([`dialect::WriterTurn`]).
+    one_writer: bool,
 }
 
 impl DbPool {
@@ -46,6 +51,7 @@ impl DbPool {
         lazily: bool,
     ) -> Result<DbPool, r2d2::PoolError> {
         let failures = manager.failures.clone();
+        let one_writer = matches!(manager.target, Target::Sqlite(_));
         let pool = if lazily {
             builder.build_unchecked(manager)
         } else {
@@ -55,6 +61,8 @@ impl DbPool {
             pool,
             writes: Arc::default(),
             failures,
+            write_failing: Arc::default(),
+            one_writer,
         })
     }
 
@@ -63,6 +71,29 @@ impl DbPool {
     /// whether this server may have changed it since.
     pub fn write_counter(&self) -> Arc<AtomicU64> {
         self.writes.clone()
+    }
+
+    /// This process's turn to write, on a backend with one writer at a time; taken before a
+    /// connection is checked out for the write.
+    fn writer_turn(&self) -> ApiResult<Option<dialect::WriterTurn>> {
+        if self.one_writer {
+            Ok(Some(dialect::WriterTurn::take()?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Counts a write transaction that ended and remembers whether storage failed it.
+    fn note_write(&self, result: &Result<(), &ApiError>) {
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        let failing = matches!(result, Err(e) if e.is_storage_fault());
+        self.write_failing.store(failing, Ordering::Release);
+    }
+
+    /// Whether the last write transaction failed for want of storage: the readiness probe
+    /// then tries a write of its own.
+    pub fn writes_failing(&self) -> bool {
+        self.write_failing.load(Ordering::Acquire)
     }
 }
 
@@ -166,6 +197,8 @@ pub struct Pooled {
     answered: Option<Instant>,
     /// The pool's count of failed uses when this connection was last checked.
     failures_seen: u64,
+    /// Left inside a transaction it could not end: never handed out again.
+    broken: bool,
 }
 
 /// How long a connection that just answered is handed out again without a check. Under load
@@ -244,6 +277,7 @@ impl ManageConnection for Manager {
             conn,
             answered: None,
             failures_seen: self.failures.load(Ordering::Acquire),
+            broken: false,
         })
     }
 
@@ -259,8 +293,8 @@ impl ManageConnection for Manager {
         Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut Pooled) -> bool {
-        std::thread::panicking()
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.broken || std::thread::panicking()
     }
 }
 
@@ -327,12 +361,16 @@ pub fn connect_lazily(target: &Target, opts: &PoolOptions) -> DbPool {
 }
 
 /// Runs `f` with a pooled connection on actix's blocking pool: the pool checkout and every
-/// query happen off the async workers.
+/// query happen off the async workers. Within a [`request_tx::RequestTx`] that has written,
+/// `f` runs in its transaction and reads what the request wrote.
 pub async fn run<T, F>(pool: &DbPool, f: F) -> ApiResult<T>
 where
     F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
+    if let Some(tx) = request_tx::current().filter(|tx| tx.is_open()) {
+        return tx.read(pool, f).await;
+    }
     let pool = pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
@@ -343,27 +381,55 @@ where
     .await?
 }
 
-/// Like [`run`], in one transaction: all of `f`'s writes land, or none.
+/// Like [`run`], in one transaction: all of `f`'s writes land, or none. Within a
+/// [`request_tx::RequestTx`], `f` joins the request's transaction, which commits with the
+/// request's answer. `f` runs again when it loses a race with a concurrent write
+/// ([`ApiError::is_race`]), so it must do nothing outside the transaction.
 pub async fn run_tx<T, F>(pool: &DbPool, f: F) -> ApiResult<T>
 where
-    F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    F: Fn(&mut DbConn) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    // A POST with an Idempotency-Key marks its claim in the transaction of its effect.
-    let claim = crate::http::idempotency::current();
-    let writes = pool.writes.clone();
-    run(pool, move |conn| {
-        let done = dialect::write_transaction::<T, ApiError, _>(conn, |conn| {
-            let value = f(conn)?;
-            if let Some(c) = &claim {
-                crate::http::idempotency::mark_effect(conn, c)?;
-            }
-            Ok(value)
+    if let Some(tx) = request_tx::current() {
+        return tx.write(pool, f).await;
+    }
+    let fault = crate::failpoint::storage_fault().map(ApiError::from);
+    if let Some(fault) = fault {
+        pool.note_write(&Err::<(), _>(&fault));
+        return Err(fault);
+    }
+    let pool = pool.clone();
+    web::block(move || {
+        let _turn = pool.writer_turn()?;
+        let mut conn = pool.get()?;
+        let result = retrying_races(|| {
+            let done = dialect::write_transaction::<T, ApiError, _>(&mut conn, &f);
+            pool.note_write(&done.as_ref().map(|_| ()));
+            done
         });
-        writes.fetch_add(1, Ordering::AcqRel);
-        done
+        conn.ended(&result, &pool.failures);
+        result
     })
-    .await
+    .await?
+}
+
+/// How many times a write that lost a race ([`ApiError::is_race`]) runs again.
+const RACE_RETRIES: usize = 3;
+
+/// Runs `attempt` again while it loses a race with a concurrent write: on its next run it reads
+/// what the other wrote, and succeeds or answers as it would have after the other (a duplicate
+/// email is `email-taken`, not a failure of the database).
+fn retrying_races<T>(mut attempt: impl FnMut() -> ApiResult<T>) -> ApiResult<T> {
+    let mut tries = 1;
+    loop {
+        match attempt() {
+            Err(e) if e.is_race() && tries <= RACE_RETRIES => {
+                tracing::debug!(error = %e, tries, "a write lost a race; running it again");
+                tries += 1;
+            }
+            done => return done,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -411,6 +477,7 @@ mod tests {
             conn: DbConn::Sqlite(SqliteConnection::establish(":memory:").unwrap()),
             answered: None,
             failures_seen: 0,
+            broken: false,
         };
         assert!(!c.trusted(0), "never answered: checked");
         c.ended::<()>(&Err(ApiError::not_found("x")), &failures);

@@ -2,11 +2,9 @@
 //! the problem+json answers for actix's own extractor failures and unknown routes.
 
 pub mod etag;
-pub mod idempotency;
 pub mod lang;
 pub mod pagination;
 pub mod prefer;
-pub mod request_id;
 pub mod validate;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -142,6 +140,10 @@ pub async fn fallback(
     })
 }
 
+/// The largest request body accepted, in bytes (`--json-limit`), as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
 /// Middleware: refuses a body whose declared length is over the JSON limit before any
 /// handler reads it (bodies without a length are capped by the extractors).
 pub async fn reject_oversize(
@@ -149,9 +151,8 @@ pub async fn reject_oversize(
     next: actix_web::middleware::Next<actix_web::body::BoxBody>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let limit = req
-        .app_data::<web::Data<crate::state::AppState>>()
-        .map(|s| s.settings.json_limit)
-        .unwrap_or(DEFAULT_JSON_LIMIT);
+        .app_data::<BodyLimit>()
+        .map_or(DEFAULT_JSON_LIMIT, |l| l.0);
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)

@@ -107,9 +107,9 @@ pub async fn put_answer(
         let changes = validate_answers(
             &l.doc,
             &[AnswerIn {
-                question: code,
-                value: body.value,
-                comment: body.comment,
+                question: code.clone(),
+                value: body.value.clone(),
+                comment: body.comment.clone(),
             }],
         )?;
         let saved = store::save(conn, id, &changes, Some(principal.user_id), "put")?;

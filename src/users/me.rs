@@ -128,7 +128,7 @@ pub async fn change_password(
             return Err(ApiError::Forbidden("the current password is wrong".into()));
         }
         let patch = UserPatch {
-            password: Some(body.new_password),
+            password: Some(body.new_password.clone()),
             ..UserPatch::default()
         };
         apply_patch(conn, &audit, id, None, &patch).map(|_| ())

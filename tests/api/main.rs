@@ -13,6 +13,7 @@ mod exports;
 mod meta;
 mod migrations;
 mod questionnaires;
+mod reliability;
 mod reports;
 mod responses;
 mod rounds;
