@@ -37,6 +37,12 @@ pub enum Command {
     Openapi,
     /// Load the reference data (and with --demo the demo content) and exit.
     Seed(SeedArgs),
+    /// Write a consistent copy of the database to PATH while the server runs (SQLite: one
+    /// file; PostgreSQL: pg_dump's custom format, pg_dump needed).
+    Backup(PathArg),
+    /// Put a copy made by `backup` into an empty database (PostgreSQL: pg_restore needed),
+    /// then apply any newer migrations.
+    Restore(PathArg),
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
@@ -151,6 +157,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MECIGEP_GUIDE_CACHE_RECHECK_MS", default_value_t = 100,
           value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub guide_cache_recheck_ms: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PathArg {
+    /// The backup file.
+    pub path: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -196,6 +196,18 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::User(UserCommand::Add(args))) => user_add(&global, &args),
+        Some(Command::Backup(args)) => {
+            let target = global.target()?;
+            db::backup::backup(&target, &args.path)?;
+            println!("{target}: backed up to {}", args.path.display());
+            Ok(())
+        }
+        Some(Command::Restore(args)) => {
+            let target = global.target()?;
+            db::backup::restore(&target, &args.path)?;
+            println!("{target}: restored from {}", args.path.display());
+            Ok(())
+        }
         Some(Command::Seed(args)) => {
             let (target, pool) = open(&global)?;
             mecigep::seed::prepare(&pool)?;

@@ -1,6 +1,7 @@
 //! Storage: one connection type over PostgreSQL and SQLite, a pool, and `run`, the only way
 //! handlers reach the database (pool checkout and queries happen on the blocking pool).
 
+pub mod backup;
 pub mod dialect;
 pub mod json;
 pub mod migrate;

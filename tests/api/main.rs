@@ -5,6 +5,7 @@ mod util;
 
 mod audit;
 mod auth;
+mod backup;
 mod concurrency;
 mod countries;
 mod errors;

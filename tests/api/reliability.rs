@@ -272,3 +272,88 @@ async fn an_outage_is_answered_503_within_the_configured_wait() {
         assert!(res.header("retry-after").is_some());
     }
 }
+
+/// Forwards every connection to `127.0.0.1:port` to `upstream`: a database that comes up late.
+fn forward(listener: std::net::TcpListener, upstream: String) {
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                continue;
+            };
+            for (mut from, mut to) in [
+                (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                (server, client),
+            ] {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        }
+    });
+}
+
+#[actix_web::test]
+async fn at_start_a_database_not_reachable_yet_is_tried_again() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // The test's own database (never the server's default one: `migrate` writes to it).
+    let db = crate::util::TestDb::new();
+    let server = match &db.target {
+        mecigep::db::Target::Postgres(url) => Some(url.clone()),
+        mecigep::db::Target::Sqlite(_) => None,
+    };
+    // On PostgreSQL the server comes up a moment later (through a forwarder); without one,
+    // nothing ever listens and the start gives up when the wait is over.
+    let (url, wait) = match &server {
+        Some(url) => {
+            let rest = url.split_once('@').map_or(url.as_str(), |(_, r)| r);
+            let host = rest.split('/').next().unwrap().to_owned();
+            (url.replacen(&host, &format!("127.0.0.1:{port}"), 1), "60")
+        }
+        None => (format!("postgres://nobody@127.0.0.1:{port}/none"), "2"),
+    };
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mecigep"))
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .env("MECIGEP_DB_WAIT_SECS", wait)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(server) = &server {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let rest = server.split_once('@').map_or(server.as_str(), |(_, r)| r);
+        let upstream = rest.split('/').next().unwrap().to_owned();
+        forward(
+            std::net::TcpListener::bind(("127.0.0.1", port)).unwrap(),
+            upstream,
+        );
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("does not answer yet"),
+        "each try is logged: {text}"
+    );
+    if server.is_some() {
+        assert!(
+            out.status.success(),
+            "it connected once the server was up: {text}"
+        );
+        assert!(
+            text.contains("schema is up to date") || text.contains("applied"),
+            "{text}"
+        );
+    } else {
+        assert!(!out.status.success(), "it gave up after the wait: {text}");
+    }
+}

@@ -371,7 +371,7 @@ impl Drop for TestDb {
 }
 
 /// `server`'s URL with its database name replaced by `name`.
-fn with_database(server: &str, name: &str) -> String {
+pub fn with_database(server: &str, name: &str) -> String {
     let (base, query) = match server.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (server, None),
