@@ -90,7 +90,7 @@ pub struct GlobalArgs {
     pub db_pool_size: u32,
     /// Milliseconds a request waits for a database connection before it is answered 503
     /// (with `Retry-After`): what a client waits during a database outage.
-    #[arg(long, env = "MECIGEP_DB_TIMEOUT_MS", global = true, default_value_t = 1000,
+    #[arg(long, env = "MECIGEP_DB_TIMEOUT_MS", global = true, default_value_t = 750,
           value_parser = clap::value_parser!(u64).range(50..=60_000))]
     pub db_timeout_ms: u64,
     /// Seconds to keep trying, at start, a database that does not answer yet (containers start

@@ -433,8 +433,8 @@ fn storage_full(message: &str) -> bool {
 }
 
 /// The backends' words for a database that cannot write now but may soon: an I/O error, a
-/// read-only file or server, SQLite busy after its timeout, a server shutting down or in
-/// recovery, a lock wait given up.
+/// read-only file or server, SQLite busy after its timeout, a server shutting down, restarting
+/// or in recovery, a connection lost mid-statement, a lock wait given up.
 fn storage_unavailable(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     [
@@ -447,6 +447,12 @@ fn storage_unavailable(message: &str) -> bool {
         "could not write",
         "could not read",
         "terminating connection",
+        "closed the connection unexpectedly",
+        "connection has been closed",
+        "no connection to the server",
+        "could not receive data",
+        "connection reset",
+        "broken pipe",
         "the database system is",
         "lock timeout",
         "out of memory",
@@ -505,5 +511,65 @@ impl ApiError {
             detail: detail.into(),
             extensions: ext,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+
+    fn from(kind: K, message: &str) -> ApiError {
+        E::DatabaseError(kind, Box::new(message.to_owned())).into()
+    }
+
+    #[test]
+    fn storage_faults_answer_what_they_are() {
+        for full in [
+            "database or disk is full",
+            "could not extend file \"base/16384/2619\": No space left on device",
+        ] {
+            let e = from(K::Unknown, full);
+            assert_eq!(e.status_code(), StatusCode::INSUFFICIENT_STORAGE, "{full}");
+            assert!(e.is_storage_fault());
+        }
+        for passing in [
+            "disk I/O error",
+            "attempt to write a readonly database",
+            "database is locked",
+            "cannot execute INSERT in a read-only transaction",
+            "terminating connection due to administrator command",
+            "server closed the connection unexpectedly",
+            "canceling statement due to lock timeout",
+        ] {
+            let e = from(K::Unknown, passing);
+            assert_eq!(
+                e.status_code(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{passing}"
+            );
+            assert!(e
+                .error_response()
+                .headers()
+                .contains_key(header::RETRY_AFTER));
+            assert!(
+                !e.to_problem().detail.contains(passing),
+                "the cause stays in the log"
+            );
+        }
+        let other = from(K::Unknown, "syntax error at or near \"SELEC\"");
+        assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!other.is_storage_fault());
+    }
+
+    #[test]
+    fn races_are_conflicts_that_run_again() {
+        assert!(from(K::UniqueViolation, "duplicate key").is_race());
+        assert!(from(K::SerializationFailure, "could not serialize").is_race());
+        assert!(!ApiError::conflict("email-taken", "taken", vec![]).is_race());
+        assert_eq!(
+            from(K::UniqueViolation, "duplicate key").status_code(),
+            StatusCode::CONFLICT
+        );
     }
 }

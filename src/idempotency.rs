@@ -376,8 +376,12 @@ pub async fn middleware(
         }
         Err(None) => head.set_body(BoxBody::new(bytes)),
     };
-    // A request that failed while another with its key committed (it found the key taken, or
-    // read what the first had done) answers as the first did.
+    // A request refused while another with its key committed (it found the key taken, or read
+    // what the first had done) answers as the first did. A 5xx is the server's own failure: it
+    // is answered at once (during an outage, a second wait for the database would double it).
+    if !failed.status().is_client_error() {
+        return Ok(ServiceResponse::new(http_req, failed));
+    }
     let c2 = c.clone();
     match db::run(&state.pool, move |conn| recorded(conn, &c2)).await {
         Ok(Some(replay)) => Ok(ServiceResponse::new(http_req, replay.response())),

@@ -83,7 +83,7 @@ async fn a_backup_taken_under_writes_restores_every_acknowledged_write() {
     let copy = dir.path().join("mecigep.backup");
     let mut created: Vec<(i32, i64, Instant)> = Vec::new();
     let mut number = 1;
-    let mut create = |n: i32| {
+    let create = |n: i32| {
         let app = &app;
         let admin = &admin;
         async move {
