@@ -143,6 +143,7 @@ pub fn build(
         .default_service(web::to(http::fallback))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(failpoint::middleware))
+        .wrap(from_fn(http::hygiene::middleware))
         .wrap(from_fn(http::reject_oversize))
         .wrap(cors(&settings))
         .wrap(from_fn(request_id::middleware))

@@ -20,12 +20,17 @@ fn init_logging(format: LogFormat) {
 
 /// Opens the pool, trying again with growing pauses while the database does not answer, for
 /// up to `--db-wait-secs`.
-fn open(global: &GlobalArgs) -> Result<(db::Target, db::DbPool), String> {
+fn open(global: &GlobalArgs, serving: bool) -> Result<(db::Target, db::DbPool), String> {
     let target = global.target()?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(global.db_wait_secs);
     let mut pause = std::time::Duration::from_millis(250);
     for attempt in 1.. {
-        match db::connect(&target, &global.pool_options()) {
+        let opened = if serving {
+            db::connect(&target, &global.pool_options())
+        } else {
+            db::connect_for_command(&target, &global.pool_options())
+        };
+        match opened {
             Ok(pool) => return Ok((target, pool)),
             Err(e) if std::time::Instant::now() + pause < deadline => {
                 tracing::warn!(attempt, error = %e, retry_in_ms = pause.as_millis() as u64,
@@ -41,7 +46,7 @@ fn open(global: &GlobalArgs) -> Result<(db::Target, db::DbPool), String> {
 
 fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
     let settings = args.validate()?;
-    let (target, pool) = open(global)?;
+    let (target, pool) = open(global, true)?;
     let pool_size = pool.max_size();
     mecigep::seed::prepare(&pool)?;
     if settings.random_jwt_secret {
@@ -125,7 +130,7 @@ fn demo(pool: &db::DbPool) -> Result<(), String> {
 
 fn user_add(global: &GlobalArgs, args: &UserAddArgs) -> Result<(), String> {
     use std::io::{IsTerminal, Read};
-    let (_, pool) = open(global)?;
+    let (_, pool) = open(global, false)?;
     mecigep::seed::prepare(&pool)?;
     let stdin = std::io::stdin();
     let (password, generated) = if stdin.is_terminal() {
@@ -181,7 +186,7 @@ fn run(cli: Cli) -> Result<(), String> {
         None => serve(&global, &cli.serve),
         Some(Command::Serve(args)) => serve(&global, &args),
         Some(Command::Migrate) => {
-            let (target, pool) = open(&global)?;
+            let (target, pool) = open(&global, false)?;
             let applied = db::migrate::run(&pool)?;
             if applied.is_empty() {
                 println!("{target}: schema is up to date");
@@ -209,7 +214,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::Seed(args)) => {
-            let (target, pool) = open(&global)?;
+            let (target, pool) = open(&global, false)?;
             mecigep::seed::prepare(&pool)?;
             println!("{target}: reference data loaded (35 member states, 12 thematic areas)");
             if args.demo {

@@ -36,7 +36,7 @@ use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
         (name = "audit", description = "The append-only audit log (secretariat)"),
         (name = "meta", description = "Health and the API's own description"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::exports::encode::Format)),
     modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;

@@ -21,6 +21,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    // Several are refused before any handler (`http::hygiene`).
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };

@@ -134,7 +134,7 @@ pub fn restore(target: &Target, from: &Path) -> Result<(), String> {
             )?;
         }
     }
-    let pool = super::connect(target, &PoolOptions::default())?;
+    let pool = super::connect_for_command(target, &PoolOptions::default())?;
     super::migrate::run(&pool)?;
     Ok(())
 }

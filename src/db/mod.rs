@@ -351,6 +351,27 @@ pub fn stored_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| ApiError::internal(format!("the stored {what} does not parse: {e}")))
 }
 
+/// A pool for a command that runs and exits (`migrate`, `seed`, `user add`, `restore`): no
+/// connection is opened in the background, so none is being set up by another thread when the
+/// process exits (libpq's TLS torn down under it crashed the exit). One connection is checked.
+pub fn connect_for_command(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
+    let pool = connect_lazily(target, opts);
+    if let Target::Sqlite(path) = target {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                format!(
+                    "cannot create the folder {} for the database: {e}",
+                    dir.display()
+                )
+            })?;
+        }
+    }
+    pool.get()
+        .map(drop)
+        .map_err(|e| format!("cannot open {target}: {e}"))?;
+    Ok(pool)
+}
+
 /// A pool that does not connect until used: for tests of outages and for tools.
 pub fn connect_lazily(target: &Target, opts: &PoolOptions) -> DbPool {
     let builder = r2d2::Pool::builder()

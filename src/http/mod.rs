@@ -2,6 +2,7 @@
 //! the problem+json answers for actix's own extractor failures and unknown routes.
 
 pub mod etag;
+pub mod hygiene;
 pub mod lang;
 pub mod pagination;
 pub mod prefer;

@@ -216,8 +216,8 @@ pub struct CommentPatch {
 #[serde(deny_unknown_fields)]
 pub struct DrawIn {
     /// 0 to 2^53 − 1. The same seed and participants always give the same draw.
-    #[schema(example = 20261128)]
-    pub seed: Option<i64>,
+    #[schema(value_type = Option<i64>, example = 20261128, minimum = 0.0, maximum = 9007199254740991.0)]
+    pub seed: Option<serde_json::Number>,
 }
 
 /// The reviewers of one participant, and whom it reviews.

@@ -55,20 +55,37 @@ pub async fn create_draw(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: Option<web::Json<DrawIn>>,
+    body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     policy::manage_rounds(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let round_id = id.into_inner();
-    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    // The body is optional; one that is there must be a valid draw request (a seed that does
+    // not parse is never taken for no seed).
+    let body: DrawIn = if body.iter().all(u8::is_ascii_whitespace) {
+        DrawIn::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request(
+                "invalid-json",
+                format!("the body is not a draw request: {e}"),
+            )
+        })?
+    };
     let mut checks = Checks::new();
-    if body.seed.is_some_and(|s| !(0..=MAX_SEED).contains(&s)) {
-        checks.add("seed", "range", format!("must be from 0 to {MAX_SEED}"));
+    let seed = match &body.seed {
+        None => Some(rand::random::<i64>().rem_euclid(MAX_SEED + 1)),
+        Some(n) => n.as_i64().filter(|s| (0..=MAX_SEED).contains(s)),
+    };
+    if seed.is_none() {
+        checks.add(
+            "seed",
+            "range",
+            format!("must be an integer from 0 to {MAX_SEED}"),
+        );
     }
     checks.finish()?;
-    let seed = body
-        .seed
-        .unwrap_or_else(|| rand::random::<i64>().rem_euclid(MAX_SEED + 1));
+    let seed = seed.unwrap_or_default();
     let out = db::run_tx(&state.pool, move |conn| {
         let round = crate::rounds::store::find(conn, round_id)?
             .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;

@@ -11,6 +11,7 @@ mod countries;
 mod errors;
 mod experiences;
 mod exports;
+mod hygiene;
 mod meta;
 mod migrations;
 mod questionnaires;

@@ -581,6 +581,15 @@ impl<'a> Req<'a> {
         self
     }
 
+    /// Adds a header beside any of the same name (`header` replaces).
+    pub fn append_header(mut self, name: &str, value: &str) -> Self {
+        self.inner = self.inner.append_header((
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_str(value).unwrap(),
+        ));
+        self
+    }
+
     pub fn bearer(self, token: &str) -> Self {
         self.header("authorization", &format!("Bearer {token}"))
     }
