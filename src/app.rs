@@ -145,6 +145,7 @@ pub fn build(
         .wrap(from_fn(failpoint::middleware))
         .wrap(from_fn(http::hygiene::middleware))
         .wrap(from_fn(http::reject_oversize))
+        .wrap(from_fn(http::head_as_get))
         .wrap(cors(&settings))
         .wrap(from_fn(request_id::middleware))
 }

@@ -247,8 +247,22 @@ fn principal_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
     })
 }
 
-fn valid_key(key: &str) -> bool {
-    !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| (0x21..=0x7e).contains(&b))
+/// The request's `Idempotency-Key`: 1 to 255 visible ASCII characters.
+fn key_of(req: &ServiceRequest) -> Result<String, ApiError> {
+    let key = req
+        .headers()
+        .get(&HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim();
+    if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        Ok(key.to_owned())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid-header",
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+        ))
+    }
 }
 
 fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
@@ -310,22 +324,10 @@ pub async fn middleware(
     if req.method() != Method::POST || !req.headers().contains_key(&HEADER) {
         return next.call(req).await;
     }
-    let key = req
-        .headers()
-        .get(&HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    if !valid_key(&key) {
-        return Ok(problem(
-            req,
-            ApiError::bad_request(
-                "invalid-header",
-                "Idempotency-Key must be 1 to 255 visible ASCII characters",
-            ),
-        ));
-    }
+    let key = match key_of(&req) {
+        Ok(key) => key,
+        Err(e) => return Ok(problem(req, e)),
+    };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await;
     };

@@ -105,6 +105,10 @@ impl RouteTable {
             ];
             for (m, present) in ops {
                 if present {
+                    // Every GET answers HEAD too (`head_as_get`).
+                    if m == Method::GET {
+                        methods.push(Method::HEAD);
+                    }
                     methods.push(m);
                 }
             }
@@ -139,6 +143,40 @@ pub async fn fallback(
         Some(allow) => ApiError::MethodNotAllowed { allow },
         None => ApiError::not_found(format!("no route for {} {}", req.method(), req.path())),
     })
+}
+
+/// Middleware: `HEAD` on any `GET` route answers as that `GET` would, headers and
+/// `Content-Length` included, without the body (RFC 9110 §9.3.2).
+pub async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<actix_web::body::BoxBody>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::body::{BoxBody, MessageBody};
+    if req.method() != Method::HEAD {
+        return next.call(req).await;
+    }
+    req.head_mut().method = Method::GET;
+    let res = next.call(req).await?;
+    // The body is dropped unread; its size stays, for `Content-Length`.
+    Ok(res.map_body(|_, body| BoxBody::new(Omitted(body.size()))))
+}
+
+/// A body that was not sent: it has the size of the one it stands for, and no bytes.
+struct Omitted(actix_web::body::BodySize);
+
+impl actix_web::body::MessageBody for Omitted {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.0
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<web::Bytes, Self::Error>>> {
+        std::task::Poll::Ready(None)
+    }
 }
 
 /// The largest request body accepted, in bytes (`--json-limit`), as app data.

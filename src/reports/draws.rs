@@ -33,6 +33,36 @@ fn assignments(by_country: std::collections::BTreeMap<String, Vec<String>>) -> V
         .collect()
 }
 
+/// The seed a draw request asks for, or one drawn at random. The body is optional; one that
+/// is there must be a valid draw request: a seed that does not parse or fit is refused, never
+/// taken for no seed.
+fn requested_seed(body: &[u8]) -> ApiResult<i64> {
+    let body: DrawIn = if body.iter().all(u8::is_ascii_whitespace) {
+        DrawIn::default()
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::bad_request(
+                "invalid-json",
+                format!("the body is not a draw request: {e}"),
+            )
+        })?
+    };
+    let seed = match &body.seed {
+        None => Some(rand::random::<i64>().rem_euclid(MAX_SEED + 1)),
+        Some(n) => n.as_i64().filter(|s| (0..=MAX_SEED).contains(s)),
+    };
+    let mut checks = Checks::new();
+    if seed.is_none() {
+        checks.add(
+            "seed",
+            "range",
+            format!("must be an integer from 0 to {MAX_SEED}"),
+        );
+    }
+    checks.finish()?;
+    Ok(seed.unwrap_or_default())
+}
+
 /// Draw the reviewers of every participant by lot (secretariat; round `open` or `in_review`).
 /// Each country gets the round's `reviewers_per_country` reviewers among the other
 /// participants: never itself, no two countries reviewing each other when the numbers allow,
@@ -60,32 +90,7 @@ pub async fn create_draw(
     policy::manage_rounds(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let round_id = id.into_inner();
-    // The body is optional; one that is there must be a valid draw request (a seed that does
-    // not parse is never taken for no seed).
-    let body: DrawIn = if body.iter().all(u8::is_ascii_whitespace) {
-        DrawIn::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError::bad_request(
-                "invalid-json",
-                format!("the body is not a draw request: {e}"),
-            )
-        })?
-    };
-    let mut checks = Checks::new();
-    let seed = match &body.seed {
-        None => Some(rand::random::<i64>().rem_euclid(MAX_SEED + 1)),
-        Some(n) => n.as_i64().filter(|s| (0..=MAX_SEED).contains(s)),
-    };
-    if seed.is_none() {
-        checks.add(
-            "seed",
-            "range",
-            format!("must be an integer from 0 to {MAX_SEED}"),
-        );
-    }
-    checks.finish()?;
-    let seed = seed.unwrap_or_default();
+    let seed = requested_seed(&body)?;
     let out = db::run_tx(&state.pool, move |conn| {
         let round = crate::rounds::store::find(conn, round_id)?
             .ok_or_else(|| ApiError::not_found(format!("no round {round_id}")))?;

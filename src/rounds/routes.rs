@@ -198,6 +198,8 @@ pub async fn create_round(
     body: web::Json<NewRound>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
+    // Long: one create, read in order: authorise, validate every field at once, insert the
+    // round with its areas and audit row, answer with its ETag and Location.
     policy::manage_rounds(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let body = body.into_inner();

@@ -26,11 +26,11 @@ async fn unknown_route_is_a_404_problem() {
 async fn wrong_method_is_a_405_problem_with_allow() {
     let app = TestApp::new().await;
     for (method, path, allow) in [
-        (Method::DELETE, "/api/v1/countries/ARG", "GET, PATCH"),
-        (Method::POST, "/api/v1/countries/ARG", "GET, PATCH"),
-        (Method::PUT, "/api/v1/thematic-areas", "GET, POST"),
-        (Method::POST, "/health/live", "GET"),
-        (Method::DELETE, "/api/v1/audit-log", "GET"),
+        (Method::DELETE, "/api/v1/countries/ARG", "HEAD, GET, PATCH"),
+        (Method::POST, "/api/v1/countries/ARG", "HEAD, GET, PATCH"),
+        (Method::PUT, "/api/v1/thematic-areas", "HEAD, GET, POST"),
+        (Method::POST, "/health/live", "HEAD, GET"),
+        (Method::DELETE, "/api/v1/audit-log", "HEAD, GET"),
     ] {
         let res = app.request(method.clone(), path).send().await;
         res.assert_problem(405, "method-not-allowed");

@@ -161,3 +161,37 @@ fn every_ref_of_the_spec_resolves() {
         .collect();
     assert!(missing.is_empty(), "{missing:?}");
 }
+
+/// `HEAD` answers on every GET route as the GET does, without a body.
+#[actix_web::test]
+async fn head_works_on_every_get_route() {
+    use actix_web::http::Method;
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    for path in [
+        "/health/live",
+        "/api/v1/countries",
+        "/api/v1/countries/ARG",
+        "/api/v1/thematic-areas",
+        "/api/v1/rounds",
+        "/api/v1/experiences?q=presupuesto",
+        "/api/v1/openapi.json",
+        "/api/v1/me",
+    ] {
+        let get = app.get(path).auth(&admin).send().await;
+        let head = app.request(Method::HEAD, path).auth(&admin).send().await;
+        assert_eq!(head.status, get.status, "{path}");
+        assert!(head.body.is_empty(), "{path}: no body");
+        for h in ["content-type", "etag", "content-language"] {
+            assert_eq!(head.header(h), get.header(h), "{path}: {h}");
+        }
+    }
+    let missing = app
+        .request(Method::HEAD, "/api/v1/countries/XYZ")
+        .send()
+        .await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.is_empty());
+    let not_get = app.request(Method::HEAD, "/api/v1/auth/login").send().await;
+    assert_eq!(not_get.status, 405);
+}
