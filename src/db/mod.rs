@@ -315,8 +315,8 @@ impl Default for PoolOptions {
     }
 }
 
-/// Opens the pool and checks that one connection works (creating the SQLite folder first).
-pub fn connect(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
+/// A SQLite database's folder, created if missing (SQLite creates the file, not its folder).
+fn create_sqlite_folder(target: &Target) -> Result<(), String> {
     if let Target::Sqlite(path) = target {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -327,6 +327,12 @@ pub fn connect(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
             })?;
         }
     }
+    Ok(())
+}
+
+/// Opens the pool and checks that one connection works (creating the SQLite folder first).
+pub fn connect(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
+    create_sqlite_folder(target)?;
     let builder = r2d2::Pool::builder()
         .max_size(opts.max_size)
         .min_idle(Some(1))
@@ -356,16 +362,7 @@ pub fn stored_json<T: serde::de::DeserializeOwned>(
 /// process exits (libpq's TLS torn down under it crashed the exit). One connection is checked.
 pub fn connect_for_command(target: &Target, opts: &PoolOptions) -> Result<DbPool, String> {
     let pool = connect_lazily(target, opts);
-    if let Target::Sqlite(path) = target {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                format!(
-                    "cannot create the folder {} for the database: {e}",
-                    dir.display()
-                )
-            })?;
-        }
-    }
+    create_sqlite_folder(target)?;
     pool.get()
         .map(drop)
         .map_err(|e| format!("cannot open {target}: {e}"))?;
