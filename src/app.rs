@@ -50,12 +50,18 @@ fn described() -> &'static (web::Data<SpecDocument>, web::Data<RouteTable>) {
     DESCRIBED.get_or_init(|| {
         let api = openapi();
         let table = RouteTable::from_openapi(&api);
-        let spec = SpecDocument(serde_json::to_vec_pretty(&api).unwrap_or_default());
+        let spec =
+            SpecDocument(serde_json::to_vec_pretty(&openapi::to_json(&api)).unwrap_or_default());
         (web::Data::new(spec), web::Data::new(table))
     })
 }
 
-/// The OpenAPI document of this build.
+/// The OpenAPI document of this build, as served.
+pub fn openapi_json() -> serde_json::Value {
+    openapi::to_json(&openapi())
+}
+
+/// The OpenAPI document of this build, typed (the route table reads it).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) = App::new()
         .into_utoipa_app()
@@ -76,6 +82,7 @@ fn cors(settings: &AppSettings) -> Cors {
             header::IF_MATCH,
             header::IF_NONE_MATCH,
             header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("prefer"),
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("x-action-notes"),
         ])
@@ -87,6 +94,7 @@ fn cors(settings: &AppSettings) -> Cors {
             header::RETRY_AFTER,
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("idempotency-replayed"),
+            header::HeaderName::from_static("preference-applied"),
         ])
         .max_age(3600);
     for origin in &settings.cors_origins {
@@ -147,5 +155,6 @@ pub fn build(
         .wrap(from_fn(http::reject_oversize))
         .wrap(from_fn(http::head_as_get))
         .wrap(cors(&settings))
+        .wrap(from_fn(http::problem_bodies))
         .wrap(from_fn(request_id::middleware))
 }

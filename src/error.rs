@@ -67,9 +67,10 @@ pub struct Problem {
     /// Every problem with the input at once (validation problems only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// Extension members particular to a kind of problem (e.g. `allowed` transitions).
+    /// Extension members particular to a kind of problem; the spec lists them as optional
+    /// properties of `Problem` (`openapi::problem_extensions`).
     #[serde(flatten)]
-    #[schema(value_type = Object)]
+    #[schema(ignore)]
     pub extensions: Map<String, Value>,
 }
 

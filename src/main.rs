@@ -196,7 +196,8 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::Openapi) => {
-            let spec = serde_json::to_string_pretty(&app::openapi()).map_err(|e| e.to_string())?;
+            let spec =
+                serde_json::to_string_pretty(&app::openapi_json()).map_err(|e| e.to_string())?;
             println!("{spec}");
             Ok(())
         }

@@ -2,10 +2,18 @@
 //! `/api/v1/openapi.json` and rendered at `/docs` with assets built into the binary.
 
 use actix_web::{get, web, HttpResponse};
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
 };
-use utoipa::openapi::{Content, OpenApi as Document, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::server::Server;
+use utoipa::openapi::{
+    ContactBuilder, Content, OpenApi as Document, RefOr, Required, Response, ResponseBuilder,
+};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
@@ -36,7 +44,15 @@ use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
         (name = "audit", description = "The append-only audit log (secretariat)"),
         (name = "meta", description = "Health and the API's own description"),
     ),
-    components(schemas(Problem, FieldError, crate::exports::encode::Format)),
+    components(schemas(
+        Problem,
+        FieldError,
+        crate::exports::encode::Format,
+        crate::exports::routes::Shape,
+        crate::exports::routes::DictionaryFormat,
+        crate::http::lang::LangChoice,
+        crate::experiences::search::Sort,
+    )),
     modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
@@ -103,55 +119,343 @@ fn problem_response(description: &str) -> RefOr<Response> {
     )
 }
 
-/// Adds the problem answers every operation can give, so that no path lacks them.
+/// What the server does for every operation, written into each: the problem answers it can
+/// give, the conditional and idempotency headers it honours, and that public reads take an
+/// optional bearer token. Kept here so that no annotation has to repeat it.
 pub fn finish(mut api: Document) -> Document {
-    let common = [
-        (
-            "500",
-            "Unexpected error; the problem carries the request id",
-        ),
-        ("503", "The database is unavailable; retry later"),
-    ];
+    api.servers = Some(vec![Server::new("/")]);
+    api.info.contact = Some(
+        ContactBuilder::new()
+            .name(Some(
+                "MECIGEP Technical Secretariat, OAS Department for Effective Public Management",
+            ))
+            .url(Some("https://www.oas.org/en/sap/dgpe/"))
+            .build(),
+    );
     for (path, item) in api.paths.paths.iter_mut() {
-        let has_params = path.contains('{');
         let ops = [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.patch.as_mut(),
-            item.delete.as_mut(),
+            (Method::Get, item.get.as_mut()),
+            (Method::Post, item.post.as_mut()),
+            (Method::Put, item.put.as_mut()),
+            (Method::Patch, item.patch.as_mut()),
+            (Method::Delete, item.delete.as_mut()),
         ];
-        for op in ops.into_iter().flatten() {
-            let protected = op.security.as_ref().is_some_and(|reqs| {
-                reqs.iter().any(|r| {
-                    serde_json::to_value(r)
-                        .is_ok_and(|v| v.as_object().is_some_and(|o| o.contains_key("bearer")))
-                })
-            });
-            if protected {
-                let mut answers = vec![
-                    ("401", "No valid bearer token"),
-                    ("403", "The caller's role may not do this"),
-                ];
-                if has_params {
-                    answers.push(("404", "No such resource, or one the caller may not see"));
-                }
-                for (code, description) in answers {
-                    op.responses
-                        .responses
-                        .entry(code.to_owned())
-                        .or_insert_with(|| problem_response(description));
-                }
-            }
-            for (code, description) in common {
-                op.responses
-                    .responses
-                    .entry(code.to_owned())
-                    .or_insert_with(|| problem_response(description));
+        for (method, op) in ops {
+            if let Some(op) = op {
+                finish_operation(path, method, op);
             }
         }
     }
+    if let Some(components) = api.components.as_mut() {
+        if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") {
+            problem_extensions(problem);
+        }
+    }
     api
+}
+
+/// The document as served and committed: [`finish`]ed, then with what only its JSON form can
+/// say (utoipa's types do not read back every schema they write).
+pub fn to_json(api: &Document) -> serde_json::Value {
+    let mut doc = serde_json::to_value(api).unwrap_or_default();
+    refuse_control_characters(&mut doc);
+    doc
+}
+
+/// What `http::hygiene` refuses, said in the schemas: texts in bodies hold no control
+/// character but tab, line feed and carriage return (Unicode `Cc`, as Rust's
+/// `char::is_control`); paths and query parameters hold none (ASCII controls).
+const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+const PARAMETER_PATTERN: &str = r"^[^\u0000-\u001F\u007F]*$";
+
+fn refuse_control_characters(doc: &mut serde_json::Value) {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(|s| s.as_object_mut())
+    {
+        // Problems are answers only: they may quote what a request wrongly held.
+        for (name, schema) in schemas.iter_mut() {
+            if name != "Problem" && name != "FieldError" {
+                add_pattern(schema, TEXT_PATTERN);
+            }
+        }
+    }
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for op in paths
+            .values_mut()
+            .filter_map(|i| i.as_object_mut())
+            .flat_map(|i| i.values_mut())
+        {
+            if let Some(params) = op.get_mut("parameters").and_then(|p| p.as_array_mut()) {
+                for param in params {
+                    let place = param.get("in").and_then(|i| i.as_str()).unwrap_or("");
+                    if matches!(place, "query" | "path") {
+                        if let Some(schema) = param.get_mut("schema") {
+                            add_pattern(schema, PARAMETER_PATTERN);
+                        }
+                    }
+                }
+            }
+            if let Some(body) = op.get_mut("requestBody") {
+                add_pattern(body, TEXT_PATTERN);
+            }
+        }
+    }
+}
+
+/// Gives every plain string schema under `node` (no format, enum, const or pattern of its own)
+/// the `pattern`.
+fn add_pattern(node: &mut serde_json::Value, pattern: &str) {
+    match node {
+        serde_json::Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(serde_json::Value::String(t)) => t == "string",
+                Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            let constrained = ["format", "enum", "const", "pattern"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            if is_string && !constrained {
+                map.insert("pattern".into(), serde_json::Value::from(pattern));
+            }
+            for value in map.values_mut() {
+                add_pattern(value, pattern);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                add_pattern(item, pattern);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+/// A doc comment of one paragraph gives utoipa a summary only: its first sentence stays the
+/// summary and the whole paragraph becomes the description.
+fn describe(op: &mut Operation) {
+    if op
+        .description
+        .as_deref()
+        .is_some_and(|d| !d.trim().is_empty())
+    {
+        return;
+    }
+    let Some(summary) = op.summary.clone() else {
+        return;
+    };
+    let first = summary
+        .split_inclusive(". ")
+        .next()
+        .unwrap_or(&summary)
+        .trim_end_matches([' ', '.'])
+        .replace('\n', " ");
+    op.description = Some(summary);
+    op.summary = Some(first);
+}
+
+fn finish_operation(path: &str, method: Method, op: &mut Operation) {
+    describe(op);
+    let has_params = path.contains('{');
+    let has_body = op.request_body.is_some();
+    let protected = op.security.as_ref().is_some_and(|reqs| {
+        reqs.iter().any(|r| {
+            serde_json::to_value(r)
+                .is_ok_and(|v| v.as_object().is_some_and(|o| o.contains_key("bearer")))
+        })
+    });
+    let is_health = path.starts_with("/health") || path.ends_with("/openapi.json");
+    let mut answers: Vec<(&str, &str)> = Vec::new();
+    if !is_health {
+        answers.push((
+            "400",
+            "Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a \
+             control character in a path or query",
+        ));
+    }
+    if protected {
+        answers.push(("401", "No valid bearer token"));
+        answers.push(("403", "The caller's role may not do this"));
+    } else if !is_health && !path.starts_with("/api/v1/auth/") {
+        // Public reads take an optional token: a signed-in caller may see more.
+        op.security = Some(vec![
+            SecurityRequirement::default(),
+            SecurityRequirement::new("bearer", Vec::<String>::new()),
+        ]);
+        answers.push(("401", "A bearer token was sent and is not valid"));
+    }
+    if has_params {
+        answers.push(("404", "No such resource, or one the caller may not see"));
+    }
+    if has_body {
+        answers.push(("413", "The body is larger than the server accepts"));
+        answers.push(("415", "The body is not `application/json`"));
+        answers.push((
+            "422",
+            "The body is well-formed JSON but invalid: every problem at once in `errors`",
+        ));
+    }
+    if method != Method::Get && !is_health {
+        answers.push((
+            "507",
+            "The server's storage is full; nothing was written, retry later",
+        ));
+    }
+    let conditional_write = op.responses.responses.contains_key("412");
+    let requires_match = op.responses.responses.contains_key("428");
+    if conditional_write {
+        header(
+            op,
+            "If-Match",
+            requires_match,
+            "The `ETag` of the representation this change is based on; a stale tag is a 412.",
+            None,
+        );
+    }
+    if op.responses.responses.contains_key("304") {
+        header(
+            op,
+            "If-None-Match",
+            false,
+            "An `ETag` from an earlier read: 304 when the representation has not changed.",
+            None,
+        );
+    }
+    if method == Method::Post && protected {
+        header(
+            op,
+            "Idempotency-Key",
+            false,
+            "Makes the request safe to retry: the same key with the same request replays the \
+             first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it \
+             is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 \
+             visible ASCII characters.",
+            Some(r"^[\x21-\x7E]{1,255}$"),
+        );
+        answers.push((
+            "409",
+            "Conflict with the resource's state, or a request with this `Idempotency-Key` is \
+             still running (`Retry-After`)",
+        ));
+        answers.push((
+            "422",
+            "Invalid input, or an `Idempotency-Key` reused for another request",
+        ));
+    }
+    answers.push((
+        "500",
+        "Unexpected error; the problem carries the request id",
+    ));
+    answers.push(("503", "The database is unavailable; retry later"));
+    for (code, description) in answers {
+        op.responses
+            .responses
+            .entry(code.to_owned())
+            .or_insert_with(|| problem_response(description));
+    }
+}
+
+/// Declares a request header `name` on `op` unless its annotation already does; the server's
+/// rules for it decide `required` and `pattern`.
+fn header(
+    op: &mut Operation,
+    name: &str,
+    required: bool,
+    description: &str,
+    pattern: Option<&str>,
+) {
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    params
+        .retain(|p| !(p.parameter_in == ParameterIn::Header && p.name.eq_ignore_ascii_case(name)));
+    let mut schema = ObjectBuilder::new().schema_type(Type::String);
+    if let Some(pattern) = pattern {
+        schema = schema.pattern(Some(pattern));
+    }
+    params.push(
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(if required {
+                Required::True
+            } else {
+                Required::False
+            })
+            .description(Some(description))
+            .schema(Some(schema))
+            .build(),
+    );
+}
+
+/// The extension members problems carry, by kind of problem.
+fn problem_extensions(problem: &mut Object) {
+    let string = |d: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(d))
+    };
+    let members: [(&str, RefOr<Schema>); 8] = [
+        (
+            "current_status",
+            string("`invalid-transition`: the resource's status now").into(),
+        ),
+        (
+            "allowed",
+            ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some(
+                    "`invalid-transition`: the actions the status allows now",
+                ))
+                .into(),
+        ),
+        (
+            "reasons",
+            ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some("Conflicts: why the change cannot be made"))
+                .into(),
+        ),
+        (
+            "location",
+            string("`*-exists`: the path of the resource that already exists").into(),
+        ),
+        (
+            "due_on",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+                .description(Some("`deadline-passed`: the due date that passed"))
+                .into(),
+        ),
+        (
+            "retry_after",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .description(Some("429: seconds to wait, as in `Retry-After`"))
+                .into(),
+        ),
+        (
+            "error",
+            string("Token endpoint: the OAuth 2.0 error code (RFC 6749 §5.2)").into(),
+        ),
+        (
+            "error_description",
+            string("Token endpoint: the OAuth 2.0 error description").into(),
+        ),
+    ];
+    for (name, schema) in members {
+        problem.properties.insert(name.to_owned(), schema);
+    }
 }
 
 /// This document: the OpenAPI 3.1 description of the API.

@@ -29,8 +29,9 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
     /// The `X-Action-Notes` header of the request.
     pub note: Option<String>,
-    /// What changed, in brief.
-    #[schema(value_type = Object)]
+    /// What changed, in brief: free-form, its members depend on the action (say `from` and
+    /// `to` of a status, or the fields a patch changed).
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub summary: Value,
 }
 

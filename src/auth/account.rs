@@ -50,3 +50,14 @@ pub fn revoke_refresh_tokens(conn: &mut DbConn, user_id: i64) -> QueryResult<usi
     .set(refresh_tokens::revoked_at.eq(crate::time::now()))
     .execute(conn)
 }
+
+/// Ends every session of the user at once: its refresh tokens, and (by a new epoch) every
+/// access token already issued, its machine clients' included. For a replayed refresh token,
+/// which means a copy is in other hands and which copy is the thief's cannot be told.
+pub fn end_all_sessions(conn: &mut DbConn, user_id: i64) -> QueryResult<()> {
+    revoke_refresh_tokens(conn, user_id)?;
+    diesel::update(users::table.find(user_id))
+        .set(users::auth_epoch.eq(users::auth_epoch + 1))
+        .execute(conn)?;
+    Ok(())
+}

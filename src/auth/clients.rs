@@ -15,6 +15,7 @@ use crate::audit::AuditCtx;
 use crate::db::schema::machine_clients;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
@@ -292,7 +293,7 @@ pub async fn create_my_client(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<NewMachineClient>,
+    body: Body<NewMachineClient>,
 ) -> ApiResult<HttpResponse> {
     policy::manage_own_clients(Some(&principal))?;
     // A client acting for a client would outlive its creator's revocation.
@@ -307,7 +308,7 @@ pub async fn create_my_client(
         &state,
         &principal,
         owner,
-        &body,
+        &body.into_inner()?,
         "/api/v1/me/clients".into(),
     )
     .await
@@ -393,7 +394,7 @@ pub async fn create_user_client(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<NewMachineClient>,
+    body: Body<NewMachineClient>,
 ) -> ApiResult<HttpResponse> {
     policy::manage_users(Some(&principal))?;
     let owner = id.into_inner();
@@ -402,7 +403,7 @@ pub async fn create_user_client(
         &state,
         &principal,
         owner,
-        &body,
+        &body.into_inner()?,
         format!("/api/v1/users/{owner}/clients"),
     )
     .await

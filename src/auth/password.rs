@@ -10,7 +10,7 @@ use rand::distributions::Alphanumeric;
 use rand::Rng;
 
 pub const MIN_LEN: usize = 12;
-/// Hashing cost grows with length: refuse absurd inputs before hashing them.
+/// Hashing cost grows with length: refuse absurd inputs before hashing them (characters).
 pub const MAX_LEN: usize = 256;
 
 /// An argon2id PHC string (the crate's defaults: 19 MiB, 2 passes, 1 lane).
@@ -54,8 +54,8 @@ pub fn problems(password: &str) -> Option<String> {
     let n = password.chars().count();
     if n < MIN_LEN {
         Some(format!("must be at least {MIN_LEN} characters"))
-    } else if password.len() > MAX_LEN {
-        Some(format!("must be at most {MAX_LEN} bytes"))
+    } else if n > MAX_LEN {
+        Some(format!("must be at most {MAX_LEN} characters"))
     } else {
         None
     }

@@ -14,6 +14,7 @@ use super::{clients, password, token_hash, Principal};
 use crate::audit::AuditCtx;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::validate::Checks;
 use crate::state::AppState;
 
@@ -21,9 +22,9 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[schema(example = "focal.point@example.gov")]
+    #[schema(max_length = 254, example = "focal.point@example.gov")]
     pub email: String,
-    #[schema(example = "correct horse battery staple")]
+    #[schema(write_only, max_length = 256, example = "correct horse battery staple")]
     pub password: String,
 }
 
@@ -112,15 +113,19 @@ fn principal_of(user: &UserRow, client: Option<&str>) -> Option<Principal> {
 pub async fn auth_login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Body<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
+    let body = body.into_inner()?;
     let mut checks = Checks::new();
-    checks.text("email", &body.email, 1, 254);
-    if body.password.len() > password::MAX_LEN {
+    // An empty or over-long email is no account's: a failed login (401) like any other.
+    if body.email.chars().count() > 254 {
+        checks.add("email", "length", "must have at most 254 characters");
+    }
+    if body.password.chars().count() > password::MAX_LEN {
         checks.add(
             "password",
             "length",
-            format!("must be at most {} bytes", password::MAX_LEN),
+            format!("must be at most {} characters", password::MAX_LEN),
         );
     }
     checks.finish()?;
@@ -134,7 +139,7 @@ pub async fn auth_login(
             retry_after_secs: secs,
         })?;
     let audit = AuditCtx::new(&req, None)?;
-    let pw = body.into_inner().password;
+    let pw = body.password;
     let refresh_ttl = state.auth.refresh_ttl;
     let outcome = db::run_tx(&state.pool, move |conn| {
         let user = super::account::find_user_by_email(conn, &email)?;
@@ -174,7 +179,8 @@ pub async fn auth_login(
 }
 
 /// Exchange a refresh token for new tokens; the old refresh token stops working. Presenting
-/// an already-used refresh token revokes every token of its session.
+/// an already-used refresh token ends every session of the account at once: its refresh
+/// tokens and every access token already issued.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -187,10 +193,10 @@ pub async fn auth_login(
 pub async fn auth_refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Body<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, None)?;
-    let token = body.into_inner().refresh_token;
+    let token = body.into_inner()?.refresh_token;
     if token.len() > 200 {
         return Err(ApiError::Unauthorized(
             "the refresh token is invalid".into(),
@@ -216,15 +222,16 @@ pub async fn auth_refresh(
                 Ok(Ok((user, token)))
             }
             Refresh::Reused { user_id } => {
+                super::account::end_all_sessions(conn, user_id)?;
                 audit.record(
                     conn,
                     "auth.refresh_reuse",
                     "user",
                     user_id,
-                    json!({"family_revoked": true}),
+                    json!({"family_revoked": true, "sessions_ended": true}),
                 )?;
                 Ok(Err(
-                    "the refresh token was already used; the session is revoked",
+                    "the refresh token was already used; every session of the account is ended",
                 ))
             }
             Refresh::Invalid => Ok(Err("the refresh token is invalid, expired or revoked")),
@@ -245,10 +252,10 @@ pub async fn auth_refresh(
 pub async fn auth_logout(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Body<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, None)?;
-    let token = body.into_inner().refresh_token;
+    let token = body.into_inner()?.refresh_token;
     db::run_tx(&state.pool, move |conn| {
         if let Some(user_id) = store::revoke(conn, &token)? {
             let user = super::account::find_user(conn, user_id)?;

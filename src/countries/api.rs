@@ -45,7 +45,7 @@ pub struct CountryQuery {
 #[serde(deny_unknown_fields)]
 pub struct CountryPatch {
     /// A string (in `?lang=`, default en) or an object keyed by language.
-    #[schema(value_type = Option<Object>, example = json!({"fr": "Argentine"}))]
+    #[schema(example = json!({"fr": "Argentine"}))]
     pub name: Option<TextIn>,
     pub subregion: Option<Subregion>,
     pub membership: Option<Membership>,

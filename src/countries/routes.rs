@@ -10,8 +10,9 @@ use crate::auth::{policy, Principal};
 use crate::db;
 use crate::db::dialect::Bind;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::body::Body;
 use crate::http::etag;
-use crate::http::lang::{write_language, Lang, LangParam, LangPref, LangTracker};
+use crate::http::lang::{write_language, Lang, LangParam, LangPref, LangTracker, WriteLangParam};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
@@ -133,7 +134,7 @@ pub async fn get_country(
 #[utoipa::path(
     tag = "countries",
     security(("bearer" = [])),
-    params(("code" = String, Path, description = "Alpha-3 or alpha-2 code", example = "ARG"), LangParam),
+    params(("code" = String, Path, description = "Alpha-3 or alpha-2 code", example = "ARG"), WriteLangParam),
     request_body = CountryPatch,
     responses(
         (status = 200, description = "The corrected country", body = Country, headers(("ETag" = String))),
@@ -147,14 +148,14 @@ pub async fn patch_country(
     state: web::Data<AppState>,
     principal: Principal,
     code: web::Path<String>,
-    body: web::Json<CountryPatch>,
+    body: Body<CountryPatch>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     policy::edit_reference(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
     let lang = write_language(&req)?.unwrap_or(Lang::En);
-    let (wanted, patch) = (code.into_inner(), body.into_inner());
+    let (wanted, patch) = (code.into_inner(), body.into_inner()?);
     let record = db::run_tx(&state.pool, move |conn| {
         let found = store::find(conn, &wanted)?
             .ok_or_else(|| ApiError::not_found(format!("no member state with code '{wanted}'")))?;

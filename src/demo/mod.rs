@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use diesel::Connection;
 use serde_json::{json, Value};
 
+mod answers;
 pub mod guide;
 pub mod review;
 
@@ -168,7 +169,9 @@ const ROUNDS: [DemoRound; 2] = [
             "El segundo intercambio examina los sistemas de servicio civil basados en el mérito y su vínculo con el presupuesto.",
         ),
         areas: &["civil-service", "public-budget"],
-        dates: ("2026-09-01", "2027-01-29", "2027-09-30"),
+        // Placed around the day the demo is loaded (`dates_of`): the open round always has
+        // time left to answer, whenever someone tries it.
+        dates: ("", "", ""),
         status: RoundStatus::Open,
         publication: ResponsePublication::Confidential,
         participants: &[
@@ -176,6 +179,16 @@ const ROUNDS: [DemoRound; 2] = [
         ],
     },
 ];
+
+/// A round's start, due date and end: as written, or for a round without written dates,
+/// started 90 days before `today`, due 60 days after it and ending 300 days after it.
+fn dates_of(r: &DemoRound, today: NaiveDate) -> (NaiveDate, NaiveDate, NaiveDate) {
+    if r.dates.0.is_empty() {
+        let day = chrono::Duration::days;
+        return (today - day(90), today + day(60), today + day(300));
+    }
+    (date(r.dates.0), date(r.dates.1), date(r.dates.2))
+}
 
 pub(crate) fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("demo dates are valid")
@@ -193,6 +206,7 @@ fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
         return Ok(false);
     }
     let now = crate::time::now();
+    let dates = dates_of(r, now.date());
     let id = rstore::insert(
         conn,
         &NewRoundRow {
@@ -201,9 +215,9 @@ fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
             language: "en".into(),
             title: i18n_to_json(&i18n(r.title.0, r.title.1)),
             description: i18n_to_json(&i18n(r.description.0, r.description.1)),
-            starts_on: date(r.dates.0),
-            responses_due_on: date(r.dates.1),
-            ends_on: date(r.dates.2),
+            starts_on: dates.0,
+            responses_due_on: dates.1,
+            ends_on: dates.2,
             reviewers_per_country: 2,
             response_publication: r.publication,
             revision: 1,
@@ -275,6 +289,7 @@ fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
         },
     )?;
     if r.status == RoundStatus::Concluded {
+        answers::load(conn, id, qid, &doc, r.participants, dates.1)?;
         review::load(conn, id, r.participants)?;
     }
     AuditCtx::default().record(conn, "demo.load", "round", id, json!({"number": r.number}))?;

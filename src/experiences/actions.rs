@@ -13,6 +13,7 @@ use crate::auth::policy;
 use crate::auth::Principal;
 use crate::db::{self, DbConn};
 use crate::error::ApiResult;
+use crate::http::body::MaybeBody;
 use crate::http::etag;
 use crate::http::lang::LangPref;
 use crate::http::validate::Checks;
@@ -146,9 +147,9 @@ pub async fn return_experience(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: Option<web::Json<ReturnIn>>,
+    body: MaybeBody<ReturnIn>,
 ) -> ApiResult<HttpResponse> {
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = body.into_inner()?.and_then(|b| b.reason);
     workflow(
         req,
         state,

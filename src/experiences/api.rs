@@ -94,13 +94,11 @@ pub struct ExperienceIn {
     /// The date the information describes, `YYYY-MM-DD`, not in the future.
     #[schema(example = "2026-06-30")]
     pub snapshot_date: String,
-    #[schema(value_type = Object, example = json!({"es": "Presupuesto por resultados", "en": "Performance-based budgeting"}))]
+    #[schema(example = json!({"es": "Presupuesto por resultados", "en": "Performance-based budgeting"}))]
     pub title: TextIn,
-    #[schema(value_type = Object)]
     pub introduction: TextIn,
     #[serde(default)]
     pub institutions: Vec<InstitutionIn>,
-    #[schema(value_type = Object)]
     pub strategies: TextIn,
     #[serde(default)]
     pub legal_framework: Vec<LegalInstrumentIn>,
@@ -116,12 +114,9 @@ pub struct ExperienceIn {
 #[serde(deny_unknown_fields)]
 pub struct ExperiencePatch {
     pub snapshot_date: Option<String>,
-    #[schema(value_type = Option<Object>)]
     pub title: Option<TextIn>,
-    #[schema(value_type = Option<Object>)]
     pub introduction: Option<TextIn>,
     pub institutions: Option<Vec<InstitutionIn>>,
-    #[schema(value_type = Option<Object>)]
     pub strategies: Option<TextIn>,
     pub legal_framework: Option<Vec<LegalInstrumentIn>>,
     pub tags: Option<Vec<String>>,
@@ -188,15 +183,21 @@ pub struct ExperienceQuery {
     #[param(value_type = Option<ExperienceStatus>)]
     pub status: Option<String>,
     /// Snapshot date from (inclusive), `YYYY-MM-DD`.
+    #[param(value_type = Option<String>, format = Date)]
     pub snapshot_from: Option<String>,
     /// Snapshot date to (inclusive), `YYYY-MM-DD`.
+    #[param(value_type = Option<String>, format = Date)]
     pub snapshot_to: Option<String>,
     /// Changed at or after this instant (RFC 3339): for incremental pulls.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub updated_since: Option<String>,
-    /// Full-text search over every text field, in every language, accents and case ignored.
+    /// Full-text search over every text field, in every language, accents and case ignored
+    /// (a search without a letter or digit is ignored).
+    #[param(max_length = 500)]
     pub q: Option<String>,
-    /// `relevance` (default with `q`), `-snapshot_date` (default without), `country`,
-    /// `-updated_at`.
+    /// `relevance` (default with `q`; without `q` it orders as `-snapshot_date`),
+    /// `-snapshot_date` (default without `q`), `country`, `-updated_at`.
+    #[param(value_type = Option<super::search::Sort>)]
     pub sort: Option<String>,
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::api::View;
 use super::api::{ExperienceQuery, ExperienceSummary};
 use super::model::ExperienceRow;
-use super::rules::{self, ExperienceStatus};
+use super::rules::ExperienceStatus;
 use super::search::{self, Hit, ListCursor, ListSpec, Sort};
 use super::shown::{lang_of, parse_version, public_status, status_of, Shown};
 use super::store::{self, Scope};
@@ -93,31 +93,22 @@ pub fn list_spec(
         parsed
     });
     let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if let Some(q) = q {
-        if !super::search_index::has_search_terms(q) {
-            checks.add("q", "empty", "the search holds no letters or digits");
-        } else if q.chars().count() > 500 {
-            checks.add("q", "length", "must have at most 500 characters");
-        }
+    // A search without a letter or digit searches for nothing: it is ignored.
+    if q.is_some_and(|q| q.chars().count() > 500) {
+        checks.add("q", "length", "must have at most 500 characters");
     }
     let sort = match query.sort.as_deref() {
         None if q.is_some() => Some(Sort::Relevance),
         None => Some(Sort::SnapshotDesc),
         Some(s) => checks.one_of("sort", s.trim(), Sort::parse, Sort::NAMES),
     };
-    if sort == Some(Sort::Relevance) && q.is_none() {
-        checks.add(
-            "sort",
-            "needs_q",
-            "sorting by relevance needs a search (`q`)",
-        );
-    }
+    // Without a search every row is as relevant as the next: the default order ranks them.
+    let sort = match sort {
+        Some(Sort::Relevance) if q.is_none() => Some(Sort::SnapshotDesc),
+        other => other,
+    };
+    // A value that cannot be a tag is a filter nothing matches, not an error.
     let tags = list(&query.tag, false);
-    for t in &tags {
-        if !rules::is_tag(t) {
-            checks.add("tag", "format", format!("'{t}' is not a tag"));
-        }
-    }
     let page = match page {
         Some(p) => p.parse::<ListCursor>(&mut checks.errors),
         None => PageRequest {

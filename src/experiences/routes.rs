@@ -16,6 +16,7 @@ use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal, Role};
 use crate::db::{self};
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{write_language, Lang, LangParam, LangPref};
 use crate::http::validate::Checks;
@@ -30,6 +31,7 @@ use crate::state::AppState;
         (status = 200, description = "The experience", body = Experience, headers(("ETag" = String), ("Content-Language" = String))),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Unknown view", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`view=working` asked by a caller who may not edit the experience", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such experience, or not published and not yours", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -126,12 +128,12 @@ pub async fn create_experience(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<ExperienceIn>,
+    body: Body<ExperienceIn>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     // Long: every field of a new experience validated and reported in one 422, then written with
     // its search row and audit record.
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let country = match (&body.country, principal.role) {
         (Some(c), _) => c.trim().to_ascii_uppercase(),
         (None, Role::MemberCountry) => principal.country.clone().unwrap_or_default(),
@@ -229,13 +231,13 @@ pub async fn put_experience(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<ExperienceIn>,
+    body: Body<ExperienceIn>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let if_match = etag::required_if_match(&req)?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let shown = db::run_tx(&state.pool, move |conn| {
         db::lock_id(conn, "experiences", id)?;
         let row = load(conn, id)?;
@@ -310,13 +312,13 @@ pub async fn patch_experience(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<ExperiencePatch>,
+    body: Body<ExperiencePatch>,
 ) -> ApiResult<HttpResponse> {
     let write_lang = write_language(&req)?;
     let if_match = etag::if_match_values(&req);
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let shown = db::run_tx(&state.pool, move |conn| {
         db::lock_id(conn, "experiences", id)?;
         let row = load(conn, id)?;

@@ -14,11 +14,16 @@ use crate::db::DbConn;
 use crate::http::lang::Lang;
 
 /// Orders of the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ExperienceSort)]
 pub enum Sort {
+    #[serde(rename = "-snapshot_date")]
     SnapshotDesc,
+    #[serde(rename = "country")]
     Country,
+    #[serde(rename = "-updated_at")]
     UpdatedDesc,
+    #[serde(rename = "relevance")]
     Relevance,
 }
 

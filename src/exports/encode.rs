@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::db::{self, DbConn, DbPool};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::lang::{Lang, LangPref};
 
 /// Format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -69,6 +70,9 @@ impl Format {
 pub struct Encoder {
     pub format: Format,
     pub columns: Vec<String>,
+    /// CSV with `lang=all`: the columns whose cells hold every translation keyed by language,
+    /// each written as one column per language (`title_en`, `title_es`, …).
+    spread: Vec<bool>,
 }
 
 /// One cell of a row, borrowed: what the largest exports write without building a JSON value
@@ -107,6 +111,16 @@ impl Cell<'_> {
     }
 }
 
+/// One language's part of a cell that holds every translation (or a list of such, for the
+/// labels of a multiple choice).
+fn in_language(v: &Value, lang: Lang) -> Value {
+    match v {
+        Value::Object(texts) => texts.get(lang.code()).cloned().unwrap_or(Value::Null),
+        Value::Array(items) => Value::Array(items.iter().map(|i| in_language(i, lang)).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Writes a value as a CSV cell: strings as they are, lists joined with `;`, nothing for null.
 fn write_cell(out: &mut Vec<u8>, v: &Value) {
     use std::io::Write;
@@ -130,16 +144,42 @@ fn write_cell(out: &mut Vec<u8>, v: &Value) {
 
 impl Encoder {
     pub fn new(format: Format, columns: Vec<String>) -> Encoder {
-        Encoder { format, columns }
+        let spread = vec![false; columns.len()];
+        Encoder {
+            format,
+            columns,
+            spread,
+        }
+    }
+
+    /// Declares which columns hold translatable text: with `lang=all` a CSV gives each of them
+    /// one column per language; NDJSON keeps the object keyed by language.
+    pub fn translated(mut self, pref: LangPref, names: &[&str]) -> Encoder {
+        if pref == LangPref::All && self.format == Format::Csv {
+            self.spread = self
+                .columns
+                .iter()
+                .map(|c| names.contains(&c.as_str()))
+                .collect();
+        }
+        self
     }
 
     pub fn header(&self) -> Bytes {
         match self.format {
             Format::Csv => {
                 let mut batch = self.batch();
+                let mut names = Vec::new();
+                for (column, spread) in self.columns.iter().zip(&self.spread) {
+                    if *spread {
+                        names.extend(Lang::ALL.iter().map(|l| format!("{column}_{l}")));
+                    } else {
+                        names.push(column.clone());
+                    }
+                }
                 if let Sink::Csv(w) = &mut batch.sink {
                     // Writing to a Vec cannot fail.
-                    let _ = w.write_record(&self.columns);
+                    let _ = w.write_record(&names);
                 }
                 batch.finish()
             }
@@ -207,10 +247,21 @@ impl Batch<'_> {
         // Writing to a Vec cannot fail.
         match &mut self.sink {
             Sink::Csv(w) => {
-                for c in cells {
-                    self.cell.clear();
-                    c.csv(&mut self.cell);
-                    let _ = w.write_field(&self.cell);
+                for (c, spread) in cells.zip(&self.encoder.spread) {
+                    match c {
+                        Cell::Value(v) if *spread => {
+                            for lang in Lang::ALL {
+                                self.cell.clear();
+                                write_cell(&mut self.cell, &in_language(v, lang));
+                                let _ = w.write_field(&self.cell);
+                            }
+                        }
+                        c => {
+                            self.cell.clear();
+                            c.csv(&mut self.cell);
+                            let _ = w.write_field(&self.cell);
+                        }
+                    }
                 }
                 let _ = w.write_record(None::<&[u8]>);
             }

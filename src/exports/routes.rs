@@ -1,20 +1,20 @@
 //! `/exports/*` and `/questionnaires/{id}/dictionary`.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::encode::{self, Encoder, Format};
-use super::sources::{text, Answers, Experiences, Ready, Recommendations};
+use super::sources::{shown, Answers, Experiences, Ready, Recommendations};
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::experiences::api::ExperienceQuery;
 use crate::experiences::list::list_spec;
-use crate::http::lang::{Lang, LangParam, LangPref};
+use crate::http::lang::{Lang, LangChoice, LangParam, LangPref, TextIn as Text};
 use crate::http::validate::Checks;
-use crate::questionnaires::model::QuestionnaireStatus;
+use crate::questionnaires::model::{Kind, QuestionnaireStatus};
 use crate::reports::api::RecommendationQuery;
 use crate::responses::api::ResponseQuery;
 use crate::responses::store::visibility;
@@ -36,22 +36,26 @@ pub struct ExportParams {
 pub struct ShapeParam {
     /// `long` (default: one row per answer) or `wide` (one row per response, one column per
     /// question code, multi-choice values joined with `;`; needs `questionnaire`).
+    #[param(value_type = Option<Shape>)]
     pub shape: Option<String>,
 }
 
-/// One language for the texts of an export (`lang=all` is for JSON reads, not for tables).
-fn one_language(pref: LangPref) -> Lang {
-    match pref {
-        LangPref::One(l) => l,
-        LangPref::All => Lang::En,
-    }
+/// Layouts of the answers export.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = AnswersShape)]
+pub enum Shape {
+    Long,
+    Wide,
 }
 
 /// Every answer the caller may see, with the same filters and visibility as
 /// `GET /responses`: one row per answer (`round, questionnaire, questionnaire_version, country,
 /// response, section, question, kind, value, value_label, comment, response_status,
 /// submitted_at, updated_at`) or, with `shape=wide`, one row per response. `value_label` gives
-/// the labels of choices in the requested language. Streamed; no total count.
+/// the labels of choices in the requested language; with `lang=all` every translation (CSV:
+/// `value_label_en`, `value_label_es`, …; NDJSON: an object keyed by language). Streamed; no
+/// total count.
 #[utoipa::path(
     tag = "exports",
     params(ResponseQuery, ShapeParam, ExportParams, LangParam),
@@ -127,21 +131,17 @@ pub async fn export_answers(
         (None, Some(r)) => format!("answers-round-{r}"),
         _ => "answers".to_owned(),
     };
-    let source = Answers::new(
-        filter,
-        visibility(caller.0.as_ref()),
-        one_language(pref),
-        codes,
-    );
+    let source = Answers::new(filter, visibility(caller.0.as_ref()), pref, codes);
     encode::stream(
         state.pool.clone(),
         source,
-        Encoder::new(format, columns),
+        Encoder::new(format, columns).translated(pref, &Answers::TRANSLATED),
         &name,
     )
 }
 
-/// The Guide, one row per experience (sections as text in the requested language,
+/// The Guide, one row per experience (sections as text in the requested language, or with
+/// `lang=all` in every translation: CSV `title_en`, `title_es`…, NDJSON objects by language;
 /// institutions and legal instruments flattened, lists joined with `;` in CSV), with the same
 /// filters and visibility as `GET /experiences`. Streamed.
 #[utoipa::path(
@@ -166,8 +166,8 @@ pub async fn export_experiences(
     let columns = Experiences::COLUMNS.iter().map(|c| c.to_string()).collect();
     encode::stream(
         state.pool.clone(),
-        Experiences::new(spec, one_language(pref)),
-        Encoder::new(format, columns),
+        Experiences::new(spec, pref),
+        Encoder::new(format, columns).translated(pref, &Experiences::TRANSLATED),
         "experiences",
     )
 }
@@ -205,8 +205,8 @@ pub async fn export_recommendations(
         .collect();
     encode::stream(
         state.pool.clone(),
-        Recommendations::new(filter, scope, one_language(pref)),
-        Encoder::new(format, columns),
+        Recommendations::new(filter, scope, pref),
+        Encoder::new(format, columns).translated(pref, &Recommendations::TRANSLATED),
         "recommendations",
     )
 }
@@ -298,7 +298,16 @@ pub async fn export_progress(
 #[into_params(parameter_in = Query)]
 pub struct DictionaryParams {
     /// `json` (default) or `csv`.
+    #[param(value_type = Option<DictionaryFormat>)]
     pub format: Option<String>,
+}
+
+/// Formats of a data dictionary.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DictionaryFormat {
+    Json,
+    Csv,
 }
 
 /// The data dictionary of a questionnaire version, what the wide export's columns mean: per
@@ -309,7 +318,7 @@ pub struct DictionaryParams {
     tag = "exports",
     params(("id" = i64, Path, description = "The questionnaire version's id"), DictionaryParams, LangParam),
     responses(
-        (status = 200, description = "One entry per question", content((Object = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "One entry per question", content((Dictionary = "application/json"), (String = "text/csv"))),
         (status = 404, description = "No such questionnaire (drafts are the secretariat's)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -341,9 +350,46 @@ pub async fn questionnaire_dictionary(
         Ok(row)
     })
     .await?;
-    let lang = one_language(pref);
     let original = Lang::parse(&row.language).unwrap_or(Lang::En);
     let doc = row.doc()?;
+    let questions: Vec<DictionaryEntry> = doc
+        .questions()
+        .enumerate()
+        .map(|(i, (s, q))| DictionaryEntry {
+            code: q.code.clone(),
+            section: s.code.clone(),
+            position: i + 1,
+            kind: q.kind,
+            required: q.required,
+            prompt: shown(&q.prompt, pref, original),
+            thematic_area: q.thematic_area.clone(),
+            min: q.min,
+            max: q.max,
+            max_length: q.max_length,
+            options: q
+                .options
+                .iter()
+                .map(|o| DictionaryOption {
+                    value: o.value.clone(),
+                    label: shown(&o.label, pref, original),
+                })
+                .collect(),
+        })
+        .collect();
+    let (language, content_language) = match pref {
+        LangPref::One(l) => (LangChoice::from(l), l.code().to_owned()),
+        LangPref::All => (LangChoice::All, doc_languages(&doc)),
+    };
+    if !csv {
+        return Ok(HttpResponse::Ok()
+            .insert_header((actix_web::http::header::CONTENT_LANGUAGE, content_language))
+            .json(Dictionary {
+                questionnaire: id,
+                version: row.version,
+                language,
+                questions,
+            }));
+    }
     let columns = [
         "code",
         "section",
@@ -357,28 +403,33 @@ pub async fn questionnaire_dictionary(
         "max_length",
         "options",
     ];
-    let entries: Vec<Vec<Value>> = doc
-        .questions()
-        .enumerate()
-        .map(|(i, (s, q))| {
+    let rows: Vec<Vec<Value>> = questions
+        .into_iter()
+        .map(|q| {
+            // Options as `value=label`, per language with `lang=all`.
             let options: Vec<Value> = q
                 .options
                 .iter()
-                .map(|o| {
-                    if csv {
-                        json!(format!("{}={}", o.value, text(&o.label, lang, original)))
-                    } else {
-                        json!({"value": o.value, "label": text(&o.label, lang, original)})
-                    }
+                .map(|o| match &o.label {
+                    Value::Object(texts) => Value::Object(
+                        texts
+                            .iter()
+                            .map(|(l, t)| {
+                                let label = t.as_str().unwrap_or_default();
+                                (l.clone(), json!(format!("{}={label}", o.value)))
+                            })
+                            .collect(),
+                    ),
+                    one => json!(format!("{}={}", o.value, one.as_str().unwrap_or_default())),
                 })
                 .collect();
             vec![
                 json!(q.code),
-                json!(s.code),
-                json!(i + 1),
-                json!(q.kind.as_str()),
+                json!(q.section),
+                json!(q.position),
+                json!(q.kind),
                 json!(q.required),
-                json!(text(&q.prompt, lang, original)),
+                q.prompt,
                 json!(q.thematic_area),
                 json!(q.min),
                 json!(q.max),
@@ -387,34 +438,66 @@ pub async fn questionnaire_dictionary(
             ]
         })
         .collect();
-    if csv {
-        let enc = Encoder::new(Format::Csv, columns.iter().map(|c| c.to_string()).collect());
-        let mut body = enc.header().to_vec();
-        body.extend_from_slice(&enc.rows(&entries));
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                actix_web::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"dictionary-questionnaire-{id}.csv\""),
-            ))
-            .insert_header((actix_web::http::header::CONTENT_LANGUAGE, lang.code()))
-            .body(body));
-    }
-    let objects: Vec<Value> = entries
-        .into_iter()
-        .map(|e| {
-            Value::Object(
-                columns
-                    .iter()
-                    .map(|c| c.to_string())
-                    .zip(e)
-                    .collect::<serde_json::Map<_, _>>(),
-            )
-        })
-        .collect();
+    let enc = Encoder::new(Format::Csv, columns.iter().map(|c| c.to_string()).collect())
+        .translated(pref, &["prompt", "options"]);
+    let mut body = enc.header().to_vec();
+    body.extend_from_slice(&enc.rows(&rows));
     Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CONTENT_LANGUAGE, lang.code()))
-        .json(json!({"questionnaire": id, "version": row.version, "language": lang, "questions": objects})))
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"dictionary-questionnaire-{id}.csv\""),
+        ))
+        .insert_header((actix_web::http::header::CONTENT_LANGUAGE, content_language))
+        .body(body))
+}
+
+/// What the columns of a questionnaire version's wide export mean.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Dictionary {
+    /// The questionnaire version's id.
+    pub questionnaire: i64,
+    pub version: i32,
+    /// The language of the texts, or `all` when they are given in every translation.
+    pub language: LangChoice,
+    pub questions: Vec<DictionaryEntry>,
+}
+
+/// One question, one column of the wide export.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DictionaryEntry {
+    pub code: String,
+    /// The code of its section.
+    pub section: String,
+    /// 1-based place in the questionnaire.
+    pub position: usize,
+    pub kind: Kind,
+    pub required: bool,
+    #[schema(value_type = Text)]
+    pub prompt: Value,
+    pub thematic_area: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_length: Option<u32>,
+    /// For choice kinds: the options' stored values and labels.
+    pub options: Vec<DictionaryOption>,
+}
+
+/// A choice's stored value and what it means.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DictionaryOption {
+    pub value: String,
+    #[schema(value_type = Text)]
+    pub label: Value,
+}
+
+/// The languages a questionnaire's prompts are written in, for `Content-Language`.
+fn doc_languages(doc: &crate::questionnaires::model::Document) -> String {
+    let mut used = std::collections::BTreeSet::new();
+    for (_, q) in doc.questions() {
+        used.extend(q.prompt.keys().copied());
+    }
+    used.iter().map(|l| l.code()).collect::<Vec<_>>().join(", ")
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

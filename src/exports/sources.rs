@@ -11,7 +11,7 @@ use crate::error::ApiResult;
 use crate::experiences::rules::ExperienceStatus;
 use crate::experiences::search::{self, ListSpec};
 use crate::experiences::store::{self as experiences, Scope};
-use crate::http::lang::{I18n, Lang};
+use crate::http::lang::{I18n, Lang, LangPref};
 use crate::questionnaires::model::{Document, Kind};
 use crate::reports::store::{self as reports, RecommendationFilter, ReportScope};
 use crate::responses::store::{self as responses, ResponseFilter, Visibility};
@@ -25,6 +25,20 @@ pub fn text(texts: &I18n, lang: Lang, original: Lang) -> String {
         .or_else(|| texts.values().next())
         .cloned()
         .unwrap_or_default()
+}
+
+/// A translatable text as an export shows it: in one language (`text`), or with `lang=all`
+/// every translation keyed by language (CSV spreads them over one column per language).
+pub fn shown(texts: &I18n, pref: LangPref, original: Lang) -> Value {
+    match pref {
+        LangPref::One(lang) => Value::String(text(texts, lang, original)),
+        LangPref::All => Value::Object(
+            texts
+                .iter()
+                .map(|(l, t)| (l.code().to_owned(), Value::String(t.clone())))
+                .collect(),
+        ),
+    }
 }
 
 fn ts(t: Option<NaiveDateTime>) -> Value {
@@ -45,12 +59,12 @@ const ROWS_PER_BATCH: usize = 4000;
 const VERSIONS_KEPT: usize = 8;
 
 /// What the answers export needs of one question: its place, its kind, and for choice kinds
-/// each option's label already in the export's language.
+/// each option's label already as the export shows it.
 struct Asked {
     section: String,
     position: usize,
     kind: Kind,
-    labels: Vec<(String, String)>,
+    labels: Vec<(String, Value)>,
 }
 
 /// One questionnaire version as the exports need it.
@@ -64,7 +78,7 @@ struct Version {
 pub struct Answers {
     pub filter: ResponseFilter,
     pub visibility: Visibility,
-    pub lang: Lang,
+    pub lang: LangPref,
     /// Wide: the question codes, in the questionnaire's order.
     pub wide: Option<Vec<String>>,
     after: Option<i64>,
@@ -90,6 +104,8 @@ impl Answers {
         "submitted_at",
         "updated_at",
     ];
+    /// The columns that hold translatable text.
+    pub const TRANSLATED: [&'static str; 1] = ["value_label"];
     pub const WIDE_LEAD: [&'static str; 8] = [
         "round",
         "questionnaire",
@@ -104,7 +120,7 @@ impl Answers {
     pub fn new(
         filter: ResponseFilter,
         visibility: Visibility,
-        lang: Lang,
+        lang: LangPref,
         wide: Option<Vec<String>>,
     ) -> Answers {
         Answers {
@@ -144,7 +160,7 @@ impl Answers {
                     let labels = q
                         .options
                         .iter()
-                        .map(|o| (o.value.clone(), text(&o.label, lang, original)))
+                        .map(|o| (o.value.clone(), shown(&o.label, lang, original)))
                         .collect();
                     let asked = Asked {
                         section: s.code.clone(),
@@ -188,7 +204,7 @@ fn value_of(raw: &str, asked: Option<&Asked>) -> ApiResult<(Value, Value)> {
                 a.labels
                     .iter()
                     .find(|(v, _)| Some(v.as_str()) == code.as_str())
-                    .map_or(Value::Null, |(_, label)| json!(label))
+                    .map_or(Value::Null, |(_, label)| label.clone())
             };
             match &value {
                 Value::Array(items) => Value::Array(items.iter().map(pick).collect()),
@@ -305,7 +321,7 @@ impl Source for Answers {
 /// Experiences, one row per experience, sections as text and child rows flattened.
 pub struct Experiences {
     pub spec: ListSpec,
-    pub lang: Lang,
+    pub lang: LangPref,
     done: bool,
 }
 
@@ -330,7 +346,10 @@ impl Experiences {
         "published_at",
     ];
 
-    pub fn new(mut spec: ListSpec, lang: Lang) -> Experiences {
+    /// The columns that hold translatable text.
+    pub const TRANSLATED: [&'static str; 3] = ["title", "introduction", "strategies"];
+
+    pub fn new(mut spec: ListSpec, lang: LangPref) -> Experiences {
         spec.limit = 200;
         Experiences {
             spec,
@@ -424,10 +443,10 @@ impl Source for Experiences {
                 json!(status),
                 json!(row.version),
                 json!(doc.snapshot_date),
-                json!(text(&doc.title, self.lang, original)),
-                json!(text(&doc.introduction, self.lang, original)),
+                shown(&doc.title, self.lang, original),
+                shown(&doc.introduction, self.lang, original),
                 json!(institutions),
-                json!(text(&doc.strategies, self.lang, original)),
+                shown(&doc.strategies, self.lang, original),
                 json!(legal),
                 json!(doc.tags),
                 json!(doc.languages()),
@@ -448,7 +467,7 @@ impl Source for Experiences {
 pub struct Recommendations {
     pub filter: RecommendationFilter,
     pub scope: ReportScope,
-    pub lang: Lang,
+    pub lang: LangPref,
     after: Option<i64>,
     done: bool,
 }
@@ -471,7 +490,14 @@ impl Recommendations {
         "updated_at",
     ];
 
-    pub fn new(filter: RecommendationFilter, scope: ReportScope, lang: Lang) -> Recommendations {
+    /// The columns that hold translatable text.
+    pub const TRANSLATED: [&'static str; 1] = ["text"];
+
+    pub fn new(
+        filter: RecommendationFilter,
+        scope: ReportScope,
+        lang: LangPref,
+    ) -> Recommendations {
         Recommendations {
             filter,
             scope,
@@ -510,7 +536,7 @@ impl Source for Recommendations {
                 json!(r.number),
                 json!(r.thematic_area),
                 json!(r.target_date),
-                json!(text(&r.text, self.lang, original)),
+                shown(&r.text, self.lang, original),
                 json!(r.status),
                 json!(r.progress_note),
                 urls,

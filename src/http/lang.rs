@@ -69,18 +69,51 @@ pub enum LangPref {
 pub struct LangParam {
     /// Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
     /// Overrides `Accept-Language`. Missing translations fall back to the original language.
-    #[param(example = "es")]
+    #[param(value_type = Option<LangChoice>, example = "es")]
     pub lang: Option<String>,
+}
+
+/// The `lang` query parameter of writes: the language of the body's plain-string texts, and of
+/// the texts of the answer.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WriteLangParam {
+    /// Language of the plain-string texts the body carries (texts given as objects say their
+    /// own); the answer's texts are in it too. `all` is for reads only.
+    #[param(value_type = Option<Lang>, example = "es")]
+    pub lang: Option<String>,
+}
+
+/// What `lang=` takes: one of the OAS languages, or `all` for every translation.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LangChoice {
+    En,
+    Es,
+    Fr,
+    Pt,
+    All,
+}
+
+impl From<Lang> for LangChoice {
+    fn from(lang: Lang) -> LangChoice {
+        match lang {
+            Lang::En => LangChoice::En,
+            Lang::Es => LangChoice::Es,
+            Lang::Fr => LangChoice::Fr,
+            Lang::Pt => LangChoice::Pt,
+        }
+    }
 }
 
 impl LangPref {
     /// The preference of `req`, for handlers that cannot take the extractor.
     pub fn from_request_parts(req: &HttpRequest) -> Result<Self, ApiError> {
         if let Some(value) = lang_param(req) {
-            if value.eq_ignore_ascii_case("all") {
+            if value == "all" {
                 return Ok(LangPref::All);
             }
-            return Lang::parse(&value)
+            return Lang::parse_code(&value)
                 .map(LangPref::One)
                 .ok_or_else(|| unsupported(&value, "en, es, fr, pt, all"));
         }
@@ -124,7 +157,7 @@ impl FromRequest for LangPref {
 }
 
 /// A text people read: one string, or with `lang=all` every translation keyed by language.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum Localized {
     /// The text in the negotiated language (see `Content-Language`).
@@ -225,7 +258,7 @@ pub type I18n = BTreeMap<Lang, String>;
 
 /// A translatable text as clients send it: a string (in the document's language, or the
 /// `lang=` of the request), or an object keyed by language code.
-#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize)]
 #[serde(untagged)]
 pub enum TextIn {
     One(String),
@@ -288,7 +321,7 @@ impl TextIn {
 pub fn write_language(req: &actix_web::HttpRequest) -> Result<Option<Lang>, ApiError> {
     match lang_param(req) {
         None => Ok(None),
-        Some(v) => Lang::parse_code(&v.to_ascii_lowercase())
+        Some(v) => Lang::parse_code(&v)
             .map(Some)
             .ok_or_else(|| unsupported(&v, "en, es, fr, pt")),
     }
@@ -315,3 +348,54 @@ fn unsupported(value: &str, allowed: &str) -> ApiError {
 pub fn i18n_to_json(texts: &I18n) -> String {
     serde_json::to_string(texts).unwrap_or_else(|_| "{}".into())
 }
+
+/// The one schema of translatable text, `Text`: what clients send ([`TextIn`]) and what
+/// reads return ([`Localized`]) have the same shape.
+fn text_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    use utoipa::openapi::Ref;
+    OneOfBuilder::new()
+        .description(Some(
+            "A translatable text: a string (in the negotiated language on reads; on writes in \
+             the `lang=` of the request, or the document's language), or an object of \
+             translations keyed by language code.",
+        ))
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(Ref::from_schema_name("Translations"))
+        .into()
+}
+
+fn translations_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "Translations of one text, keyed by the OAS languages `en`, `es`, `fr`, `pt`.",
+        ))
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    for lang in Lang::ALL {
+        object = object.property(lang.code(), ObjectBuilder::new().schema_type(Type::String));
+    }
+    object.into()
+}
+
+macro_rules! text_schema_for {
+    ($($ty:ty),*) => {$(
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                text_schema()
+            }
+        }
+        impl ToSchema for $ty {
+            fn name() -> std::borrow::Cow<'static, str> {
+                "Text".into()
+            }
+            fn schemas(
+                schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+            ) {
+                schemas.push(("Translations".into(), translations_schema()));
+            }
+        }
+    )*};
+}
+text_schema_for!(TextIn, Localized);

@@ -1,6 +1,7 @@
 //! HTTP concerns shared by every resource: request ids, language, ETags, pagination, and
 //! the problem+json answers for actix's own extractor failures and unknown routes.
 
+pub mod body;
 pub mod etag;
 pub mod hygiene;
 pub mod lang;
@@ -216,4 +217,62 @@ pub fn created(
     res.headers_mut()
         .insert(actix_web::http::header::LOCATION, value);
     Ok(res)
+}
+
+/// Middleware, outside CORS: every error answer is problem+json, also those made by the
+/// framework and the libraries it hosts (a refused CORS preflight, a missing `/docs/` asset, a
+/// streamed body over the limit) which answer in plain text or with no body at all.
+pub async fn problem_bodies<B: actix_web::body::MessageBody + 'static>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::ResponseError;
+    let res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(err) => {
+            let status = err.as_response_error().status_code();
+            return Err(as_problem(status, &err.to_string()).map_or(err, actix_web::Error::from));
+        }
+    };
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .is_some_and(|v| {
+            v.as_bytes()
+                .starts_with(crate::error::PROBLEM_CONTENT_TYPE.as_bytes())
+        });
+    if status.as_u16() < 400 || is_problem {
+        return Ok(res);
+    }
+    let Some(problem) = as_problem(status, status.canonical_reason().unwrap_or("error")) else {
+        return Ok(res);
+    };
+    let (req, old) = res.into_parts();
+    let mut answer = problem.error_response();
+    for (name, value) in old.headers() {
+        if name != actix_web::http::header::CONTENT_TYPE
+            && name != actix_web::http::header::CONTENT_LENGTH
+        {
+            answer.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(actix_web::dev::ServiceResponse::new(req, answer))
+}
+
+/// The problem for an answer of `status` made outside our handlers, when we have a kind of
+/// problem for it.
+fn as_problem(status: actix_web::http::StatusCode, detail: &str) -> Option<ApiError> {
+    let detail = detail.to_owned();
+    Some(match status.as_u16() {
+        400 => ApiError::bad_request("bad-request", detail),
+        401 => ApiError::Unauthorized(detail),
+        403 => ApiError::Forbidden(detail),
+        404 => ApiError::not_found(detail),
+        406 => ApiError::NotAcceptable(detail),
+        413 => ApiError::PayloadTooLarge(detail),
+        415 => ApiError::UnsupportedMediaType(detail),
+        500 => ApiError::internal(detail),
+        _ => return None,
+    })
 }

@@ -87,9 +87,8 @@ pub struct NewQuestionnaire {
     pub round: i64,
     /// Original language of the texts (default `en`).
     pub language: Option<Lang>,
-    #[schema(value_type = Object, example = json!({"en": "Self-Review Questionnaire", "es": "Cuestionario de Autoevaluación"}))]
+    #[schema(example = json!({"en": "Self-Review Questionnaire", "es": "Cuestionario de Autoevaluación"}))]
     pub title: TextIn,
-    #[schema(value_type = Option<Object>)]
     pub introduction: Option<TextIn>,
     pub sections: Vec<SectionIn>,
 }
@@ -98,9 +97,7 @@ pub struct NewQuestionnaire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionnaireIn {
-    #[schema(value_type = Object)]
     pub title: TextIn,
-    #[schema(value_type = Option<Object>)]
     pub introduction: Option<TextIn>,
     pub sections: Vec<SectionIn>,
 }

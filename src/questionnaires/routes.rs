@@ -14,6 +14,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{policy, MaybePrincipal, Principal, Role};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{page_response, Page, PageParams};
@@ -246,12 +247,12 @@ pub async fn create_questionnaire(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<NewQuestionnaire>,
+    body: Body<NewQuestionnaire>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     policy::manage_rounds(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let row = db::run_tx(&state.pool, move |conn| {
         let round = crate::rounds::store::find(conn, body.round)?;
         let mut checks = Checks::new();
@@ -321,13 +322,13 @@ pub async fn put_questionnaire(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<QuestionnaireIn>,
+    body: Body<QuestionnaireIn>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     policy::manage_rounds(Some(&principal))?;
     let if_match = etag::required_if_match(&req)?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
-    let (id, body) = (id.into_inner(), body.into_inner());
+    let (id, body) = (id.into_inner(), body.into_inner()?);
     let row = db::run_tx(&state.pool, move |conn| {
         db::lock_id(conn, "questionnaires", id)?;
         let row = load_visible(conn, id, Some(&principal))?;

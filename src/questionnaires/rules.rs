@@ -21,7 +21,7 @@ pub const MAX_OPTIONS: usize = 200;
 pub struct OptionIn {
     #[schema(example = "yes")]
     pub value: String,
-    #[schema(value_type = Object, example = json!({"en": "Yes", "es": "Sí"}))]
+    #[schema(example = json!({"en": "Yes", "es": "Sí"}))]
     pub label: TextIn,
 }
 
@@ -32,12 +32,9 @@ pub struct QuestionIn {
     /// Stable code, unique in the questionnaire (letters, digits, `.`, `-`, `_`).
     #[schema(example = "B.2.1")]
     pub code: String,
-    #[schema(value_type = Object)]
     pub prompt: TextIn,
-    #[schema(value_type = Option<Object>)]
     pub help: Option<TextIn>,
-    /// text, long_text, integer, decimal, boolean, date, single_choice, multi_choice, url.
-    #[schema(example = "single_choice")]
+    #[schema(value_type = Kind, example = "single_choice")]
     pub kind: String,
     #[serde(default)]
     pub required: bool,
@@ -58,7 +55,6 @@ pub struct QuestionIn {
 pub struct SectionIn {
     #[schema(example = "B")]
     pub code: String,
-    #[schema(value_type = Object)]
     pub title: TextIn,
     pub questions: Vec<QuestionIn>,
 }

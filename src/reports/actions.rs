@@ -13,6 +13,7 @@ use crate::auth::policy;
 use crate::auth::Principal;
 use crate::db::{self, DbConn};
 use crate::error::ApiResult;
+use crate::http::body::MaybeBody;
 use crate::http::etag;
 use crate::http::lang::LangPref;
 use crate::http::validate::Checks;
@@ -150,7 +151,7 @@ pub async fn submit_report(
     tag = "reports",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The report's id")),
-    request_body(content = ReportReturnIn, description = "Optional reason"),
+    request_body(content = Option<ReportReturnIn>, description = "Optional reason"),
     responses(
         (status = 200, description = "Back to draft", body = Report),
         (status = 409, description = "Not under review", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -162,9 +163,9 @@ pub async fn return_report(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: Option<web::Json<ReportReturnIn>>,
+    body: MaybeBody<ReportReturnIn>,
 ) -> ApiResult<HttpResponse> {
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = body.into_inner()?.and_then(|b| b.reason);
     workflow(
         req,
         state,
@@ -195,9 +196,9 @@ pub async fn adopt_report(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: Option<web::Json<AdoptIn>>,
+    body: MaybeBody<AdoptIn>,
 ) -> ApiResult<HttpResponse> {
-    let adopt = body.map(|b| b.into_inner());
+    let adopt = body.into_inner()?;
     workflow(
         req,
         state,

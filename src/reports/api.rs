@@ -58,9 +58,8 @@ pub struct NewReport {
     pub country: Option<String>,
     /// Original language (default `en`).
     pub language: Option<String>,
-    #[schema(value_type = Object, example = json!({"en": "Country Report: Chile"}))]
+    #[schema(example = json!({"en": "Country Report: Chile"}))]
     pub title: TextIn,
-    #[schema(value_type = Option<Object>)]
     pub body: Option<TextIn>,
 }
 
@@ -68,9 +67,7 @@ pub struct NewReport {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportPatch {
-    #[schema(value_type = Option<Object>)]
     pub title: Option<TextIn>,
-    #[schema(value_type = Option<Object>)]
     pub body: Option<TextIn>,
 }
 
@@ -145,7 +142,7 @@ pub struct Recommendation {
 pub struct NewRecommendation {
     /// Defaults to the next number in the report.
     pub number: Option<i32>,
-    #[schema(value_type = Object, example = json!({"en": "Publish the merit-based competitions' results."}))]
+    #[schema(example = json!({"en": "Publish the merit-based competitions' results."}))]
     pub text: TextIn,
     pub thematic_area: Option<String>,
     /// `YYYY-MM-DD`.

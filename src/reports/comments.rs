@@ -12,6 +12,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
@@ -41,6 +42,7 @@ impl From<CommentRow> for Comment {
     params(("id" = i64, Path, description = "The report's id"), PageParams),
     responses(
         (status = 200, description = "A page of comments", body = Page<Comment>),
+        (status = 403, description = "The caller's role may not read this report's comments", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report, or not yours", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -85,11 +87,11 @@ pub async fn create_comment(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<NewComment>,
+    body: Body<NewComment>,
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let comment = db::run_tx(&state.pool, move |conn| {
         let l = load(conn, id, Some(&principal))?;
         policy::comment_report(Some(&principal), &l.facts())?;
@@ -151,11 +153,11 @@ pub async fn edit_comment(
     state: web::Data<AppState>,
     principal: Principal,
     path: web::Path<(i64, i64)>,
-    body: web::Json<CommentPatch>,
+    body: Body<CommentPatch>,
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let (id, cid) = path.into_inner();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let comment = db::run_tx(&state.pool, move |conn| {
         let l = load(conn, id, Some(&principal))?;
         policy::comment_report(Some(&principal), &l.facts())?;

@@ -13,6 +13,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{i18n_to_json, Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{page_response, Page, PageParams};
@@ -126,14 +127,14 @@ pub async fn create_recommendation(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<NewRecommendation>,
+    body: Body<NewRecommendation>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     // Long: a recommendation's fields validated in one 422, its number given or taken, and the
     // report's state checked.
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let out = db::run_tx(&state.pool, move |conn| {
         let l = load(conn, id, Some(&principal))?;
         policy::draft_report(Some(&principal), &l.facts())?;
@@ -337,7 +338,7 @@ pub async fn patch_recommendation(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<FollowupIn>,
+    body: Body<FollowupIn>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     // Long: a follow-up declaration: who may declare, the report's state, each field's validation
@@ -345,7 +346,7 @@ pub async fn patch_recommendation(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
     let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let (r, report, hist) = db::run_tx(&state.pool, move |conn| {
         db::lock_id(conn, "recommendations", id)?;
         let (r, report) = load_one(conn, id, Some(&principal))?;

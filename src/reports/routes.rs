@@ -13,6 +13,7 @@ use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal};
 use crate::db::{self};
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{page_response, Page, PageParams};
@@ -136,13 +137,13 @@ pub async fn create_report(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<NewReport>,
+    body: Body<NewReport>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     // Long: a report's kind decides which fields it needs; every problem is reported in one 422.
     policy::manage_rounds(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let loaded = db::run_tx(&state.pool, move |conn| {
         let mut checks = Checks::new();
         let kind = checks.one_of(
@@ -266,14 +267,14 @@ pub async fn patch_report(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<ReportPatch>,
+    body: Body<ReportPatch>,
 ) -> ApiResult<HttpResponse> {
     let write_lang = write_language(&req)?;
     let if_match = etag::if_match_values(&req);
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let pref = LangPref::from_request_parts(&req)?;
     let id = id.into_inner();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let loaded = db::run_tx(&state.pool, move |conn| {
         db::lock_id(conn, "reports", id)?;
         let l = load(conn, id, Some(&principal))?;

@@ -16,6 +16,7 @@ use crate::auth::policy;
 use crate::auth::{Principal, Role};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::body::MaybeBody;
 use crate::http::etag;
 use crate::http::validate::Checks;
 use crate::lifecycle::{self, Action};
@@ -104,7 +105,7 @@ async fn workflow(
             match action {
                 ResponseAction::Submit => {
                     let late = check_submission(conn, l, principal.is(Role::Secretariat))?;
-                    submitted = Some((crate::time::now(), principal.user_id, late));
+                    submitted = Some((crate::time::now(), Some(principal.user_id), late));
                 }
                 ResponseAction::Return => {
                     let mut checks = Checks::new();
@@ -184,9 +185,9 @@ pub async fn return_response(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: Option<web::Json<ReasonIn>>,
+    body: MaybeBody<ReasonIn>,
 ) -> ApiResult<HttpResponse> {
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = body.into_inner()?.and_then(|b| b.reason);
     workflow(
         req,
         state,

@@ -11,6 +11,7 @@ use crate::auth::policy;
 use crate::auth::{MaybePrincipal, Principal};
 use crate::db::{self};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
@@ -38,12 +39,12 @@ pub async fn put_answers(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<Vec<AnswerIn>>,
+    body: Body<Vec<AnswerIn>>,
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
     let minimal = crate::http::prefer::minimal(&req);
-    let (id, answers) = (id.into_inner(), body.into_inner());
+    let (id, answers) = (id.into_inner(), body.into_inner()?);
     if answers.len() > crate::questionnaires::rules::MAX_QUESTIONS {
         return Err(ApiError::validation(vec![FieldError::new(
             "body",
@@ -88,13 +89,13 @@ pub async fn put_answer(
     state: web::Data<AppState>,
     principal: Principal,
     path: web::Path<AnswerPath>,
-    body: web::Json<ValueIn>,
+    body: Body<ValueIn>,
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
     let minimal = crate::http::prefer::minimal(&req);
     let AnswerPath { id, code } = path.into_inner();
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let (revision, out) = db::run_tx(&state.pool, move |conn| {
         let l = begin_write(
             conn,
@@ -153,11 +154,9 @@ pub async fn delete_answer(
         )?;
         check_saving(&l)?;
         if l.doc.question(&code).is_none() {
-            return Err(ApiError::validation(vec![FieldError::new(
-                &code,
-                "unknown_question",
-                "no question has this code",
-            )]));
+            return Err(ApiError::not_found(format!(
+                "the questionnaire of response {id} has no question '{code}'"
+            )));
         }
         let changes = [Change {
             code: code.clone(),

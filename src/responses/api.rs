@@ -11,14 +11,46 @@ use utoipa::{IntoParams, ToSchema};
 use super::rules::ResponseStatus;
 use crate::questionnaires::model::Kind;
 
+/// The schema of an answer's value (`AnswerValue`), typed by its question's kind; the values
+/// themselves travel as JSON.
+pub struct AnswerValue;
+
+impl utoipa::PartialSchema for AnswerValue {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let typed =
+            |t: Type, what: &str| ObjectBuilder::new().schema_type(t).description(Some(what));
+        OneOfBuilder::new()
+            .description(Some(
+                "An answer's value, typed by its question's kind: a string for `text`, \
+                 `long_text`, `url`, `date` (`YYYY-MM-DD`) and `single_choice` (the option's \
+                 `value`); a number for `integer` and `decimal`; a boolean for `boolean`; an \
+                 array of option values for `multi_choice`.",
+            ))
+            .item(typed(
+                Type::String,
+                "text, long_text, url, date or single_choice",
+            ))
+            .item(typed(Type::Number, "integer or decimal"))
+            .item(typed(Type::Boolean, "boolean"))
+            .item(
+                ArrayBuilder::new()
+                    .description(Some("multi_choice: the chosen options' values"))
+                    .items(ObjectBuilder::new().schema_type(Type::String)),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for AnswerValue {}
+
 /// One answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AnswerOut {
     /// The question's code.
     #[schema(example = "B.2.1")]
     pub question: String,
-    /// The value, typed by the question's kind.
-    #[schema(value_type = Object)]
+    #[schema(value_type = AnswerValue)]
     pub value: Value,
     pub comment: Option<String>,
     pub updated_at: DateTime<Utc>,
@@ -39,7 +71,7 @@ pub struct SectionProgress {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CarryOverItem {
     pub question: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = AnswerValue)]
     pub value: Value,
     pub reason: String,
 }
@@ -150,9 +182,9 @@ pub struct HistoryEntry {
     /// The save (one request) the change belongs to.
     pub save: i64,
     pub question: String,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<AnswerValue>)]
     pub old_value: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<AnswerValue>)]
     pub new_value: Option<Value>,
     pub old_comment: Option<String>,
     pub new_comment: Option<String>,
@@ -169,9 +201,7 @@ pub struct AnswerIn {
     /// The question's code.
     #[schema(example = "B.2.1")]
     pub question: String,
-    /// Typed by the question's kind: string, number, boolean, `YYYY-MM-DD`, option value, or
-    /// array of option values.
-    #[schema(value_type = Object)]
+    #[schema(value_type = AnswerValue)]
     pub value: Value,
     pub comment: Option<String>,
 }
@@ -180,7 +210,7 @@ pub struct AnswerIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValueIn {
-    #[schema(value_type = Object)]
+    #[schema(value_type = AnswerValue)]
     pub value: Value,
     pub comment: Option<String>,
 }
@@ -189,7 +219,8 @@ pub struct ValueIn {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ParticipantProgress {
     pub country: String,
-    /// The response's status; `null` when the country has not started one.
+    /// The response's status; `null` when the country has not started one, or has one the
+    /// caller may not read (a draft, for an expert).
     pub status: Option<ResponseStatus>,
     pub response: Option<i64>,
     pub questionnaire: Option<i64>,

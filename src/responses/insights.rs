@@ -45,7 +45,13 @@ pub fn progress(
         .map(|(id, row)| row.doc().map(|doc| (id, doc)))
         .collect::<ApiResult<_>>()?;
     let mut by_country: HashMap<String, ResponseRow> = HashMap::new();
-    for r in responses {
+    // A row shows only a response the caller may read: an expert learns that a country has
+    // not submitted, never what its draft holds.
+    let readable = |r: &ResponseRow| {
+        crate::security::policy::read_response(Some(principal), &super::loaded::facts(r, &round))
+            .is_ok()
+    };
+    for r in responses.into_iter().filter(|r| readable(r)) {
         // The response on the newest version speaks for the country.
         let keep = by_country
             .get(&r.country)
@@ -99,7 +105,9 @@ pub fn progress(
 }
 
 /// Progress of every participant of a round (secretariat and experts; a focal point sees its
-/// own country's row).
+/// own country's row). A row shows a response only when the caller may read it: for an expert a
+/// country whose response is still a draft shows `status: null` and no counts, as one that has
+/// not started.
 #[utoipa::path(
     tag = "responses",
     security(("bearer" = [])),

@@ -13,6 +13,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{MaybePrincipal, Principal, Role};
 use crate::db::{self};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::body::MaybeBody;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::questionnaires::model::QuestionnaireStatus;
@@ -60,13 +61,13 @@ pub async fn create_response(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: Option<web::Json<NewResponse>>,
+    body: MaybeBody<NewResponse>,
 ) -> ApiResult<HttpResponse> {
     // Long: the conditions of a new response (published version, open round, participating country,
     // one per country) each answer their own 409.
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let qid = id.into_inner();
-    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    let body = body.into_inner()?.unwrap_or_default();
     let country = match (principal.role, body.country.as_deref()) {
         (Role::Secretariat, Some(c)) => c.trim().to_ascii_uppercase(),
         (Role::Secretariat, None) => {
@@ -133,7 +134,7 @@ pub async fn create_response(
                 extensions: ext,
             });
         }
-        let id = store::insert(conn, qid, round.id, &country, principal.user_id)?;
+        let id = store::insert(conn, qid, round.id, &country, Some(principal.user_id))?;
         audit.record(
             conn,
             "response.create",

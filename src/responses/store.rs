@@ -60,7 +60,7 @@ pub fn insert(
     questionnaire: i64,
     round: i64,
     country: &str,
-    by: i64,
+    by: Option<i64>,
 ) -> QueryResult<i64> {
     let now = crate::time::now();
     diesel::insert_into(responses::table)
@@ -72,7 +72,7 @@ pub fn insert(
             responses::revision.eq(1),
             responses::late.eq(false),
             responses::carry_over_report.eq("[]"),
-            responses::created_by.eq(Some(by)),
+            responses::created_by.eq(by),
             responses::created_at.eq(now),
             responses::updated_at.eq(now),
         ))
@@ -235,7 +235,7 @@ pub fn set_status(
     id: i64,
     status: ResponseStatus,
     revision: i32,
-    submitted: Option<(NaiveDateTime, i64, bool)>,
+    submitted: Option<(NaiveDateTime, Option<i64>, bool)>,
     return_reason: Option<Option<String>>,
 ) -> QueryResult<usize> {
     diesel::update(responses::table.find(id))
@@ -244,7 +244,7 @@ pub fn set_status(
             revision,
             updated_at: crate::time::now(),
             submitted_at: submitted.map(|s| Some(s.0)),
-            submitted_by: submitted.map(|s| Some(s.1)),
+            submitted_by: submitted.map(|s| s.1),
             late: submitted.map(|s| s.2),
             return_reason,
         })

@@ -48,9 +48,8 @@ pub struct NewRound {
     /// Defaults to the next number.
     pub number: Option<i32>,
     /// A string in `language`, or an object keyed by language.
-    #[schema(value_type = Object, example = json!({"en": "Second Round", "es": "Segunda Ronda"}))]
+    #[schema(example = json!({"en": "Second Round", "es": "Segunda Ronda"}))]
     pub title: TextIn,
-    #[schema(value_type = Option<Object>)]
     pub description: Option<TextIn>,
     /// Original language of the texts (default `en`).
     pub language: Option<Lang>,
@@ -60,6 +59,7 @@ pub struct NewRound {
     pub responses_due_on: NaiveDate,
     pub ends_on: NaiveDate,
     /// 2 to 4 (default 2).
+    #[schema(minimum = 2, maximum = 4)]
     pub reviewers_per_country: Option<i32>,
     /// Default `confidential`.
     pub response_publication: Option<ResponsePublication>,
@@ -69,14 +69,14 @@ pub struct NewRound {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoundPatch {
-    #[schema(value_type = Option<Object>)]
     pub title: Option<TextIn>,
-    #[schema(value_type = Option<Object>)]
     pub description: Option<TextIn>,
     pub thematic_areas: Option<Vec<String>>,
     pub starts_on: Option<NaiveDate>,
     pub responses_due_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// 2 to 4.
+    #[schema(minimum = 2, maximum = 4)]
     pub reviewers_per_country: Option<i32>,
     pub response_publication: Option<ResponsePublication>,
 }

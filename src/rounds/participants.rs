@@ -13,6 +13,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::MaybeBody;
 use crate::http::pagination::{page_response, Page};
 use crate::http::validate::Checks;
 use crate::state::AppState;
@@ -68,7 +69,7 @@ pub async fn list_participants(
     tag = "rounds",
     security(("bearer" = [])),
     params(ParticipantPath),
-    request_body = ParticipantIn,
+    request_body(content = Option<ParticipantIn>, description = "Optional: an extension of the due date, with its reason"),
     responses(
         (status = 200, description = "Updated", body = Participant),
         (status = 201, description = "Added", body = Participant),
@@ -82,7 +83,7 @@ pub async fn put_participant(
     state: web::Data<AppState>,
     principal: Principal,
     path: web::Path<ParticipantPath>,
-    body: Option<web::Json<ParticipantIn>>,
+    body: MaybeBody<ParticipantIn>,
 ) -> ApiResult<HttpResponse> {
     // Long: adding a participant and granting or changing an extension are one PUT: each case's
     // checks and audit record.
@@ -90,7 +91,7 @@ pub async fn put_participant(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let ParticipantPath { id, code } = path.into_inner();
     let code = code.trim().to_ascii_uppercase();
-    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    let body = body.into_inner()?.unwrap_or_default();
     let (created, participant) = db::run_tx(&state.pool, move |conn| {
         let round = load(conn, id)?.row;
         let status = round.parsed_status();

@@ -11,9 +11,10 @@ use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{
-    i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker, TextIn,
+    i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker, TextIn, WriteLangParam,
 };
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
@@ -195,14 +196,14 @@ pub async fn create_round(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<NewRound>,
+    body: Body<NewRound>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     // Long: one create, read in order: authorise, validate every field at once, insert the
     // round with its areas and audit row, answer with its ETag and Location.
     policy::manage_rounds(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let record = db::run_tx(&state.pool, move |conn| {
         let mut checks = Checks::new();
         let lang = body.language.unwrap_or(Lang::En);
@@ -280,7 +281,7 @@ pub async fn create_round(
 #[utoipa::path(
     tag = "rounds",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The round's id"), LangParam),
+    params(("id" = i64, Path, description = "The round's id"), WriteLangParam),
     request_body = RoundPatch,
     responses(
         (status = 200, description = "The changed round", body = Round, headers(("ETag" = String))),
@@ -295,7 +296,7 @@ pub async fn patch_round(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<RoundPatch>,
+    body: Body<RoundPatch>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     // Long: which fields a round's status still lets change, each field's validation, and the dates
@@ -304,7 +305,7 @@ pub async fn patch_round(
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
     let write_lang = write_language(&req)?;
-    let (id, patch) = (id.into_inner(), body.into_inner());
+    let (id, patch) = (id.into_inner(), body.into_inner()?);
     let record = db::run_tx(&state.pool, move |conn| {
         db::lock_id(conn, "rounds", id)?;
         let current = load(conn, id)?.row;

@@ -35,10 +35,9 @@ pub struct ThematicAreaIn {
     #[schema(example = "open-government")]
     pub slug: Option<String>,
     /// A string (in `?lang=`, default en) or an object keyed by language.
-    #[schema(value_type = Option<Object>)]
     pub name: Option<TextIn>,
-    #[schema(value_type = Option<Object>)]
     pub description: Option<TextIn>,
-    /// Display order (default: last).
+    /// Display order, from 1 (default: last).
+    #[schema(minimum = 1)]
     pub position: Option<i32>,
 }

@@ -9,8 +9,9 @@ use crate::auth::{policy, Principal};
 use crate::db;
 use crate::db::dialect::Bind;
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::etag;
-use crate::http::lang::{write_language, Lang, LangParam, LangPref, LangTracker};
+use crate::http::lang::{write_language, Lang, LangParam, LangPref, LangTracker, WriteLangParam};
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
@@ -139,7 +140,7 @@ fn texts(
 #[utoipa::path(
     tag = "thematic-areas",
     security(("bearer" = [])),
-    params(LangParam),
+    params(WriteLangParam),
     request_body = ThematicAreaIn,
     responses(
         (status = 201, description = "Created", body = ThematicArea, headers(("Location" = String))),
@@ -152,13 +153,13 @@ pub async fn create_thematic_area(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<ThematicAreaIn>,
+    body: Body<ThematicAreaIn>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     policy::edit_reference(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let lang = write_language(&req)?.unwrap_or(Lang::En);
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let record = db::run_tx(&state.pool, move |conn| {
         let mut checks = Checks::new();
         let slug = body.slug.clone().unwrap_or_default().trim().to_owned();
@@ -208,7 +209,7 @@ pub async fn create_thematic_area(
 #[utoipa::path(
     tag = "thematic-areas",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The area's slug"), LangParam),
+    params(("slug" = String, Path, description = "The area's slug"), WriteLangParam),
     request_body = ThematicAreaIn,
     responses(
         (status = 200, description = "The changed area", body = ThematicArea, headers(("ETag" = String))),
@@ -222,14 +223,14 @@ pub async fn patch_thematic_area(
     state: web::Data<AppState>,
     principal: Principal,
     slug: web::Path<String>,
-    body: web::Json<ThematicAreaIn>,
+    body: Body<ThematicAreaIn>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     policy::edit_reference(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
     let lang = write_language(&req)?.unwrap_or(Lang::En);
-    let (wanted, body) = (slug.into_inner(), body.into_inner());
+    let (wanted, body) = (slug.into_inner(), body.into_inner()?);
     let record = db::run_tx(&state.pool, move |conn| {
         let key = wanted.trim().to_ascii_lowercase();
         db::dialect::lock_row(conn, "thematic_areas", "slug", Bind::Text(key))?;

@@ -47,7 +47,8 @@ pub struct NewUser {
     /// Alpha-3 code: required for `member_country` and `expert`, refused for `secretariat`.
     #[schema(example = "ARG")]
     pub country: Option<String>,
-    /// At least 12 characters.
+    /// 12 to 256 characters.
+    #[schema(write_only, min_length = 12, max_length = 256)]
     pub password: String,
 }
 
@@ -67,9 +68,10 @@ pub struct UserPatch {
     pub password: Option<String>,
 }
 
-/// Changes to one's own account.
+/// Changes to one's own account: at least one.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct MePatch {
     pub display_name: Option<String>,
 }
@@ -78,8 +80,10 @@ pub struct MePatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
+    #[schema(write_only, max_length = 256)]
     pub current_password: String,
-    /// At least 12 characters.
+    /// 12 to 256 characters.
+    #[schema(write_only, min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 

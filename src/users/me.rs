@@ -8,7 +8,8 @@ use super::store;
 use crate::audit::AuditCtx;
 use crate::auth::{password, Principal};
 use crate::db::{self};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::validate::Checks;
 use crate::state::AppState;
@@ -54,12 +55,20 @@ pub async fn patch_me(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<MePatch>,
+    body: Body<MePatch>,
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
+    let display_name = body.into_inner()?.display_name;
+    if display_name.is_none() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "display_name",
+            "required",
+            "name something to change",
+        )]));
+    }
     let patch = UserPatch {
-        display_name: body.into_inner().display_name,
+        display_name,
         ..UserPatch::default()
     };
     let id = principal.user_id;
@@ -103,23 +112,23 @@ pub async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<PasswordChange>,
+    body: Body<PasswordChange>,
 ) -> ApiResult<HttpResponse> {
     if principal.client_id.is_some() {
         return Err(ApiError::Forbidden(
             "a machine client may not change its owner's password".into(),
         ));
     }
+    let body = body.into_inner()?;
     let mut checks = Checks::new();
     if let Some(problem) = password::problems(&body.new_password) {
         checks.add("new_password", "length", problem);
     }
-    if body.current_password.len() > password::MAX_LEN {
+    if body.current_password.chars().count() > password::MAX_LEN {
         checks.add("current_password", "length", "too long");
     }
     checks.finish()?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
-    let body = body.into_inner();
     let id = principal.user_id;
     db::run_tx(&state.pool, move |conn| {
         let current =

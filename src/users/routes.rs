@@ -12,6 +12,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{password, policy, Principal, Role};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::pagination::{page_response, Page, PageParams};
 use crate::http::validate::Checks;
@@ -109,11 +110,11 @@ pub async fn create_user(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<NewUser>,
+    body: Body<NewUser>,
 ) -> ApiResult<HttpResponse> {
     policy::manage_users(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     let row = db::run_tx(&state.pool, move |conn| create_account(conn, &audit, &body)).await?;
     let user = User::from(&row);
     Ok(HttpResponse::Created()
@@ -277,12 +278,12 @@ pub async fn patch_user(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    body: web::Json<UserPatch>,
+    body: Body<UserPatch>,
 ) -> ApiResult<HttpResponse> {
     policy::manage_users(Some(&principal))?;
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let if_match = etag::if_match_values(&req);
-    let (id, body) = (id.into_inner(), body.into_inner());
+    let (id, body) = (id.into_inner(), body.into_inner()?);
     let row = db::run_tx(&state.pool, move |conn| {
         apply_patch(conn, &audit, id, if_match.as_deref(), &body)
     })

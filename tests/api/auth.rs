@@ -101,9 +101,10 @@ async fn malformed_logins_are_4xx_problems() {
 }
 
 #[actix_web::test]
-async fn refresh_rotates_and_a_replay_revokes_the_family() {
+async fn refresh_rotates_and_a_replay_ends_every_session_at_once() {
     let app = TestApp::new().await;
     let member = app.member("CHL");
+    let elsewhere = app.login(&member.email, PASSWORD).await.json();
     let first = app.login(&member.email, PASSWORD).await.json();
     let r1 = first["refresh_token"].as_str().unwrap().to_owned();
 
@@ -138,8 +139,23 @@ async fn refresh_rotates_and_a_replay_revokes_the_family() {
     res.assert_problem(401, "unauthorized");
     assert_eq!(app.audit_rows("auth.refresh").len(), 1);
     assert_eq!(app.audit_rows("auth.refresh_reuse").len(), 1);
+    // The access tokens already issued stop at once, this session's and the others'.
+    for access in [&second["access_token"], &elsewhere["access_token"]] {
+        let me = app
+            .get("/api/v1/me")
+            .bearer(access.as_str().unwrap())
+            .send()
+            .await;
+        me.assert_problem(401, "unauthorized");
+    }
+    let res = app
+        .post("/api/v1/auth/refresh")
+        .json(&json!({"refresh_token": elsewhere["refresh_token"]}))
+        .send()
+        .await;
+    res.assert_problem(401, "unauthorized");
 
-    // Another session of the same user is untouched.
+    // Logging in again starts a session that works.
     let other = app.login(&member.email, PASSWORD).await.json();
     let res = app
         .post("/api/v1/auth/refresh")

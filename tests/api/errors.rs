@@ -4,6 +4,7 @@ use actix_web::http::Method;
 use diesel::connection::SimpleConnection;
 use mecigep::db::{self, PoolOptions, Target};
 use mecigep::state::AppSettings;
+use serde_json::json;
 
 use crate::util::{service, Req, TestApp};
 
@@ -217,4 +218,124 @@ async fn cors_allows_configured_origins_only() {
         .send()
         .await;
     assert!(res.header("access-control-allow-origin").is_none());
+    // A refused preflight is a problem, like every other error.
+    let res = app
+        .request(Method::OPTIONS, "/api/v1/countries")
+        .header("origin", "https://evil.example.com")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await;
+    let problem = res.assert_problem(400, "bad-request");
+    assert_eq!(problem["instance"], "/api/v1/countries");
+    assert!(problem["request_id"].is_string());
+    // A browser client may ask for `Prefer` and read `Preference-Applied`.
+    let res = app
+        .request(Method::OPTIONS, "/api/v1/responses/1/answers")
+        .header("origin", "https://guide.example.org")
+        .header("access-control-request-method", "PUT")
+        .header(
+            "access-control-request-headers",
+            "prefer, if-match, idempotency-key",
+        )
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+}
+
+#[actix_web::test]
+async fn errors_made_outside_the_handlers_are_problems_too() {
+    let app = TestApp::new().await;
+    let problem = app
+        .get("/docs/no-such-asset.js")
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+    assert_eq!(problem["instance"], "/docs/no-such-asset.js");
+    let res = app.get("/docs/").send().await;
+    assert_eq!(res.status, 200, "the documentation itself is served");
+}
+
+#[actix_web::test]
+async fn the_caller_is_authorised_before_the_body_is_judged() {
+    let app = TestApp::new().await;
+    let member = app.member("ARG");
+    for (path, body) in [
+        ("/api/v1/rounds", json!({})),
+        ("/api/v1/users", json!({"email": 5})),
+        ("/api/v1/thematic-areas", json!({})),
+    ] {
+        app.post(path)
+            .auth(&member)
+            .json(&body)
+            .send()
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    // Without a token: 401, whatever the body.
+    app.post("/api/v1/rounds")
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_problem(401, "authentication-required");
+    // The secretariat, allowed, learns what is wrong with the body.
+    app.post("/api/v1/rounds")
+        .auth(&app.secretariat())
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_problem(422, "validation");
+}
+
+#[actix_web::test]
+async fn one_422_names_every_missing_and_mistyped_field() {
+    let app = TestApp::new().await;
+    let member = app.member("ARG");
+    let problem = app
+        .post("/api/v1/experiences")
+        .auth(&member)
+        .json(&json!({"country": "ARG", "tags": "not-a-list", "colour": "blue"}))
+        .send()
+        .await
+        .assert_problem(422, "validation");
+    let fields: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    for missing in ["snapshot_date", "title", "introduction", "strategies"] {
+        assert!(
+            fields.contains(&(missing, "required")),
+            "{missing} listed: {fields:?}"
+        );
+    }
+    assert!(fields.contains(&("tags", "type")), "{fields:?}");
+    assert!(fields.contains(&("colour", "unknown")), "{fields:?}");
+    // A body that is not an object at all.
+    app.post("/api/v1/experiences")
+        .auth(&member)
+        .json(&json!([1, 2]))
+        .send()
+        .await
+        .assert_problem(422, "validation");
+    // Not JSON: 400; not declared as JSON: 415; nothing: 400.
+    app.post("/api/v1/experiences")
+        .auth(&member)
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .assert_problem(400, "malformed-json");
+    app.post("/api/v1/experiences")
+        .auth(&member)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .assert_problem(415, "unsupported-media-type");
+    app.post("/api/v1/experiences")
+        .auth(&member)
+        .send()
+        .await
+        .assert_problem(400, "malformed-json");
 }

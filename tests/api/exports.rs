@@ -216,6 +216,44 @@ async fn answers_long_csv_and_ndjson() {
         .await;
     assert!(raw.body.starts_with(b"{\"round\":"), "columns in order");
 
+    // lang=all: every translation, a column per language in CSV, an object in NDJSON.
+    let all = csv_records(
+        &d.app
+            .get(&format!("{uri}&lang=all"))
+            .auth(&d.admin)
+            .send()
+            .await,
+    );
+    assert_eq!(
+        all[0][9..13],
+        [
+            "value_label_en",
+            "value_label_es",
+            "value_label_fr",
+            "value_label_pt"
+        ]
+    );
+    assert_eq!(all[0][13], "comment");
+    let b3 = all.iter().find(|r| r[6] == "B.3" && r[3] == "ARG").unwrap();
+    assert_eq!(b3[9..13], ["Multi-annual", "Plurianual", "", ""]);
+    let b4 = all.iter().find(|r| r[6] == "B.4" && r[3] == "ARG").unwrap();
+    assert_eq!(b4[9], "Performance budgeting;Medium-term framework");
+    let lines = ndjson(
+        &d.app
+            .get(&format!("{uri}&lang=all&format=ndjson"))
+            .auth(&d.admin)
+            .send()
+            .await,
+    );
+    let b3 = lines
+        .iter()
+        .find(|l| l["country"] == "ARG" && l["question"] == "B.3")
+        .unwrap();
+    assert_eq!(
+        b3["value_label"],
+        json!({"en": "Multi-annual", "es": "Plurianual"})
+    );
+
     // Increments.
     let none = csv_records(
         &d.app
@@ -346,6 +384,38 @@ async fn answers_wide_and_the_dictionary() {
     assert_eq!(rows[0][0], "code");
     let b3 = rows.iter().find(|r| r[0] == "B.3").unwrap();
     assert_eq!(b3[10], "annual=Anual;multiannual=Plurianual");
+    let res = d
+        .app
+        .get(&format!(
+            "/api/v1/questionnaires/{}/dictionary?format=csv&lang=all",
+            d.questionnaire
+        ))
+        .send()
+        .await;
+    let rows = csv_records(&res);
+    assert_eq!(
+        rows[0][5..9],
+        ["prompt_en", "prompt_es", "prompt_fr", "prompt_pt"]
+    );
+    let b3 = rows.iter().find(|r| r[0] == "B.3").unwrap();
+    assert_eq!(b3[14], "annual=Anual;multiannual=Plurianual", "options_es");
+    let all = d
+        .app
+        .get(&format!(
+            "/api/v1/questionnaires/{}/dictionary?lang=all",
+            d.questionnaire
+        ))
+        .send()
+        .await
+        .json();
+    assert_eq!(all["language"], "all");
+    let b3 = all["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["code"] == "B.3")
+        .unwrap();
+    assert_eq!(b3["options"][1]["label"]["es"], "Plurianual");
     d.app
         .get("/api/v1/questionnaires/999/dictionary")
         .send()

@@ -297,6 +297,16 @@ async fn each_kind_valid_and_invalid_over_http() {
         .send()
         .await;
     assert_eq!(res.json()["errors"][0]["code"], "unknown_question");
+    // There is no answer to a question that does not exist: 404, as for any missing resource.
+    s.app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/responses/{id}/answers/NOPE"),
+        )
+        .auth(&s.member)
+        .send()
+        .await
+        .assert_problem(404, "not-found");
 }
 
 #[actix_web::test]
@@ -522,6 +532,27 @@ async fn deadline_extension_and_late_flag() {
         1,
         "a focal point sees its own row"
     );
+    // An expert sees every participant, but of ARG's draft (which it may not read) nothing.
+    let expert = app.expert("MEX");
+    let seen = app
+        .get(&format!("/api/v1/rounds/{rid}/progress"))
+        .auth(&expert)
+        .send()
+        .await
+        .json();
+    let rows = seen["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["country"], "ARG");
+    assert_eq!(rows[0]["status"], Value::Null);
+    assert_eq!(rows[0]["response"], Value::Null);
+    assert_eq!(rows[0]["answered"], 0);
+    app.get(&format!("/api/v1/responses/{arg}"))
+        .auth(&expert)
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+    assert_eq!(rows[1]["status"], "submitted");
+    assert_eq!(rows[2]["status"], "submitted");
 }
 
 #[actix_web::test]

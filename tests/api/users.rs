@@ -238,6 +238,7 @@ async fn mass_assignment_is_refused() {
         json!({"role": "secretariat"}),
         json!({"country": "BRA"}),
         json!({"display_name": "ok", "active": false}),
+        json!({}),
     ] {
         let res = app
             .patch("/api/v1/me")
