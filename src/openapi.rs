@@ -159,7 +159,240 @@ pub fn finish(mut api: Document) -> Document {
 pub fn to_json(api: &Document) -> serde_json::Value {
     let mut doc = serde_json::to_value(api).unwrap_or_default();
     refuse_control_characters(&mut doc);
+    add_links(&mut doc);
     doc
+}
+
+/// The main flows as OpenAPI links: from an answer, where a client goes next and with which
+/// value. (operation, status, link, next operation, its parameter, the answer's member, why.)
+const LINKS: [(&str, &str, &str, &str, &str, &str, &str); 22] = [
+    (
+        "create_round",
+        "201",
+        "GetRound",
+        "get_round",
+        "id",
+        "id",
+        "The round created",
+    ),
+    (
+        "create_round",
+        "201",
+        "ItsQuestionnaires",
+        "list_questionnaires",
+        "round",
+        "id",
+        "Its questionnaire versions",
+    ),
+    (
+        "create_round",
+        "201",
+        "AddParticipant",
+        "put_participant",
+        "id",
+        "id",
+        "Add a participating country",
+    ),
+    (
+        "create_round",
+        "201",
+        "OpenRound",
+        "open_round",
+        "id",
+        "id",
+        "Open it, once its questionnaire is published and it has two participants",
+    ),
+    (
+        "get_round",
+        "200",
+        "Progress",
+        "round_progress",
+        "id",
+        "id",
+        "Each participant's progress",
+    ),
+    (
+        "create_questionnaire",
+        "201",
+        "GetQuestionnaire",
+        "get_questionnaire",
+        "id",
+        "id",
+        "The draft created",
+    ),
+    (
+        "create_questionnaire",
+        "201",
+        "PublishQuestionnaire",
+        "publish_questionnaire",
+        "id",
+        "id",
+        "Publish it: frozen from then on",
+    ),
+    (
+        "publish_questionnaire",
+        "200",
+        "CreateResponse",
+        "create_response",
+        "id",
+        "id",
+        "A country's response to it",
+    ),
+    (
+        "publish_questionnaire",
+        "200",
+        "Dictionary",
+        "questionnaire_dictionary",
+        "id",
+        "id",
+        "What the columns of its wide export mean",
+    ),
+    (
+        "create_response",
+        "201",
+        "GetResponse",
+        "get_response",
+        "id",
+        "id",
+        "The response created",
+    ),
+    (
+        "create_response",
+        "201",
+        "SaveAnswers",
+        "put_answers",
+        "id",
+        "id",
+        "Save its answers",
+    ),
+    (
+        "put_answers",
+        "200",
+        "SubmitResponse",
+        "submit_response",
+        "id",
+        "id",
+        "Submit it",
+    ),
+    (
+        "submit_response",
+        "200",
+        "AcceptResponse",
+        "accept_response",
+        "id",
+        "id",
+        "Accept it (secretariat)",
+    ),
+    (
+        "submit_response",
+        "200",
+        "ReturnResponse",
+        "return_response",
+        "id",
+        "id",
+        "Return it with a reason (secretariat)",
+    ),
+    (
+        "create_report",
+        "201",
+        "GetReport",
+        "get_report",
+        "id",
+        "id",
+        "The report created",
+    ),
+    (
+        "create_report",
+        "201",
+        "Comments",
+        "list_comments",
+        "id",
+        "id",
+        "Its comments",
+    ),
+    (
+        "create_report",
+        "201",
+        "Comment",
+        "create_comment",
+        "id",
+        "id",
+        "Comment on it",
+    ),
+    (
+        "create_report",
+        "201",
+        "Recommend",
+        "create_recommendation",
+        "id",
+        "id",
+        "Add a recommendation",
+    ),
+    (
+        "create_recommendation",
+        "201",
+        "GetRecommendation",
+        "get_recommendation",
+        "id",
+        "id",
+        "The recommendation, and later its follow-up",
+    ),
+    (
+        "create_experience",
+        "201",
+        "GetExperience",
+        "get_experience",
+        "id",
+        "id",
+        "The experience created (a draft)",
+    ),
+    (
+        "create_experience",
+        "201",
+        "SubmitExperience",
+        "submit_experience",
+        "id",
+        "id",
+        "Send it for review",
+    ),
+    (
+        "create_user",
+        "201",
+        "GetUser",
+        "get_user",
+        "id",
+        "id",
+        "The account created",
+    ),
+];
+
+fn add_links(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(|i| i.as_object_mut())
+        .flat_map(|i| i.values_mut())
+    {
+        let id = op
+            .get("operationId")
+            .and_then(|i| i.as_str())
+            .unwrap_or("")
+            .to_owned();
+        for (from, status, name, to, parameter, member, description) in LINKS {
+            if from != id {
+                continue;
+            }
+            if let Some(response) = op.pointer_mut(&format!("/responses/{status}")) {
+                response["links"][name] = serde_json::json!({
+                    "operationId": to,
+                    "parameters": {parameter: format!("$response.body#/{member}")},
+                    "description": description,
+                });
+            }
+        }
+    }
 }
 
 /// What `http::hygiene` refuses, said in the schemas: texts in bodies hold no control

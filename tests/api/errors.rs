@@ -63,6 +63,29 @@ async fn oversize_body_is_a_413_problem() {
         .send()
         .await;
     res.assert_problem(413, "payload-too-large");
+    // A chunked body (no length announced) over the limit, on a POST with an Idempotency-Key:
+    // a problem as well, and the key stays free.
+    let admin = small.secretariat();
+    let mut body = b"{\"title\": \"".to_vec();
+    body.extend(vec![b'x'; 4096]);
+    body.extend(b"\"}");
+    let res = small
+        .post("/api/v1/rounds")
+        .auth(&admin)
+        .header("content-type", "application/json")
+        .header("idempotency-key", "chunked-oversize")
+        .body(body)
+        .send_chunked()
+        .await;
+    res.assert_problem(413, "payload-too-large");
+    small
+        .post("/api/v1/rounds")
+        .auth(&admin)
+        .header("idempotency-key", "chunked-oversize")
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_problem(422, "validation");
 }
 
 #[actix_web::test]

@@ -353,3 +353,51 @@ fn user_add_reads_the_password_from_stdin() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
 }
+
+#[test]
+fn links_lead_from_each_step_of_the_main_flows_to_the_next() {
+    let spec = mecigep::app::openapi_json();
+    let mut operations = BTreeSet::new();
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op["operationId"].as_str() {
+                operations.insert(id.to_owned());
+            }
+        }
+    }
+    let mut links = 0;
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"]
+                .as_object()
+                .into_iter()
+                .flat_map(|r| r.values())
+            {
+                for link in response["links"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|l| l.values())
+                {
+                    links += 1;
+                    let to = link["operationId"].as_str().unwrap();
+                    assert!(
+                        operations.contains(to),
+                        "a link leads to {to}, which is no operation"
+                    );
+                }
+            }
+        }
+    }
+    assert!(links >= 20, "{links} links");
+    let created =
+        &spec["paths"]["/api/v1/questionnaires/{id}/responses"]["post"]["responses"]["201"];
+    assert_eq!(
+        created["links"]["SaveAnswers"]["operationId"], "put_answers",
+        "response → answers"
+    );
+    let saved = &spec["paths"]["/api/v1/responses/{id}/answers"]["put"]["responses"]["200"];
+    assert_eq!(
+        saved["links"]["SubmitResponse"]["parameters"]["id"],
+        "$response.body#/id"
+    );
+}

@@ -608,6 +608,14 @@ impl<'a> Req<'a> {
         self
     }
 
+    /// Sends the body without `Content-Length`, as a chunked body arrives.
+    pub async fn send_chunked(self) -> Resp {
+        let mut req = self.inner.to_request();
+        req.headers_mut()
+            .remove(actix_web::http::header::CONTENT_LENGTH);
+        Resp::of(test::call_service(self.svc, req).await).await
+    }
+
     /// Sends as if from the client address `addr` (`ip:port`).
     pub async fn send_from(mut self, addr: &str) -> Resp {
         self.inner = self.inner.peer_addr(addr.parse().expect("ip:port"));
@@ -615,7 +623,12 @@ impl<'a> Req<'a> {
     }
 
     pub async fn send(self) -> Resp {
-        let res = test::call_service(self.svc, self.inner.to_request()).await;
+        Resp::of(test::call_service(self.svc, self.inner.to_request()).await).await
+    }
+}
+
+impl Resp {
+    async fn of(res: actix_web::dev::ServiceResponse) -> Resp {
         let status = res.status();
         let headers = res.headers().clone();
         let streamed = matches!(
