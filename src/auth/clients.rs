@@ -76,7 +76,7 @@ impl From<ClientRow> for MachineClient {
 #[serde(deny_unknown_fields)]
 pub struct NewMachineClient {
     /// 1 to 200 characters.
-    #[schema(example = "Planning ministry data hub")]
+    #[schema(max_length = 200, example = "Planning ministry data hub")]
     pub name: String,
     /// Optional expiry (RFC 3339, in the future).
     #[schema(value_type = Option<String>, format = DateTime, example = "2027-12-31T23:59:59Z")]

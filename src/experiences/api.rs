@@ -126,7 +126,10 @@ pub struct ExperiencePatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnIn {
-    #[schema(example = "Please cite the budget law's number and year.")]
+    #[schema(
+        max_length = 2000,
+        example = "Please cite the budget law's number and year."
+    )]
     pub reason: Option<String>,
 }
 

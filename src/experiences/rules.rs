@@ -142,6 +142,7 @@ impl Document {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstitutionIn {
+    #[schema(max_length = 300)]
     pub name: String,
     pub acronym: Option<String>,
     pub role: Option<String>,
@@ -152,6 +153,7 @@ pub struct InstitutionIn {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LegalInstrumentIn {
+    #[schema(max_length = 500)]
     pub title: String,
     /// constitution, law, decree, regulation, policy or other.
     #[schema(example = "law")]

@@ -78,6 +78,7 @@ pub struct AdoptIn {
     /// Date of the Committee's decision, not in the future.
     #[schema(example = "2026-11-20")]
     pub decision_date: String,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -85,6 +86,7 @@ pub struct AdoptIn {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportReturnIn {
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
 }
 
@@ -155,6 +157,7 @@ pub struct NewRecommendation {
 #[serde(deny_unknown_fields)]
 pub struct FollowupIn {
     pub status: Option<FollowupStatus>,
+    #[schema(max_length = 10000)]
     pub progress_note: Option<String>,
     /// Absolute http(s) URLs; replaces the list.
     pub evidence_urls: Option<Vec<String>>,
@@ -181,8 +184,9 @@ pub struct Comment {
     pub author_role: Role,
     pub author_country: Option<String>,
     /// The section or paragraph it refers to, as the drafters number them.
-    #[schema(example = "section-2/paragraph-4")]
+    #[schema(max_length = 200, example = "section-2/paragraph-4")]
     pub anchor: Option<String>,
+    #[schema(max_length = 10000)]
     pub body: String,
     /// Until when its author may still edit it.
     pub editable_until: DateTime<Utc>,
@@ -194,7 +198,9 @@ pub struct Comment {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
+    #[schema(max_length = 10000)]
     pub body: String,
+    #[schema(max_length = 200)]
     pub anchor: Option<String>,
 }
 
@@ -202,9 +208,10 @@ pub struct NewComment {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentPatch {
+    #[schema(max_length = 10000)]
     pub body: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(max_length = 200, value_type = Option<String>)]
     pub anchor: Option<Option<String>>,
 }
 

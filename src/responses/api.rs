@@ -154,6 +154,7 @@ pub struct AnswerPath {
 #[serde(deny_unknown_fields)]
 pub struct ReasonIn {
     /// Why (required to return a response).
+    #[schema(max_length = 5000)]
     pub reason: Option<String>,
 }
 

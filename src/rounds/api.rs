@@ -118,6 +118,7 @@ pub struct ParticipantIn {
     #[schema(value_type = Option<NaiveDate>)]
     pub due_on_extension: Option<Option<NaiveDate>>,
     /// Required with an extension: equal treatment means every exception is justified.
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 

@@ -40,7 +40,7 @@ pub struct Me {
 pub struct NewUser {
     #[schema(example = "focal.point@example.gov")]
     pub email: String,
-    #[schema(example = "María Pérez")]
+    #[schema(max_length = 200, example = "María Pérez")]
     pub display_name: String,
     #[schema(value_type = Role)]
     pub role: String,
@@ -56,6 +56,7 @@ pub struct NewUser {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(max_length = 200)]
     pub display_name: Option<String>,
     #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
@@ -73,6 +74,7 @@ pub struct UserPatch {
 #[serde(deny_unknown_fields)]
 #[schema(min_properties = 1)]
 pub struct MePatch {
+    #[schema(max_length = 200)]
     pub display_name: Option<String>,
 }
 
