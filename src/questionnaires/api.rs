@@ -82,6 +82,14 @@ pub struct QuestionnaireSummary {
 /// A new questionnaire: version 1 of a round's questionnaire.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "round": 3, "title": "Self-Review Questionnaire",
+    "sections": [{"code": "A", "title": "Coordination bodies", "questions": [
+        {"code": "A.1", "prompt": "Is there a centre-of-government coordination body?", "kind": "boolean", "required": true},
+        {"code": "A.2", "prompt": "Its legal basis", "kind": "single_choice",
+         "options": [{"value": "law", "label": "A law"}, {"value": "decree", "label": "A decree"}]}
+    ]}]
+}))]
 pub struct NewQuestionnaire {
     /// The round's id.
     pub round: i64,

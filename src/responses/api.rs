@@ -198,6 +198,7 @@ pub struct HistoryEntry {
 /// An answer to save.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"question": "C.1", "value": ["open_competition", "internal_competition"], "comment": "Since the 2019 reform"}))]
 pub struct AnswerIn {
     /// The question's code.
     #[schema(example = "B.2.1")]

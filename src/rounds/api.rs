@@ -44,6 +44,11 @@ pub struct Round {
 /// A new round.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": {"en": "Third Round: coordination", "es": "Tercera Ronda: coordinación"},
+    "thematic_areas": ["coordination"],
+    "starts_on": "2027-10-01", "responses_due_on": "2028-01-31", "ends_on": "2028-09-30"
+}))]
 pub struct NewRound {
     /// Defaults to the next number.
     pub number: Option<i32>,

@@ -37,6 +37,10 @@ pub struct Me {
 /// A new account.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "focal@argentina.example", "display_name": "Focal point",
+    "role": "member_country", "country": "ARG", "password": "a long focal password"
+}))]
 pub struct NewUser {
     #[schema(example = "focal.point@example.gov")]
     pub email: String,

@@ -1577,7 +1577,17 @@ export interface components {
             decision_date: string;
             note?: string | null;
         };
-        /** @description An answer to save. */
+        /**
+         * @description An answer to save.
+         * @example {
+         *       "comment": "Since the 2019 reform",
+         *       "question": "C.1",
+         *       "value": [
+         *         "open_competition",
+         *         "internal_competition"
+         *       ]
+         *     }
+         */
         AnswerIn: {
             comment?: string | null;
             /**
@@ -2212,7 +2222,42 @@ export interface components {
              */
             name: string;
         };
-        /** @description A new questionnaire: version 1 of a round's questionnaire. */
+        /**
+         * @description A new questionnaire: version 1 of a round's questionnaire.
+         * @example {
+         *       "round": 3,
+         *       "sections": [
+         *         {
+         *           "code": "A",
+         *           "questions": [
+         *             {
+         *               "code": "A.1",
+         *               "kind": "boolean",
+         *               "prompt": "Is there a centre-of-government coordination body?",
+         *               "required": true
+         *             },
+         *             {
+         *               "code": "A.2",
+         *               "kind": "single_choice",
+         *               "options": [
+         *                 {
+         *                   "label": "A law",
+         *                   "value": "law"
+         *                 },
+         *                 {
+         *                   "label": "A decree",
+         *                   "value": "decree"
+         *                 }
+         *               ],
+         *               "prompt": "Its legal basis"
+         *             }
+         *           ],
+         *           "title": "Coordination bodies"
+         *         }
+         *       ],
+         *       "title": "Self-Review Questionnaire"
+         *     }
+         */
         NewQuestionnaire: {
             introduction?: null | components["schemas"]["Text"];
             language?: null | components["schemas"]["Lang"];
@@ -2263,7 +2308,21 @@ export interface components {
              */
             country?: string | null;
         };
-        /** @description A new round. */
+        /**
+         * @description A new round.
+         * @example {
+         *       "ends_on": "2028-09-30",
+         *       "responses_due_on": "2028-01-31",
+         *       "starts_on": "2027-10-01",
+         *       "thematic_areas": [
+         *         "coordination"
+         *       ],
+         *       "title": {
+         *         "en": "Third Round: coordination",
+         *         "es": "Tercera Ronda: coordinación"
+         *       }
+         *     }
+         */
         NewRound: {
             description?: null | components["schemas"]["Text"];
             /** Format: date */
@@ -2293,7 +2352,16 @@ export interface components {
             /** @description A string in `language`, or an object keyed by language. */
             title: components["schemas"]["Text"];
         };
-        /** @description A new account. */
+        /**
+         * @description A new account.
+         * @example {
+         *       "country": "ARG",
+         *       "display_name": "Focal point",
+         *       "email": "focal@argentina.example",
+         *       "password": "a long focal password",
+         *       "role": "member_country"
+         *     }
+         */
         NewUser: {
             /**
              * @description Alpha-3 code: required for `member_country` and `expert`, refused for `secretariat`.
