@@ -131,14 +131,18 @@ pub fn build(
     app.app_data(web::Data::new(state))
         .app_data(http::json_config(settings.json_limit))
         .app_data(http::BodyLimit(settings.json_limit))
+        .app_data(http::Hsts(settings.hsts))
         .app_data(web::PayloadConfig::new(settings.json_limit))
         .app_data(http::query_config())
         .app_data(http::path_config())
         .app_data(spec.clone())
         .app_data(table.clone())
         .service(
-            SwaggerUi::new("/docs/{_:.*}")
-                .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"])),
+            SwaggerUi::new("/docs/{_:.*}").config(
+                utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"])
+                    // Never send the spec to the public online validator.
+                    .validator_url("none"),
+            ),
         )
         .route(
             "/docs",
@@ -156,5 +160,6 @@ pub fn build(
         .wrap(from_fn(http::head_as_get))
         .wrap(cors(&settings))
         .wrap(from_fn(http::problem_bodies))
+        .wrap(from_fn(http::security_headers))
         .wrap(from_fn(request_id::middleware))
 }

@@ -114,6 +114,10 @@ pub struct ServeArgs {
     /// Origins allowed to call the API from a browser, comma-separated (`*` for any).
     #[arg(long, env = "MECIGEP_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Send `Strict-Transport-Security: max-age=31536000` on every answer: set it when clients
+    /// reach the service over TLS only (behind a TLS-terminating proxy).
+    #[arg(long, env = "MECIGEP_HSTS", default_value_t = false)]
+    pub hsts: bool,
     /// Largest JSON request body, in bytes.
     #[arg(long, env = "MECIGEP_JSON_LIMIT", default_value_t = crate::http::DEFAULT_JSON_LIMIT)]
     pub json_limit: usize,
@@ -246,6 +250,7 @@ impl ServeArgs {
                 },
                 guide_cache_entries: self.guide_cache_entries as usize,
                 guide_cache_recheck: std::time::Duration::from_millis(self.guide_cache_recheck_ms),
+                hsts: self.hsts,
             },
             random_jwt_secret: self.jwt_secret.is_none(),
             admin_email: self.admin_email.clone(),

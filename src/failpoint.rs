@@ -10,6 +10,7 @@
 //! - `crash-before-commit`: the request's effect is lost as in a crash before it committed.
 //! - `crash-after-commit`: the effect and its idempotent answer commit, and the client gets
 //!   no answer (a 500 stands for the lost connection).
+//! - `panic-in-write`: the request's first write panics inside its savepoint, as a bug would.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

@@ -221,16 +221,10 @@ fn keep(
         ik::body.eq(Some(body)),
         ik::completed_at.eq(Some(now)),
     );
-    match conn {
-        DbConn::Pg(c) => diesel::insert_into(ik::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c),
-        DbConn::Sqlite(c) => diesel::insert_into(ik::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c),
-    }?;
+    crate::per_backend!(conn,
+        pg(c) => diesel::insert_into(ik::table).values(row).on_conflict_do_nothing().execute(c),
+        sqlite(c) => diesel::insert_into(ik::table).values(row).on_conflict_do_nothing().execute(c),
+    )?;
     Ok(())
 }
 
@@ -299,15 +293,13 @@ async fn settle(
     }
     let row = answer_row(head, bytes);
     let kept = c.clone();
-    let committed = tx
-        .commit(&state.pool, move |conn| record(conn, &kept, row))
-        .await
-        .map_err(Some)?;
-    if !committed {
+    if tx.is_open() {
+        tx.commit(&state.pool, move |conn| record(conn, &kept, row))
+            .await
+            .map_err(Some)?;
+    } else {
         // Nothing was written: the answer is kept on its own; a failure to keep it loses
         // nothing, a retry runs as new.
-        let row = answer_row(head, bytes);
-        let kept = c.clone();
         let stored = db::run_tx(&state.pool, move |conn| keep(conn, &kept, row.clone())).await;
         if let Err(e) = stored {
             tracing::warn!(error = %e, "could not keep an idempotent answer");

@@ -22,6 +22,8 @@ pub struct AppSettings {
     /// How long the Guide's generation read from the database is trusted when this process
     /// wrote nothing since: the most a change made by another instance may take to show.
     pub guide_cache_recheck: std::time::Duration,
+    /// Send `Strict-Transport-Security` (the service is reached over TLS only).
+    pub hsts: bool,
 }
 
 impl Default for AppSettings {
@@ -32,6 +34,7 @@ impl Default for AppSettings {
             auth: AuthSettings::default(),
             guide_cache_entries: 1024,
             guide_cache_recheck: std::time::Duration::from_millis(100),
+            hsts: false,
         }
     }
 }

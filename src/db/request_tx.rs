@@ -103,9 +103,15 @@ impl RequestTx {
             return Err(fault);
         }
         let noted = pool.clone();
+        let panics = crate::failpoint::active("panic-in-write");
         self.with_open(pool, move |conn| {
             super::retrying_races(|| {
-                let done = conn.transaction(&f);
+                let done = conn.transaction(|conn| {
+                    if panics {
+                        panic!("failpoint: panic in a write");
+                    }
+                    f(conn)
+                });
                 noted.note_write(&done.as_ref().map(|_| ()));
                 done
             })
@@ -125,11 +131,21 @@ impl RequestTx {
             if open.is_none() {
                 *open = Some(this.begin(&pool)?);
             }
-            let Some(open) = open.as_mut() else {
+            let Some(held) = open.as_mut() else {
                 return Err(ApiError::internal("the request transaction is not open"));
             };
-            let result = f(&mut open.conn);
-            open.conn.ended(&result, &pool.failures);
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut held.conn)));
+            let Ok(result) = run else {
+                // The work panicked inside the transaction (perhaps inside a savepoint diesel
+                // no longer tracks): the connection is closed, which rolls everything back and
+                // frees SQLite's write lock, and is never handed out again.
+                held.conn.broken = true;
+                drop(open.take());
+                return Err(ApiError::internal(
+                    "the request's work failed unexpectedly; nothing it did was kept",
+                ));
+            };
+            held.conn.ended(&result, &pool.failures);
             result
         })
         .await?

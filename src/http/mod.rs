@@ -276,3 +276,54 @@ fn as_problem(status: actix_web::http::StatusCode, detail: &str) -> Option<ApiEr
         _ => return None,
     })
 }
+
+/// Whether answers carry `Strict-Transport-Security` (app data, from `MECIGEP_HSTS`).
+#[derive(Debug, Clone, Copy)]
+pub struct Hsts(pub bool);
+
+/// The documentation page's policy: its own scripts and styles (Swagger UI inlines some
+/// styles and its start script), its own API, images from itself or data URLs; never framed.
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+    frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Middleware: the security headers of every answer. `nosniff` and `no-referrer` always; no
+/// caching of anything answered to a signed-in caller or of any error (shared caches must not
+/// keep what one person may read); `/docs/` may not be framed; HSTS when configured.
+pub async fn security_headers<B: actix_web::body::MessageBody + 'static>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<B>, actix_web::Error> {
+    use actix_web::http::header::{self, HeaderValue};
+    let signed_in = req.headers().contains_key(header::AUTHORIZATION);
+    let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
+    let hsts = req.app_data::<Hsts>().is_some_and(|h| h.0);
+    let mut res = next.call(req).await?;
+    let error = res.status().as_u16() >= 400;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if signed_in || error {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if docs {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    Ok(res)
+}

@@ -142,7 +142,8 @@ pub struct Recommendation {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRecommendation {
-    /// Defaults to the next number in the report.
+    /// 1 to 9999; defaults to the next number in the report.
+    #[schema(minimum = 1, maximum = 9999)]
     pub number: Option<i32>,
     #[schema(example = json!({"en": "Publish the merit-based competitions' results."}))]
     pub text: TextIn,

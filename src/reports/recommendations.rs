@@ -142,8 +142,8 @@ pub async fn create_recommendation(
         let lang = Lang::parse(&l.row.language).unwrap_or(Lang::En);
         let mut checks = Checks::new();
         let text = body.text.to_i18n(&mut checks, "text", lang, true, 5000);
-        if body.number.is_some_and(|n| n < 1) {
-            checks.add("number", "range", "must be 1 or more");
+        if body.number.is_some_and(|n| !(1..=9999).contains(&n)) {
+            checks.add("number", "range", "must be from 1 to 9999");
         }
         let area = body
             .thematic_area

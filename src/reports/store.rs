@@ -296,7 +296,7 @@ pub fn next_number(conn: &mut DbConn, report_id: i64) -> QueryResult<i32> {
         .filter(rec::report_id.eq(report_id))
         .select(diesel::dsl::max(rec::number))
         .first(conn)?;
-    Ok(max.unwrap_or(0) + 1)
+    Ok(max.unwrap_or(0).saturating_add(1))
 }
 
 pub fn number_taken(conn: &mut DbConn, report_id: i64, number: i32) -> QueryResult<bool> {

@@ -50,7 +50,8 @@ pub struct Round {
     "starts_on": "2027-10-01", "responses_due_on": "2028-01-31", "ends_on": "2028-09-30"
 }))]
 pub struct NewRound {
-    /// Defaults to the next number.
+    /// 1 to 9999; defaults to the next number.
+    #[schema(minimum = 1, maximum = 9999)]
     pub number: Option<i32>,
     /// A string in `language`, or an object keyed by language.
     #[schema(example = json!({"en": "Second Round", "es": "Segunda Ronda"}))]

@@ -222,8 +222,8 @@ pub async fn create_round(
         );
         let reviewers = body.reviewers_per_country.unwrap_or(2);
         check_reviewers(&mut checks, reviewers);
-        if body.number.is_some_and(|n| n < 1) {
-            checks.add("number", "range", "must be 1 or more");
+        if body.number.is_some_and(|n| !(1..=9999).contains(&n)) {
+            checks.add("number", "range", "must be from 1 to 9999");
         }
         checks.finish()?;
         let number = match body.number {

@@ -124,7 +124,7 @@ pub fn next_number(conn: &mut DbConn) -> QueryResult<i32> {
     let max: Option<i32> = rounds::table
         .select(diesel::dsl::max(rounds::number))
         .first(conn)?;
-    Ok(max.unwrap_or(0) + 1)
+    Ok(max.unwrap_or(0).saturating_add(1))
 }
 
 pub fn number_taken(conn: &mut DbConn, number: i32) -> QueryResult<bool> {

@@ -37,7 +37,7 @@ pub struct ThematicAreaIn {
     /// A string (in `?lang=`, default en) or an object keyed by language.
     pub name: Option<TextIn>,
     pub description: Option<TextIn>,
-    /// Display order, from 1 (default: last).
-    #[schema(minimum = 1)]
+    /// Display order, from 1 to 1000 (default: last).
+    #[schema(minimum = 1, maximum = 1000)]
     pub position: Option<i32>,
 }

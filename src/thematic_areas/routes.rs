@@ -130,8 +130,8 @@ fn texts(
     if required && body.name.is_none() {
         checks.add("name", "required", "a new area needs a name");
     }
-    if body.position.is_some_and(|p| p < 1) {
-        checks.add("position", "range", "must be 1 or more");
+    if body.position.is_some_and(|p| !(1..=1000).contains(&p)) {
+        checks.add("position", "range", "must be from 1 to 1000");
     }
     (name, description)
 }

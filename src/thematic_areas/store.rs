@@ -194,5 +194,5 @@ pub fn next_position(conn: &mut DbConn) -> QueryResult<i32> {
     let max: Option<i32> = thematic_areas::table
         .select(diesel::dsl::max(thematic_areas::position))
         .first(conn)?;
-    Ok(max.unwrap_or(0) + 1)
+    Ok(max.unwrap_or(0).saturating_add(1))
 }

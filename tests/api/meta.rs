@@ -401,3 +401,53 @@ fn links_lead_from_each_step_of_the_main_flows_to_the_next() {
         "$response.body#/id"
     );
 }
+
+#[actix_web::test]
+async fn every_answer_carries_the_security_headers() {
+    let app = TestApp::new().await;
+    let public = app.get("/api/v1/countries/ARG").send().await;
+    assert_eq!(public.status, 200);
+    assert_eq!(public.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(public.header("referrer-policy"), Some("no-referrer"));
+    assert_ne!(
+        public.header("cache-control"),
+        Some("no-store"),
+        "public reads may be cached"
+    );
+    assert!(
+        public.header("strict-transport-security").is_none(),
+        "HSTS is opt-in"
+    );
+    let admin = app.secretariat();
+    let mine = app.get("/api/v1/countries/ARG").auth(&admin).send().await;
+    assert_eq!(
+        mine.header("cache-control"),
+        Some("no-store"),
+        "signed-in reads are not kept"
+    );
+    let missing = app.get("/api/v1/countries/XYZ").send().await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("cache-control"), Some("no-store"));
+    assert_eq!(missing.header("x-content-type-options"), Some("nosniff"));
+    let docs = app.get("/docs/").send().await;
+    assert_eq!(docs.status, 200);
+    let csp = docs.header("content-security-policy").unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(docs.header("x-frame-options"), Some("DENY"));
+    let config = app.get("/docs/swagger-initializer.js").send().await;
+    assert!(
+        String::from_utf8_lossy(&config.body).contains("\"validatorUrl\": \"none\""),
+        "Swagger UI does not call the online validator"
+    );
+
+    let tls = TestApp::with_settings(mecigep::state::AppSettings {
+        hsts: true,
+        ..mecigep::state::AppSettings::default()
+    })
+    .await;
+    let res = tls.get("/health/live").send().await;
+    assert_eq!(
+        res.header("strict-transport-security"),
+        Some("max-age=31536000")
+    );
+}

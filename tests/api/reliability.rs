@@ -98,6 +98,35 @@ async fn a_crash_before_the_commit_leaves_nothing_and_the_retry_runs_at_once() {
 }
 
 #[actix_web::test]
+async fn a_write_that_panics_leaves_the_database_writable() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let crashed = create_round(&app, &admin, 9, "round-9", "panic-in-write").await;
+    crashed.assert_problem(500, "internal");
+    assert_eq!(rounds_numbered(&app, &admin, 9).await, 0, "nothing landed");
+    // The next writes, with and without a key, run at once: no transaction was left open
+    // holding the database (SQLite's write lock, a connection stuck in a savepoint).
+    let started = Instant::now();
+    for (n, key) in [(9, "round-9"), (10, "round-10")] {
+        let res = create_round(&app, &admin, n, key, "").await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    }
+    let res = app
+        .post("/api/v1/rounds")
+        .auth(&admin)
+        .json(&round_body(11))
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(rounds_numbered(&app, &admin, 9).await, 1);
+}
+
+#[actix_web::test]
 async fn duplicates_sent_while_the_first_runs_all_get_its_answer() {
     let app = TestApp::new().await;
     let admin = app.secretariat();

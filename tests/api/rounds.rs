@@ -603,3 +603,38 @@ async fn a_stored_title_that_does_not_parse_is_a_500_never_a_round_without_title
         .await
         .assert_problem(500, "internal");
 }
+
+#[actix_web::test]
+async fn round_numbers_stay_in_range_and_the_next_one_follows_the_highest() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    for bad in [0, 10_000, i32::MAX] {
+        let mut body = crate::util::round_body(bad);
+        body["number"] = serde_json::json!(bad);
+        app.post("/api/v1/rounds")
+            .auth(&admin)
+            .json(&body)
+            .send()
+            .await
+            .assert_problem(422, "validation");
+    }
+    let mut body = crate::util::round_body(9999);
+    body["number"] = serde_json::json!(9999);
+    let res = app
+        .post("/api/v1/rounds")
+        .auth(&admin)
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let mut next = crate::util::round_body(1);
+    next.as_object_mut().unwrap().remove("number");
+    let res = app
+        .post("/api/v1/rounds")
+        .auth(&admin)
+        .json(&next)
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(res.json()["number"], 10_000);
+}

@@ -2273,7 +2273,7 @@ export interface components {
         NewRecommendation: {
             /**
              * Format: int32
-             * @description Defaults to the next number in the report.
+             * @description 1 to 9999; defaults to the next number in the report.
              */
             number?: number | null;
             /** @description `YYYY-MM-DD`. */
@@ -2330,7 +2330,7 @@ export interface components {
             language?: null | components["schemas"]["Lang"];
             /**
              * Format: int32
-             * @description Defaults to the next number.
+             * @description 1 to 9999; defaults to the next number.
              */
             number?: number | null;
             response_publication?: null | components["schemas"]["ResponsePublication"];
@@ -3510,7 +3510,7 @@ export interface components {
             name?: null | components["schemas"]["Text"];
             /**
              * Format: int32
-             * @description Display order, from 1 (default: last).
+             * @description Display order, from 1 to 1000 (default: last).
              */
             position?: number | null;
             /**
