@@ -109,11 +109,12 @@ pub async fn put_participant(
                 ));
             }
             match store::membership(conn, &code)?.as_deref() {
-                None => checks.add(
-                    "country",
-                    "unknown",
-                    format!("'{code}' is not an OAS member state"),
-                ),
+                // The path names the participant: a country that does not exist is not found.
+                None => {
+                    return Err(ApiError::not_found(format!(
+                        "no OAS member state with code '{code}'"
+                    )))
+                }
                 Some("active") => {}
                 Some(m) => checks.add(
                     "country",

@@ -414,7 +414,8 @@ async fn participants_rules() {
     let summary: Value = serde_json::from_str(&rows.last().unwrap().2).unwrap();
     assert_eq!(summary["reason"], "general elections in April");
 
-    for (code, why) in [("XYZ", "unknown"), ("NIC", "inactive"), ("CUB", "inactive")] {
+    put("XYZ", None).await.assert_problem(404, "not-found");
+    for (code, why) in [("NIC", "inactive"), ("CUB", "inactive")] {
         let res = put(code, None).await;
         res.assert_problem(422, "validation");
         assert_eq!(res.json()["errors"][0]["code"], why, "{code}");
