@@ -21,7 +21,7 @@ use crate::{
     audit, auth, countries, experiences, exports, health, questionnaires, reports, responses,
     rounds, thematic_areas, users,
 };
-use crate::{failpoint, idempotency, request_id};
+use crate::{failpoint, idempotency, request_id, telemetry};
 
 /// Every documented route. The OpenAPI document is collected from exactly these.
 fn routes(cfg: &mut ServiceConfig) {
@@ -152,6 +152,12 @@ pub fn build(
                     .finish()
             }),
         )
+        .configure(|cfg: &mut web::ServiceConfig| {
+            if let Some(token) = &settings.metrics_token {
+                cfg.app_data(web::Data::new(telemetry::MetricsToken(token.clone())))
+                    .route("/metrics", web::get().to(telemetry::protected));
+            }
+        })
         .default_service(web::to(http::fallback))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(failpoint::middleware))
@@ -160,6 +166,7 @@ pub fn build(
         .wrap(from_fn(http::head_as_get))
         .wrap(cors(&settings))
         .wrap(from_fn(http::problem_bodies))
+        .wrap(from_fn(telemetry::middleware))
         .wrap(from_fn(http::security_headers))
         .wrap(from_fn(request_id::middleware))
 }

@@ -118,6 +118,13 @@ pub struct ServeArgs {
     /// reach the service over TLS only (behind a TLS-terminating proxy).
     #[arg(long, env = "MECIGEP_HSTS", default_value_t = false)]
     pub hsts: bool,
+    /// Serve `/metrics` on the API's listener to callers sending this bearer token.
+    #[arg(long, env = "MECIGEP_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Serve `/metrics`, without credentials, on this address of its own (a network only the
+    /// scraper reaches), e.g. `127.0.0.1:9464`.
+    #[arg(long, env = "MECIGEP_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
     /// Largest JSON request body, in bytes.
     #[arg(long, env = "MECIGEP_JSON_LIMIT", default_value_t = crate::http::DEFAULT_JSON_LIMIT)]
     pub json_limit: usize,
@@ -186,10 +193,18 @@ pub struct ServeSettings {
     pub random_jwt_secret: bool,
     pub admin_email: String,
     pub admin_password: Option<String>,
+    /// Where `/metrics` is served without credentials, if anywhere.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl ServeArgs {
     pub fn validate(&self) -> Result<ServeSettings, String> {
+        let metrics_bind = match self.metrics_bind.as_deref().filter(|b| !b.is_empty()) {
+            None => None,
+            Some(b) => Some(b.parse::<SocketAddr>().map_err(|_| {
+                format!("MECIGEP_METRICS_BIND / --metrics-bind '{b}' is not an address and port such as 127.0.0.1:9464")
+            })?),
+        };
         let bind: SocketAddr = self.bind.parse().map_err(|_| {
             format!(
                 "MECIGEP_BIND / --bind '{}' is not an address and port such as 127.0.0.1:8080 or 0.0.0.0:8080",
@@ -251,7 +266,9 @@ impl ServeArgs {
                 guide_cache_entries: self.guide_cache_entries as usize,
                 guide_cache_recheck: std::time::Duration::from_millis(self.guide_cache_recheck_ms),
                 hsts: self.hsts,
+                metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
             },
+            metrics_bind,
             random_jwt_secret: self.jwt_secret.is_none(),
             admin_email: self.admin_email.clone(),
             admin_password: self.admin_password.clone(),

@@ -73,6 +73,7 @@ impl Replay {
             res.insert_header((k, v));
         }
         res.insert_header((REPLAYED.clone(), HeaderValue::from_static("true")));
+        metrics::counter!("mecigep_idempotent_replays_total").increment(1);
         res.body(self.body)
     }
 }

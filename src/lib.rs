@@ -28,6 +28,7 @@ pub mod security;
 pub mod seed;
 pub mod state;
 pub mod statuses;
+pub mod telemetry;
 pub mod thematic_areas;
 pub mod time;
 pub mod users;

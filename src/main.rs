@@ -63,7 +63,7 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
     if args.demo {
         demo(&pool)?;
     }
-    let state = AppState::new(pool, settings.app.clone());
+    let state = AppState::new(pool.clone(), settings.app.clone());
     // Migrations, reference data and the demo leave freed memory behind.
     mecigep::memory::release_free();
     let bind = settings.bind;
@@ -86,6 +86,22 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
         actix_web::rt::spawn(mecigep::memory::release_periodically(
             std::time::Duration::from_secs(10),
         ));
+        if let Some(metrics_bind) = settings.metrics_bind {
+            // A listener of its own, for a network only the scraper reaches: no credentials.
+            let metrics_pool = actix_web::web::Data::new(pool.clone());
+            let metrics = HttpServer::new(move || {
+                actix_web::App::new().app_data(metrics_pool.clone()).route(
+                    "/metrics",
+                    actix_web::web::get().to(mecigep::telemetry::open),
+                )
+            })
+            .workers(1)
+            .bind(metrics_bind)
+            .map_err(|e| format!("cannot listen on {metrics_bind} for metrics: {e}"))?
+            .run();
+            actix_web::rt::spawn(metrics);
+            println!("  metrics:  http://{metrics_bind}/metrics");
+        }
         println!("MECIGEP API listening on http://{bind}");
         println!("  database: {target}");
         println!("  docs:     http://{bind}/docs/");

@@ -24,6 +24,8 @@ pub struct AppSettings {
     pub guide_cache_recheck: std::time::Duration,
     /// Send `Strict-Transport-Security` (the service is reached over TLS only).
     pub hsts: bool,
+    /// The bearer token `/metrics` asks for on the API's listener; no `/metrics` there without.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AppSettings {
@@ -35,6 +37,7 @@ impl Default for AppSettings {
             guide_cache_entries: 1024,
             guide_cache_recheck: std::time::Duration::from_millis(100),
             hsts: false,
+            metrics_token: None,
         }
     }
 }

@@ -157,9 +157,16 @@ impl GuideCache {
         compute: impl std::future::Future<Output = Option<PageBody>>,
     ) -> Option<Arc<PageBody>> {
         let kept = KeptKey { generation, key };
-        self.pages
-            .optionally_get_with(kept, async { compute.await.map(Arc::new) })
-            .await
+        let missed = std::sync::atomic::AtomicBool::new(false);
+        let page = self
+            .pages
+            .optionally_get_with(kept, async {
+                missed.store(true, Ordering::Relaxed);
+                compute.await.map(Arc::new)
+            })
+            .await;
+        crate::telemetry::cache("guide_pages", !missed.load(Ordering::Relaxed));
+        page
     }
 
     /// The generation last read, while it is trusted; without claiming a re-read. Whatever is
@@ -194,12 +201,14 @@ impl GuideCache {
 
     /// The experience kept for `key`, under the same trust as [`Self::fresh`].
     pub fn experience(&self, key: &ExperienceKey) -> Option<KeptExperience> {
-        let generation = self.trusted_read(true)?;
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.generation != generation {
-            return None;
-        }
-        inner.experiences.get(key, &self.dictionary.get())
+        let kept = self.trusted_read(true).and_then(|generation| {
+            let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            (inner.generation == generation)
+                .then(|| inner.experiences.get(key, &self.dictionary.get()))
+                .flatten()
+        });
+        crate::telemetry::cache("guide_experiences", kept.is_some());
+        kept
     }
 
     /// Keeps the experience `body` with its headers for `key` under `generation`, as

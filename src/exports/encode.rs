@@ -308,8 +308,16 @@ pub fn stream<S: Source>(
 ) -> ApiResult<HttpResponse> {
     let format = encoder.format;
     let header = encoder.header();
+    // The kind of export (`answers-round-1` → `answers`): a label with few values.
+    let kind: &'static str = match name.split('-').next().unwrap_or("") {
+        "answers" => "answers",
+        "experiences" => "experiences",
+        "recommendations" => "recommendations",
+        "progress" => "progress",
+        _ => "other",
+    };
     let state = Some((pool, source, encoder));
-    let body = futures_util::stream::unfold(state, |state| async move {
+    let body = futures_util::stream::unfold(state, move |state| async move {
         let (pool, mut source, encoder) = state?;
         // Reading and encoding are both CPU work: both stay on the blocking pool.
         let step = db::run(&pool, move |conn| {
@@ -320,6 +328,8 @@ pub fn stream<S: Source>(
                 }
                 // A batch can come out empty (rows the caller may not see): read on.
                 if !batch.is_empty() {
+                    metrics::counter!("mecigep_export_rows_total", "export" => kind)
+                        .increment(batch.rows as u64);
                     break Some(batch.finish());
                 }
             };

@@ -451,3 +451,93 @@ async fn every_answer_carries_the_security_headers() {
         Some("max-age=31536000")
     );
 }
+
+#[actix_web::test]
+async fn metrics_are_served_only_to_the_token_holder() {
+    let app = TestApp::new().await;
+    app.get("/metrics")
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+
+    let app = TestApp::with_settings(mecigep::state::AppSettings {
+        metrics_token: Some("a metrics token of some length".into()),
+        ..mecigep::state::AppSettings::default()
+    })
+    .await;
+    app.get("/api/v1/countries/ARG").send().await;
+    app.get("/metrics")
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    app.get("/metrics")
+        .bearer("a metrics token of some lengtH")
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    let res = app
+        .get("/metrics")
+        .bearer("a metrics token of some length")
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = String::from_utf8_lossy(&res.body).to_string();
+    for needle in [
+        "http_requests_total{method=\"GET\",route=\"/api/v1/countries/{code}\",status=\"200\"}",
+        "http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/countries/{code}\"",
+        "mecigep_build_info{version=\"",
+        "mecigep_db_pool_max_connections",
+        "mecigep_db_pool_connections",
+    ] {
+        assert!(text.contains(needle), "{needle} in:\n{text}");
+    }
+    assert!(
+        !text.contains("route=\"/api/v1/countries/ARG\""),
+        "routes are templates, never raw paths"
+    );
+}
+
+#[test]
+fn metrics_have_a_listener_of_their_own_when_asked() {
+    use std::io::{Read, Write};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = std::env::temp_dir().join(format!("mecigep-metrics-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mecigep"))
+        .arg("serve")
+        .env("DATABASE_URL", dir.join("db.sqlite3"))
+        .env("MECIGEP_BIND", format!("127.0.0.1:{api_port}"))
+        .env("MECIGEP_METRICS_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut text = String::new();
+    for _ in 0..100 {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            s.read_to_string(&mut text).unwrap();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("mecigep_build_info"), "{text}");
+}
