@@ -18,8 +18,8 @@ use crate::http::{self, RouteTable};
 use crate::openapi::{self, ApiDoc, SpecDocument};
 use crate::state::{AppSettings, AppState};
 use crate::{
-    audit, auth, countries, experiences, exports, health, questionnaires, reports, responses,
-    rounds, thematic_areas, users,
+    audit, auth, cooperation, countries, experiences, exports, health, questionnaires, reports,
+    responses, rounds, thematic_areas, users,
 };
 use crate::{failpoint, idempotency, request_id, telemetry};
 
@@ -33,6 +33,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(users::routes::configure)
             .configure(audit::routes::configure)
             .configure(countries::routes::configure)
+            .configure(cooperation::configure)
             .configure(experiences::routes::configure)
             .configure(exports::routes::configure)
             .configure(rounds::routes::configure)

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod cooperation;
 pub mod countries;
 pub mod db;
 pub mod demo;

@@ -91,6 +91,57 @@ crate::stored_enum! {
     }
 }
 
+crate::stored_enum! {
+    /// Where a country's cooperation need stands: `open` is on the public board, `in_cooperation`
+    /// while an agreed cooperation serves it, `met` once one completes (or it is closed with a note).
+    pub enum NeedStatus {
+        Draft = "draft",
+        Open = "open",
+        InCooperation = "in_cooperation",
+        Met = "met",
+        Withdrawn = "withdrawn",
+    }
+}
+
+crate::stored_enum! {
+    /// Where an offer of cooperation stands.
+    pub enum OfferStatus {
+        Draft = "draft",
+        Open = "open",
+        Closed = "closed",
+    }
+}
+
+crate::stored_enum! {
+    /// Where a cooperation stands: `proposed` until both sides agree, then `agreed`,
+    /// `in_progress` and `completed` with an outcome, or `cancelled`.
+    pub enum CooperationStatus {
+        Proposed = "proposed",
+        Agreed = "agreed",
+        InProgress = "in_progress",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+}
+
+crate::stored_enum! {
+    /// The two sides of a cooperation: the country with the need, and its provider.
+    pub enum Side {
+        Requester = "requester",
+        Provider = "provider",
+    }
+}
+
+impl CooperationStatus {
+    /// Agreed by both sides and not over: it holds its need `in_cooperation`.
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            CooperationStatus::Agreed | CooperationStatus::InProgress
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +165,9 @@ mod tests {
         names_agree(&ReportKindOut::ALL, ReportKindOut::as_str);
         names_agree(&ReportStatus::ALL, ReportStatus::as_str);
         names_agree(&FollowupStatus::ALL, FollowupStatus::as_str);
+        names_agree(&NeedStatus::ALL, NeedStatus::as_str);
+        names_agree(&OfferStatus::ALL, OfferStatus::as_str);
+        names_agree(&CooperationStatus::ALL, CooperationStatus::as_str);
         use crate::{auth, countries, experiences, questionnaires, rounds};
         names_agree(&auth::Role::ALL, auth::Role::as_str);
         names_agree(

@@ -11,3 +11,8 @@ pub fn now() -> NaiveDateTime {
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
+
+/// Today's date in UTC.
+pub fn today() -> chrono::NaiveDate {
+    Utc::now().date_naive()
+}

@@ -134,6 +134,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_comments,
     recommendations,
     recommendation_followups,
+    partners,
+    needs,
+    offers,
+    cooperations,
 );
 
 diesel::table! {
@@ -455,3 +459,98 @@ diesel::joinable!(reports -> rounds (round_id));
 diesel::joinable!(report_comments -> reports (report_id));
 diesel::joinable!(recommendations -> reports (report_id));
 diesel::joinable!(recommendation_followups -> recommendations (recommendation_id));
+
+diesel::table! {
+    partners (id) {
+        id -> BigInt,
+        name -> Text,
+        acronym -> Nullable<Text>,
+        kind -> Text,
+        website -> Nullable<Text>,
+        language -> Text,
+        description -> Text,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    needs (id) {
+        id -> BigInt,
+        country -> Text,
+        thematic_area -> Text,
+        kind -> Text,
+        priority -> Text,
+        modality -> Text,
+        language -> Text,
+        title -> Text,
+        description -> Text,
+        languages -> Text,
+        recommendations -> Text,
+        experiences -> Text,
+        confidential -> Bool,
+        status -> Text,
+        close_note -> Nullable<Text>,
+        revision -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> BigInt,
+        country -> Nullable<Text>,
+        partner_id -> Nullable<BigInt>,
+        thematic_area -> Text,
+        language -> Text,
+        title -> Text,
+        description -> Text,
+        kinds -> Text,
+        languages -> Text,
+        modality -> Text,
+        capacity_per_year -> Nullable<Integer>,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        experiences -> Text,
+        status -> Text,
+        revision -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cooperations (id) {
+        id -> BigInt,
+        need_id -> BigInt,
+        offer_id -> Nullable<BigInt>,
+        provider_country -> Nullable<Text>,
+        provider_partner -> Nullable<BigInt>,
+        language -> Text,
+        title -> Text,
+        description -> Text,
+        activities -> Text,
+        status -> Text,
+        requester_agreed_at -> Nullable<Timestamp>,
+        provider_agreed_at -> Nullable<Timestamp>,
+        agreed_at -> Nullable<Timestamp>,
+        started_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        rating -> Nullable<Integer>,
+        rating_comment -> Nullable<Text>,
+        rating_public -> Bool,
+        cancel_reason -> Nullable<Text>,
+        proposed_by -> Nullable<BigInt>,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cooperations -> needs (need_id));
+diesel::joinable!(offers -> partners (partner_id));

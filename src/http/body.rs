@@ -127,8 +127,22 @@ fn parse<T: DeserializeOwned + ToSchema>(bytes: &[u8]) -> Result<T, ApiError> {
 /// `value` as a `T`, or a 422 listing everything wrong with it.
 pub fn typed<T: DeserializeOwned + ToSchema>(value: Value) -> Result<T, ApiError> {
     let mut errors = Vec::new();
-    shape_errors(&T::schema(), &value, "", &mut errors);
+    let mut named = Vec::new();
+    T::schemas(&mut named);
+    let refs = Refs(named);
+    let mut outside_enums = Vec::new();
+    shape_errors(
+        &T::schema(),
+        &value,
+        "",
+        &refs,
+        &mut errors,
+        &mut outside_enums,
+    );
+    // A string outside an enum is reported with the body's other problems; alone, it is left
+    // to serde or to the handler, which may check it among fields of its own.
     if !errors.is_empty() {
+        errors.extend(outside_enums);
         return Err(ApiError::validation(errors));
     }
     serde_json::from_value(value).map_err(|e| {
@@ -140,10 +154,47 @@ pub fn typed<T: DeserializeOwned + ToSchema>(value: Value) -> Result<T, ApiError
     })
 }
 
+/// The named schemas a body's type refers to, to resolve its `$ref`s.
+struct Refs(Vec<(String, RefOr<Schema>)>);
+
+impl Refs {
+    /// The closed set of strings a referenced (or nullable referenced) schema allows, if it is
+    /// an enum.
+    fn enum_of(&self, property: &RefOr<Schema>) -> Option<Vec<String>> {
+        let reference = match property {
+            RefOr::Ref(r) => r,
+            RefOr::T(Schema::OneOf(one)) => one.items.iter().find_map(|i| match i {
+                RefOr::Ref(r) => Some(r),
+                _ => None,
+            })?,
+            _ => return None,
+        };
+        let name = reference.ref_location.rsplit('/').next()?;
+        let (_, schema) = self.0.iter().find(|(n, _)| n == name)?;
+        let RefOr::T(Schema::Object(object)) = schema else {
+            return None;
+        };
+        let values = object.enum_values.as_ref()?;
+        Some(
+            values
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+        )
+    }
+}
+
 /// The problems of `value` against an object `schema`: missing required members, members of
-/// the wrong JSON type, and members the schema does not have when it allows no others.
-/// Referenced and composed schemas are left to serde.
-fn shape_errors(schema: &RefOr<Schema>, value: &Value, at: &str, errors: &mut Vec<FieldError>) {
+/// the wrong JSON type, strings outside a referenced enum, and members the schema does not have
+/// when it allows no others. Other referenced and composed schemas are left to serde.
+fn shape_errors(
+    schema: &RefOr<Schema>,
+    value: &Value,
+    at: &str,
+    refs: &Refs,
+    errors: &mut Vec<FieldError>,
+    outside_enums: &mut Vec<FieldError>,
+) {
     let RefOr::T(Schema::Object(object)) = schema else {
         return;
     };
@@ -179,6 +230,16 @@ fn shape_errors(schema: &RefOr<Schema>, value: &Value, at: &str, errors: &mut Ve
                         "type",
                         format!("must be {expected}"),
                     ));
+                } else if let (Some(allowed), Some(given)) =
+                    (refs.enum_of(property), member.as_str())
+                {
+                    if !allowed.iter().any(|a| a == given) {
+                        outside_enums.push(FieldError::new(
+                            field(name),
+                            "unknown",
+                            format!("must be one of {}", allowed.join(", ")),
+                        ));
+                    }
                 }
             }
             None if closed => errors.push(FieldError::new(

@@ -315,5 +315,8 @@ pub fn read_audit_log(p: Option<&Principal>) -> Result<(), ApiError> {
     secretariat_only(p, "read the audit log")
 }
 
+mod cooperation;
+pub use cooperation::*;
+
 #[cfg(test)]
 mod tests;

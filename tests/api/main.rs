@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod backup;
 mod concurrency;
+mod cooperation;
 mod countries;
 mod errors;
 mod experiences;

@@ -107,6 +107,165 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cooperation/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cooperation map: by thematic area × subregion, the open needs (not confidential), open offers (`partners` for partner organisations'), and public cooperations in progress and completed, with the ratings in aggregate
+         * @description The cooperation map: by thematic area × subregion, the open needs (not confidential), open
+         *     offers (`partners` for partner organisations'), and public cooperations in progress and
+         *     completed, with the ratings in aggregate. Cells with nothing are left out.
+         */
+        get: operations["cooperation_map"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cooperations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the cooperations the caller may see, newest first: the public ones (agreed or later, of needs that are not confidential), and those the caller's country is a party to
+         * @description Lists the cooperations the caller may see, newest first: the public ones (agreed or later,
+         *     of needs that are not confidential), and those the caller's country is a party to.
+         */
+        get: operations["list_cooperations"];
+        put?: never;
+        /**
+         * Propose a cooperation for an open need: with an offer (its provider provides), or naming a providing country or partner
+         * @description Propose a cooperation for an open need: with an offer (its provider provides), or naming a
+         *     providing country or partner. The secretariat, either party's focal points, and experts of
+         *     countries that reviewed a recommendation the need serves may propose. Nobody has agreed yet.
+         */
+        post: operations["create_cooperation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cooperations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One cooperation (404 when it is not public and the caller is no party to it)
+         * @description One cooperation (404 when it is not public and the caller is no party to it).
+         */
+        get: operations["get_cooperation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a cooperation's plan (its parties, the secretariat) until it completes
+         * @description Change a cooperation's plan (its parties, the secretariat) until it completes. Honours
+         *     `If-Match`.
+         */
+        patch: operations["patch_cooperation"];
+        trace?: never;
+    };
+    "/api/v1/cooperations/{id}/agree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Agree to a proposed cooperation for one side: a focal point for its country's side, the secretariat for the side it names
+         * @description Agree to a proposed cooperation for one side: a focal point for its country's side, the
+         *     secretariat for the side it names. Once both sides have agreed it is `agreed` (and public
+         *     unless its need is confidential), and the need is `in_cooperation`.
+         */
+        post: operations["agree_cooperation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cooperations/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a cooperation that has not completed, with a reason (its parties, the secretariat). A need it held is open again
+         * @description Cancel a cooperation that has not completed, with a reason (its parties, the secretariat).
+         *     A need it held is open again.
+         */
+        post: operations["cancel_cooperation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cooperations/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a cooperation in progress with its outcome (its parties, the secretariat): the need is met, and the outcome enters the follow-up history of the recommendations it served. Only the receiving country rates
+         * @description Complete a cooperation in progress with its outcome (its parties, the secretariat): the
+         *     need is met, and the outcome enters the follow-up history of the recommendations it served.
+         *     Only the receiving country rates.
+         */
+        post: operations["complete_cooperation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cooperations/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an agreed cooperation (its parties, the secretariat)
+         * @description Start an agreed cooperation (its parties, the secretariat).
+         */
+        post: operations["start_cooperation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/countries": {
         parameters: {
             query?: never;
@@ -538,6 +697,252 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the needs the caller may see, newest first: the public board (open, in cooperation, met, withdrawn; not confidential), plus the caller's country's own and those it provides
+         * @description Lists the needs the caller may see, newest first: the public board (open, in cooperation,
+         *     met, withdrawn; not confidential), plus the caller's country's own and those it provides.
+         */
+        get: operations["list_needs"];
+        put?: never;
+        /**
+         * Declare a need (a focal point for its country, the secretariat for any)
+         * @description Declare a need (a focal point for its country, the secretariat for any). It starts `draft`;
+         *     `open` puts it on the public board.
+         */
+        post: operations["create_need"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/needs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One need (404 when it is a draft or confidential and not the caller's to see)
+         * @description One need (404 when it is a draft or confidential and not the caller's to see).
+         */
+        get: operations["get_need"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a draft or open need (its country, the secretariat)
+         * @description Change a draft or open need (its country, the secretariat). Honours `If-Match`; `?lang=xx`
+         *     says which language plain strings are in.
+         */
+        patch: operations["patch_need"];
+        trace?: never;
+    };
+    "/api/v1/needs/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close an open need as met without a cooperation; the note says how
+         * @description Close an open need as met without a cooperation; the note says how.
+         */
+        post: operations["close_need"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/needs/{id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a draft need on the public board (or, when confidential, before the secretariat)
+         * @description Put a draft need on the public board (or, when confidential, before the secretariat).
+         */
+        post: operations["open_need"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/needs/{id}/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Offers and published Guide experiences of other countries for a need, best first: the same thematic area first, then closeness of the texts (the full-text engine's), a language in common, a suitable modality, and a country that has implemented recommendations in the area
+         * @description Offers and published Guide experiences of other countries for a need, best first: the
+         *     same thematic area first, then closeness of the texts (the full-text engine's), a language
+         *     in common, a suitable modality, and a country that has implemented recommendations in the
+         *     area. Each says why. Never the needing country itself; never an offer past its validity.
+         */
+        get: operations["need_suggestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/needs/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a draft or open need, with an optional note: its proposed cooperations are cancelled; agreed ones need the parties (409 lists them)
+         * @description Withdraw a draft or open need, with an optional note: its proposed cooperations are
+         *     cancelled; agreed ones need the parties (409 lists them).
+         */
+        post: operations["withdraw_need"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the offers the caller may see, newest first: every offer not in draft, and the caller's country's drafts
+         * @description Lists the offers the caller may see, newest first: every offer not in draft, and the
+         *     caller's country's drafts.
+         */
+        get: operations["list_offers"];
+        put?: never;
+        /**
+         * Declare an offer: a focal point for its country; the secretariat for any country or for a partner organisation
+         * @description Declare an offer: a focal point for its country; the secretariat for any country or for a
+         *     partner organisation. It starts `draft`.
+         */
+        post: operations["create_offer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/offers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One offer (404 for a draft that is not the caller's)
+         * @description One offer (404 for a draft that is not the caller's).
+         */
+        get: operations["get_offer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a draft or open offer (its country; the secretariat)
+         * @description Change a draft or open offer (its country; the secretariat). Honours `If-Match`.
+         */
+        patch: operations["patch_offer"];
+        trace?: never;
+    };
+    "/api/v1/offers/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close an offer: it is no longer suggested nor taken up; its cooperations go on
+         * @description Close an offer: it is no longer suggested nor taken up; its cooperations go on.
+         */
+        post: operations["close_offer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/offers/{id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a draft offer on the public board
+         * @description Put a draft offer on the public board.
+         */
+        post: operations["open_offer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/offers/{id}/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open needs of other countries an offer could serve, best first, ranked as a need's suggestions are (confidential needs only for the secretariat)
+         * @description Open needs of other countries an offer could serve, best first, ranked as a need's
+         *     suggestions are (confidential needs only for the secretariat).
+         */
+        get: operations["offer_suggestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -550,6 +955,50 @@ export interface paths {
          * @description This document: the OpenAPI 3.1 description of the API.
          */
         get: operations["openapi_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner organisations that offer cooperation, by id
+         * @description The partner organisations that offer cooperation, by id.
+         */
+        get: operations["list_partners"];
+        put?: never;
+        /**
+         * Register a partner organisation (secretariat)
+         * @description Register a partner organisation (secretariat).
+         */
+        post: operations["create_partner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One partner organisation
+         * @description One partner organisation.
+         */
+        get: operations["get_partner"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1568,6 +2017,25 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One planned activity of a cooperation. */
+        Activity: {
+            /** Format: date */
+            ends_on?: string | null;
+            kind: components["schemas"]["NeedKind"];
+            modality?: null | components["schemas"]["Modality"];
+            /**
+             * Format: int32
+             * @description Number of people taking part, 1 to 10000.
+             */
+            participants?: number | null;
+            /** Format: date */
+            starts_on?: string | null;
+            /**
+             * @description Up to 300 characters.
+             * @example Two-week mission to the budget office
+             */
+            title: string;
+        };
         /** @description The Committee of Experts' decision, recorded by the secretariat. */
         AdoptIn: {
             /**
@@ -1576,6 +2044,26 @@ export interface components {
              */
             decision_date: string;
             note?: string | null;
+        };
+        /**
+         * @description Which side agrees. A focal point agrees for its own country's side; the secretariat names
+         *     the side it records (a partner's, or a country's on its behalf).
+         */
+        AgreeIn: {
+            side?: null | components["schemas"]["Side"];
+        };
+        /** @description Each side's agreement to a proposed cooperation. */
+        Agreement: {
+            /**
+             * Format: date-time
+             * @description When the provider agreed.
+             */
+            provider_agreed_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the country with the need agreed.
+             */
+            requester_agreed_at?: string | null;
         };
         /**
          * @description An answer to save.
@@ -1668,6 +2156,14 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** @description Why a cooperation is cancelled. */
+        CancelIn: {
+            /**
+             * @description 1 to 2000 characters.
+             * @example The mission could not be funded this year.
+             */
+            reason: string;
+        };
         /** @description An answer a new questionnaire version could not take over. */
         CarryOverItem: {
             question: string;
@@ -1705,6 +2201,101 @@ export interface components {
             anchor?: string | null;
             body?: string | null;
         };
+        /**
+         * @description The outcome of a cooperation, reported on completion.
+         * @example {
+         *       "lessons": "Start with a pilot ministry.",
+         *       "rating": 5,
+         *       "rating_comment": "Very useful.",
+         *       "rating_public": true,
+         *       "results": "12 programs evaluated in 2027.",
+         *       "summary": "The budget office adopted a program evaluation calendar."
+         *     }
+         */
+        CompleteIn: {
+            lessons?: string | null;
+            /**
+             * Format: int32
+             * @description 1 to 5, the receiving country's only (its focal point, or the secretariat for it).
+             */
+            rating?: number | null;
+            rating_comment?: string | null;
+            /** @description Let everyone read the rating (default `false`: public only in aggregate). */
+            rating_public?: boolean | null;
+            results?: string | null;
+            /** @description 1 to 5000 characters. */
+            summary: string;
+        };
+        /** @description One need met by one provider: a country or a partner organisation. */
+        Cooperation: {
+            activities: components["schemas"]["Activity"][];
+            /** Format: date-time */
+            agreed_at?: string | null;
+            agreement: components["schemas"]["Agreement"];
+            /**
+             * @example [
+             *       "agree",
+             *       "cancel"
+             *     ]
+             */
+            allowed_actions: string[];
+            cancel_reason?: string | null;
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            description: components["schemas"]["Text"];
+            /** Format: int64 */
+            id: number;
+            language: components["schemas"]["Lang"];
+            /** Format: int64 */
+            need: number;
+            /**
+             * Format: int64
+             * @description The offer taken up, if any.
+             */
+            offer?: number | null;
+            outcome?: null | components["schemas"]["Outcome"];
+            /** @description Alpha-3 code of the providing country; `null` when a partner provides. */
+            provider_country?: string | null;
+            /**
+             * Format: int64
+             * @description The providing partner organisation; `null` when a country provides.
+             */
+            provider_partner?: number | null;
+            rating?: null | components["schemas"]["Rating"];
+            /** @description Alpha-3 code of the country with the need. */
+            requester: string;
+            /** Format: int32 */
+            revision: number;
+            /** Format: date-time */
+            started_at?: string | null;
+            status: components["schemas"]["CooperationStatus"];
+            thematic_area: string;
+            title: components["schemas"]["Text"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description What a front end draws as the cooperation map: public needs, offers and cooperations by
+         *     thematic area × subregion, only cells with something in them.
+         */
+        CooperationMap: {
+            cells: components["schemas"]["MapCell"][];
+            totals: components["schemas"]["MapTotals"];
+        };
+        /** @description Changes to a cooperation's plan (until it completes); absent fields stay. */
+        CooperationPatch: {
+            activities?: components["schemas"]["Activity"][] | null;
+            description?: null | components["schemas"]["Text"];
+            title?: null | components["schemas"]["Text"];
+        };
+        /**
+         * @description Where a cooperation stands: `proposed` until both sides agree, then `agreed`,
+         *     `in_progress` and `completed` with an outcome, or `cancelled`.
+         * @enum {string}
+         */
+        CooperationStatus: "proposed" | "agreed" | "in_progress" | "completed" | "cancelled";
         /** @description An OAS member state. */
         Country: {
             /**
@@ -2189,6 +2780,36 @@ export interface components {
             /** @description The OAuth2 `client_secret`. */
             client_secret: string;
         };
+        /** @description One cell of the cooperation map: a thematic area in a subregion. */
+        MapCell: {
+            /** Format: int64 */
+            completed: number;
+            /** Format: int64 */
+            in_progress: number;
+            /** Format: int64 */
+            open_needs: number;
+            /** Format: int64 */
+            open_offers: number;
+            /**
+             * @description The OAS subregion; `partners` for offers of partner organisations.
+             * @example south_america
+             */
+            subregion: string;
+            /** @example public-budget */
+            thematic_area: string;
+        };
+        MapTotals: {
+            /** Format: int64 */
+            completed: number;
+            /** Format: int64 */
+            in_progress: number;
+            /** Format: int64 */
+            open_needs: number;
+            /** Format: int64 */
+            open_offers: number;
+            /** @description Ratings of completed cooperations, in aggregate. */
+            ratings: components["schemas"]["Ratings"];
+        };
         /** @description The caller: its account, and the machine client it acts through, if any. */
         Me: components["schemas"]["User"] & {
             /** @description The machine client holding the token, when a system calls. */
@@ -2203,10 +2824,130 @@ export interface components {
          * @enum {string}
          */
         Membership: "active" | "not_participating" | "withdrawn";
+        /**
+         * @description How the help is given: in person, virtually, or either.
+         * @enum {string}
+         */
+        Modality: "in_person" | "virtual" | "either";
+        /** @description A country's need for cooperation or technical assistance in one thematic area. */
+        Need: {
+            /**
+             * @description Lifecycle actions the status allows now.
+             * @example [
+             *       "withdraw",
+             *       "close"
+             *     ]
+             */
+            allowed_actions: string[];
+            /** @description Why it was closed as met without a cooperation, or withdrawn. */
+            close_note?: string | null;
+            /** @description Visible only to the country, the secretariat and the parties of its cooperations. */
+            confidential: boolean;
+            /** @description Its cooperations the caller may see. */
+            cooperations: number[];
+            /**
+             * @description Alpha-3 code of the country that needs it.
+             * @example PER
+             */
+            country: string;
+            /** Format: date-time */
+            created_at: string;
+            description: components["schemas"]["Text"];
+            /** @description The country's own Guide experiences that describe where it stands. */
+            experiences: number[];
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["NeedKind"];
+            /** @description Original language of the texts. */
+            language: components["schemas"]["Lang"];
+            /** @description Languages the country can work in. */
+            languages: components["schemas"]["Lang"][];
+            modality: components["schemas"]["Modality"];
+            priority: components["schemas"]["Priority"];
+            /** @description Recommendations (of this country's reports) the need serves. */
+            recommendations: number[];
+            /** Format: int32 */
+            revision: number;
+            status: components["schemas"]["NeedStatus"];
+            /** @example public-budget */
+            thematic_area: string;
+            title: components["schemas"]["Text"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description What kind of help a need asks for, an offer gives or an activity is.
+         * @enum {string}
+         */
+        NeedKind: "technical_assistance" | "training" | "peer_exchange" | "study_visit" | "expert_mission" | "documentation";
+        /** @description Why a need is closed or withdrawn. */
+        NeedNote: {
+            /**
+             * @description Required to close a need as met without a cooperation; up to 2000 characters.
+             * @example The ministry hired a consultant with its own funds.
+             */
+            note?: string | null;
+        };
+        /** @description Changes to a draft or open need; absent fields stay. */
+        NeedPatch: {
+            confidential?: boolean | null;
+            description?: null | components["schemas"]["Text"];
+            experiences?: number[] | null;
+            kind?: null | components["schemas"]["NeedKind"];
+            languages?: components["schemas"]["Lang"][] | null;
+            modality?: null | components["schemas"]["Modality"];
+            priority?: null | components["schemas"]["Priority"];
+            recommendations?: number[] | null;
+            thematic_area?: string | null;
+            title?: null | components["schemas"]["Text"];
+        };
+        /**
+         * @description Where a country's cooperation need stands: `open` is on the public board, `in_cooperation`
+         *     while an agreed cooperation serves it, `met` once one completes (or it is closed with a note).
+         * @enum {string}
+         */
+        NeedStatus: "draft" | "open" | "in_cooperation" | "met" | "withdrawn";
         /** @description A new comment. */
         NewComment: {
             anchor?: string | null;
             body: string;
+        };
+        /**
+         * @description A proposed cooperation: a need, and an offer or a provider.
+         * @example {
+         *       "activities": [
+         *         {
+         *           "ends_on": "2027-03-05",
+         *           "kind": "study_visit",
+         *           "modality": "in_person",
+         *           "participants": 4,
+         *           "starts_on": "2027-03-01",
+         *           "title": "Visit to the budget office"
+         *         }
+         *       ],
+         *       "need": 3,
+         *       "offer": 7
+         *     }
+         */
+        NewCooperation: {
+            /** @description Up to 100. */
+            activities?: components["schemas"]["Activity"][] | null;
+            description?: null | components["schemas"]["Text"];
+            /** Format: int64 */
+            need: number;
+            /**
+             * Format: int64
+             * @description The offer taken up; its provider is the cooperation's.
+             */
+            offer?: number | null;
+            /** @description A providing country, without an offer. */
+            provider_country?: string | null;
+            /**
+             * Format: int64
+             * @description A providing partner organisation, without an offer.
+             */
+            provider_partner?: number | null;
+            title?: null | components["schemas"]["Text"];
         };
         /** @description A new machine client. */
         NewMachineClient: {
@@ -2221,6 +2962,122 @@ export interface components {
              * @example Planning ministry data hub
              */
             name: string;
+        };
+        /**
+         * @description A new need; it starts `draft`.
+         * @example {
+         *       "description": "We need help to link program evaluation to budget allocation.",
+         *       "kind": "technical_assistance",
+         *       "languages": [
+         *         "es",
+         *         "en"
+         *       ],
+         *       "modality": "either",
+         *       "priority": "high",
+         *       "recommendations": [
+         *         12
+         *       ],
+         *       "thematic_area": "public-budget",
+         *       "title": {
+         *         "en": "Performance-based budgeting",
+         *         "es": "Presupuesto por resultados"
+         *       }
+         *     }
+         */
+        NewNeed: {
+            /** @description Default `false`. */
+            confidential?: boolean | null;
+            /** @description Alpha-3 code; a focal point's own country when absent (the secretariat must give it). */
+            country?: string | null;
+            /** @description Up to 20000 characters. */
+            description: components["schemas"]["Text"];
+            /** @description Ids of this country's Guide experiences, up to 50. */
+            experiences?: number[] | null;
+            kind: components["schemas"]["NeedKind"];
+            language?: null | components["schemas"]["Lang"];
+            /** @description Languages the country can work in (default: the texts' language). */
+            languages?: components["schemas"]["Lang"][] | null;
+            modality?: null | components["schemas"]["Modality"];
+            priority?: null | components["schemas"]["Priority"];
+            /** @description Ids of recommendations to this country (of adopted or published reports), up to 50. */
+            recommendations?: number[] | null;
+            thematic_area: string;
+            /** @description A string in `language`, or an object keyed by language; up to 300 characters. */
+            title: components["schemas"]["Text"];
+        };
+        /**
+         * @description A new offer; it starts `draft`.
+         * @example {
+         *       "capacity_per_year": 3,
+         *       "description": "DIPRES shares its evaluation and budget-linking practice.",
+         *       "experiences": [
+         *         4
+         *       ],
+         *       "kinds": [
+         *         "technical_assistance",
+         *         "study_visit"
+         *       ],
+         *       "languages": [
+         *         "es"
+         *       ],
+         *       "modality": "either",
+         *       "thematic_area": "public-budget",
+         *       "title": "Chile's performance budgeting system",
+         *       "valid_until": "2027-12-31"
+         *     }
+         */
+        NewOffer: {
+            /**
+             * Format: int32
+             * @description 1 to 1000.
+             */
+            capacity_per_year?: number | null;
+            /**
+             * @description Alpha-3 code; a focal point's own country when absent. The secretariat gives a country
+             *     or a `partner`.
+             */
+            country?: string | null;
+            description: components["schemas"]["Text"];
+            /** @description Published Guide experiences of the offering country, up to 50. */
+            experiences?: number[] | null;
+            /** @description At least one. */
+            kinds: components["schemas"]["NeedKind"][];
+            language?: null | components["schemas"]["Lang"];
+            languages?: components["schemas"]["Lang"][] | null;
+            modality?: null | components["schemas"]["Modality"];
+            /**
+             * Format: int64
+             * @description A partner organisation's id (secretariat only), instead of a country.
+             */
+            partner?: number | null;
+            thematic_area: string;
+            title: components["schemas"]["Text"];
+            /**
+             * Format: date
+             * @description Default: today.
+             */
+            valid_from?: string | null;
+            /** Format: date */
+            valid_until?: string | null;
+        };
+        /**
+         * @description A new partner organisation.
+         * @example {
+         *       "acronym": "IDB",
+         *       "kind": "development_bank",
+         *       "name": "Inter-American Development Bank",
+         *       "website": "https://www.iadb.org"
+         *     }
+         */
+        NewPartner: {
+            acronym?: string | null;
+            description?: null | components["schemas"]["Text"];
+            kind: components["schemas"]["PartnerKind"];
+            language?: null | components["schemas"]["Lang"];
+            /** @description 1 to 300 characters, unique. */
+            name: string;
+            /** @description An absolute http(s) URL. */
+            website?: string | null;
         };
         /**
          * @description A new questionnaire: version 1 of a round's questionnaire.
@@ -2376,6 +3233,74 @@ export interface components {
             password: string;
             role: components["schemas"]["Role"];
         };
+        /** @description What a country, or a partner organisation, can share in one thematic area. */
+        Offer: {
+            /**
+             * @example [
+             *       "close"
+             *     ]
+             */
+            allowed_actions: string[];
+            /**
+             * Format: int32
+             * @description Cooperations it can take on per year.
+             */
+            capacity_per_year?: number | null;
+            /** @description Alpha-3 code of the offering country; `null` for a partner organisation's offer. */
+            country?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            description: components["schemas"]["Text"];
+            /** @description The offering country's published Guide experiences that show the practice. */
+            experiences: number[];
+            /** Format: int64 */
+            id: number;
+            kinds: components["schemas"]["NeedKind"][];
+            language: components["schemas"]["Lang"];
+            languages: components["schemas"]["Lang"][];
+            modality: components["schemas"]["Modality"];
+            /**
+             * Format: int64
+             * @description The offering partner organisation's id; `null` for a country's offer.
+             */
+            partner?: number | null;
+            ratings: components["schemas"]["Ratings"];
+            /** Format: int32 */
+            revision: number;
+            status: components["schemas"]["OfferStatus"];
+            thematic_area: string;
+            title: components["schemas"]["Text"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date */
+            valid_from: string;
+            /**
+             * Format: date
+             * @description Last day it may be taken up; `null` when open-ended.
+             */
+            valid_until?: string | null;
+        };
+        /** @description Changes to a draft or open offer; absent fields stay. */
+        OfferPatch: {
+            /** Format: int32 */
+            capacity_per_year?: number | null;
+            description?: null | components["schemas"]["Text"];
+            experiences?: number[] | null;
+            kinds?: components["schemas"]["NeedKind"][] | null;
+            languages?: components["schemas"]["Lang"][] | null;
+            modality?: null | components["schemas"]["Modality"];
+            thematic_area?: string | null;
+            title?: null | components["schemas"]["Text"];
+            /** Format: date */
+            valid_from?: string | null;
+            /** Format: date */
+            valid_until?: string | null;
+        };
+        /**
+         * @description Where an offer of cooperation stands.
+         * @enum {string}
+         */
+        OfferStatus: "draft" | "open" | "closed";
         /** @description A choice as clients send it. */
         OptionIn: {
             label: components["schemas"]["Text"];
@@ -2387,6 +3312,12 @@ export interface components {
             label: components["schemas"]["Text"];
             /** @example yes */
             value: string;
+        };
+        /** @description What came of a completed cooperation. */
+        Outcome: {
+            lessons?: string | null;
+            results?: string | null;
+            summary: string;
         };
         /** @description One page of a list. */
         Page_AuditEntry: {
@@ -2453,6 +3384,61 @@ export interface components {
                 id: number;
                 /** Format: int64 */
                 report: number;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_Cooperation: {
+            /** @description The items of this page, in the list's order. */
+            data: {
+                activities: components["schemas"]["Activity"][];
+                /** Format: date-time */
+                agreed_at?: string | null;
+                agreement: components["schemas"]["Agreement"];
+                /**
+                 * @example [
+                 *       "agree",
+                 *       "cancel"
+                 *     ]
+                 */
+                allowed_actions: string[];
+                cancel_reason?: string | null;
+                /** Format: date-time */
+                completed_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                description: components["schemas"]["Text"];
+                /** Format: int64 */
+                id: number;
+                language: components["schemas"]["Lang"];
+                /** Format: int64 */
+                need: number;
+                /**
+                 * Format: int64
+                 * @description The offer taken up, if any.
+                 */
+                offer?: number | null;
+                outcome?: null | components["schemas"]["Outcome"];
+                /** @description Alpha-3 code of the providing country; `null` when a partner provides. */
+                provider_country?: string | null;
+                /**
+                 * Format: int64
+                 * @description The providing partner organisation; `null` when a country provides.
+                 */
+                provider_partner?: number | null;
+                rating?: null | components["schemas"]["Rating"];
+                /** @description Alpha-3 code of the country with the need. */
+                requester: string;
+                /** Format: int32 */
+                revision: number;
+                /** Format: date-time */
+                started_at?: string | null;
+                status: components["schemas"]["CooperationStatus"];
+                thematic_area: string;
+                title: components["schemas"]["Text"];
                 /** Format: date-time */
                 updated_at: string;
             }[];
@@ -2590,6 +3576,109 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_Need: {
+            /** @description The items of this page, in the list's order. */
+            data: {
+                /**
+                 * @description Lifecycle actions the status allows now.
+                 * @example [
+                 *       "withdraw",
+                 *       "close"
+                 *     ]
+                 */
+                allowed_actions: string[];
+                /** @description Why it was closed as met without a cooperation, or withdrawn. */
+                close_note?: string | null;
+                /** @description Visible only to the country, the secretariat and the parties of its cooperations. */
+                confidential: boolean;
+                /** @description Its cooperations the caller may see. */
+                cooperations: number[];
+                /**
+                 * @description Alpha-3 code of the country that needs it.
+                 * @example PER
+                 */
+                country: string;
+                /** Format: date-time */
+                created_at: string;
+                description: components["schemas"]["Text"];
+                /** @description The country's own Guide experiences that describe where it stands. */
+                experiences: number[];
+                /** Format: int64 */
+                id: number;
+                kind: components["schemas"]["NeedKind"];
+                /** @description Original language of the texts. */
+                language: components["schemas"]["Lang"];
+                /** @description Languages the country can work in. */
+                languages: components["schemas"]["Lang"][];
+                modality: components["schemas"]["Modality"];
+                priority: components["schemas"]["Priority"];
+                /** @description Recommendations (of this country's reports) the need serves. */
+                recommendations: number[];
+                /** Format: int32 */
+                revision: number;
+                status: components["schemas"]["NeedStatus"];
+                /** @example public-budget */
+                thematic_area: string;
+                title: components["schemas"]["Text"];
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_Offer: {
+            /** @description The items of this page, in the list's order. */
+            data: {
+                /**
+                 * @example [
+                 *       "close"
+                 *     ]
+                 */
+                allowed_actions: string[];
+                /**
+                 * Format: int32
+                 * @description Cooperations it can take on per year.
+                 */
+                capacity_per_year?: number | null;
+                /** @description Alpha-3 code of the offering country; `null` for a partner organisation's offer. */
+                country?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                description: components["schemas"]["Text"];
+                /** @description The offering country's published Guide experiences that show the practice. */
+                experiences: number[];
+                /** Format: int64 */
+                id: number;
+                kinds: components["schemas"]["NeedKind"][];
+                language: components["schemas"]["Lang"];
+                languages: components["schemas"]["Lang"][];
+                modality: components["schemas"]["Modality"];
+                /**
+                 * Format: int64
+                 * @description The offering partner organisation's id; `null` for a country's offer.
+                 */
+                partner?: number | null;
+                ratings: components["schemas"]["Ratings"];
+                /** Format: int32 */
+                revision: number;
+                status: components["schemas"]["OfferStatus"];
+                thematic_area: string;
+                title: components["schemas"]["Text"];
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date */
+                valid_from: string;
+                /**
+                 * Format: date
+                 * @description Last day it may be taken up; `null` when open-ended.
+                 */
+                valid_until?: string | null;
+            }[];
+            /** @description Cursor of the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_Participant: {
             /** @description The items of this page, in the list's order. */
             data: {
@@ -2641,6 +3730,30 @@ export interface components {
                 status?: null | components["schemas"]["ResponseStatus"];
                 /** Format: date-time */
                 submitted_at?: string | null;
+            }[];
+            /** @description Cursor of the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_Partner: {
+            /** @description The items of this page, in the list's order. */
+            data: {
+                /** @example IDB */
+                acronym?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                description: components["schemas"]["Text"];
+                /** Format: int64 */
+                id: number;
+                kind: components["schemas"]["PartnerKind"];
+                language: components["schemas"]["Lang"];
+                /** @example Inter-American Development Bank */
+                name: string;
+                /** Format: int32 */
+                revision: number;
+                /** Format: date-time */
+                updated_at: string;
+                website?: string | null;
             }[];
             /** @description Cursor of the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -2982,12 +4095,41 @@ export interface components {
             /** Format: date-time */
             submitted_at?: string | null;
         };
+        /**
+         * @description A partner organisation that offers cooperation (an OAS department, a development bank, a
+         *     university…), registered by the secretariat.
+         */
+        Partner: {
+            /** @example IDB */
+            acronym?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            description: components["schemas"]["Text"];
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["PartnerKind"];
+            language: components["schemas"]["Lang"];
+            /** @example Inter-American Development Bank */
+            name: string;
+            /** Format: int32 */
+            revision: number;
+            /** Format: date-time */
+            updated_at: string;
+            website?: string | null;
+        };
+        /**
+         * @description What a partner organisation is.
+         * @enum {string}
+         */
+        PartnerKind: "oas_department" | "development_bank" | "university" | "agency" | "other";
         /** @description A password change. */
         PasswordChange: {
             current_password: string;
             /** @description 12 to 256 characters. */
             new_password: string;
         };
+        /** @enum {string} */
+        Priority: "high" | "medium" | "low";
         /** @description An RFC 9457 problem document: every error of this API has this shape. */
         Problem: {
             /** @description `invalid-transition`: the actions the status allows now */
@@ -3174,10 +4316,50 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        /** @description The receiving country's rating of a completed cooperation. */
+        Rating: {
+            comment?: string | null;
+            /** @description The receiving country lets everyone read it. */
+            public: boolean;
+            /** Format: int32 */
+            score: number;
+        };
+        /** @description Ratings of the completed cooperations of an offer, in aggregate. */
+        Ratings: {
+            /**
+             * Format: double
+             * @description Mean of the ratings (1 to 5); `null` without any.
+             */
+            average?: number | null;
+            /** Format: int64 */
+            count: number;
+        };
         /** @description A reason, for returning a response. */
         ReasonIn: {
             /** @description Why (required to return a response). */
             reason?: string | null;
+        };
+        /** @description Why a suggestion is made. */
+        Reasons: {
+            /** @description Languages both can work in. */
+            common_languages: components["schemas"]["Lang"][];
+            /**
+             * Format: int64
+             * @description Recommendations in the area that the providing country has implemented.
+             */
+            implemented_recommendations: number;
+            /**
+             * @description Words of the need (or offer) that its texts share.
+             * @example [
+             *       "budget",
+             *       "evaluation"
+             *     ]
+             */
+            matched_words: string[];
+            /** @description The modality suits what is asked. */
+            modality_suits: boolean;
+            /** @description It is in the same thematic area. */
+            same_area: boolean;
         };
         /** @description A numbered recommendation of a report, with its latest follow-up. */
         Recommendation: {
@@ -3471,10 +4653,46 @@ export interface components {
             required_answered: number;
         };
         /**
+         * @description The two sides of a cooperation: the country with the need, and its provider.
+         * @enum {string}
+         */
+        Side: "requester" | "provider";
+        /**
          * @description Subregion of the Americas, as the mechanism groups its members.
          * @enum {string}
          */
         Subregion: "north_america" | "central_america" | "caribbean" | "andean" | "southern_cone";
+        /** @description A ranked suggestion: an offer or a Guide experience for a need, or a need for an offer. */
+        Suggestion: {
+            country?: string | null;
+            /**
+             * @description Where to read it.
+             * @example /api/v1/offers/7
+             */
+            href: string;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["SuggestionKind"];
+            /** Format: int64 */
+            partner?: number | null;
+            reasons: components["schemas"]["Reasons"];
+            /**
+             * Format: double
+             * @description 0 to 100; the list is in this order.
+             */
+            score: number;
+            thematic_area: string;
+            title: components["schemas"]["Text"];
+        };
+        /**
+         * @description What a suggestion points to.
+         * @enum {string}
+         */
+        SuggestionKind: "offer" | "experience" | "need";
+        /** @description Suggestions for one need or offer, best first. */
+        Suggestions: {
+            data: components["schemas"]["Suggestion"][];
+        };
         /** @description A translatable text: a string (in the negotiated language on reads; on writes in the `lang=` of the request, or the document's language), or an object of translations keyed by language code. */
         Text: string | components["schemas"]["Translations"];
         /** @description A thematic area of the Guide (GEMGPE). */
@@ -4053,6 +5271,1044 @@ export interface operations {
                 };
             };
             /** @description The body is well-formed JSON but invalid: every problem at once in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cooperation_map: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The map */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CooperationMap"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_cooperations: {
+        parameters: {
+            query?: {
+                thematic_area?: string;
+                /** @description Cooperations where this country is a party (either side). */
+                country?: string;
+                /** @description Of the country with the need. */
+                subregion?: string;
+                /** @description Of the need. */
+                kind?: components["schemas"]["NeedKind"];
+                status?: components["schemas"]["CooperationStatus"];
+                /** @description Cooperations serving this need. */
+                need?: number;
+                updated_since?: string;
+                /** @description Words that must all appear in the need's title or description. */
+                q?: string;
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of cooperations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Cooperation"];
+                };
+            };
+            /** @description Bad filter, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_cooperation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCooperation"];
+            };
+        };
+        responses: {
+            /** @description Proposed */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cooperation"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such need or offer, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The need is not open, or the offer is not open or past its validity */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_cooperation: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: {
+                /** @description An `ETag` from an earlier read: 304 when the representation has not changed. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The cooperation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cooperation */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cooperation"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cooperation, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_cooperation: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the plain-string texts the body carries (texts given as objects say their
+                 *     own); the answer's texts are in it too. `all` is for reads only.
+                 * @example es
+                 */
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The cooperation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CooperationPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed cooperation */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cooperation"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cooperation, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Completed or cancelled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    agree_cooperation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The cooperation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description The side (the secretariat must give it) */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["AgreeIn"];
+            };
+        };
+        responses: {
+            /** @description Agreed by this side; `agreed` once both have */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cooperation"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cooperation, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not proposed (`allowed` lists what is possible), the side has agreed already, or the need is no longer open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The secretariat named no side */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_cooperation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The cooperation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelIn"];
+            };
+        };
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cooperation"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cooperation, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Completed or cancelled already (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    complete_cooperation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The cooperation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteIn"];
+            };
+        };
+        responses: {
+            /** @description Completed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cooperation"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cooperation, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not in progress (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the outcome */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_cooperation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The cooperation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description In progress */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cooperation"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cooperation, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not agreed (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6730,6 +8986,1660 @@ export interface operations {
             };
         };
     };
+    list_needs: {
+        parameters: {
+            query?: {
+                /** @description A thematic area's slug. */
+                thematic_area?: string;
+                /** @description Alpha-3 code of the country. */
+                country?: string;
+                /** @description One of the OAS subregions (see `/countries`). */
+                subregion?: string;
+                kind?: components["schemas"]["NeedKind"];
+                status?: components["schemas"]["NeedStatus"];
+                /** @description Only those changed at or after this instant (RFC 3339). */
+                updated_since?: string;
+                /** @description Words that must all appear in the title or description (any language, accents ignored). */
+                q?: string;
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of needs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Need"];
+                };
+            };
+            /** @description Bad filter, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_need: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewNeed"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Need"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's state, or a request with this `Idempotency-Key` is still running (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_need: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: {
+                /** @description An `ETag` from an earlier read: 304 when the representation has not changed. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The need's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The need */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Need"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such need, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_need: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the plain-string texts the body carries (texts given as objects say their
+                 *     own); the answer's texts are in it too. `all` is for reads only.
+                 * @example es
+                 */
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The need's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NeedPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed need */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Need"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such need, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The need is in cooperation, met or withdrawn */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_need: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The need's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NeedNote"];
+            };
+        };
+        responses: {
+            /** @description Met */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Need"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such need, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not open (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No note */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    open_need: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The need's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Need"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such need, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a draft (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    need_suggestions: {
+        parameters: {
+            query?: {
+                /** @description How many, 1 to 50 (default 10). */
+                limit?: number;
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path: {
+                /** @description The need's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Suggestions, best first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestions"];
+                };
+            };
+            /** @description Bad limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such need, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdraw_need: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The need's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description An optional note */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["NeedNote"];
+            };
+        };
+        responses: {
+            /** @description Withdrawn */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Need"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such need, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not draft or open (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The note is too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_offers: {
+        parameters: {
+            query?: {
+                thematic_area?: string;
+                /** @description Alpha-3 code of the offering country. */
+                country?: string;
+                /** @description Offers of this partner organisation. */
+                partner?: number;
+                subregion?: string;
+                /** @description Offers that give this kind of help. */
+                kind?: components["schemas"]["NeedKind"];
+                status?: components["schemas"]["OfferStatus"];
+                updated_since?: string;
+                q?: string;
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of offers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Offer"];
+                };
+            };
+            /** @description Bad filter, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_offer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewOffer"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Offer"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's state, or a request with this `Idempotency-Key` is still running (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_offer: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: {
+                /** @description An `ETag` from an earlier read: 304 when the representation has not changed. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The offer's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The offer */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Offer"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such offer, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_offer: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the plain-string texts the body carries (texts given as objects say their
+                 *     own); the answer's texts are in it too. `all` is for reads only.
+                 * @example es
+                 */
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The offer's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfferPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed offer */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Offer"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such offer, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The offer is closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_offer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The offer's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Closed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Offer"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such offer, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already closed (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    open_offer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The offer's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Offer"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such offer, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a draft (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    offer_suggestions: {
+        parameters: {
+            query?: {
+                /** @description How many, 1 to 50 (default 10). */
+                limit?: number;
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path: {
+                /** @description The offer's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Suggestions, best first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestions"];
+                };
+            };
+            /** @description Bad limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such offer, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     openapi_json: {
         parameters: {
             query?: never;
@@ -6746,6 +10656,281 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_partners: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of partners */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Partner"];
+                };
+            };
+            /** @description Bad limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_partner: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPartner"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A partner has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_partner: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: {
+                /** @description An `ETag` from an earlier read: 304 when the representation has not changed. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The partner's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such partner */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error; the problem carries the request id */

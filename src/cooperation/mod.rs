@@ -1,0 +1,45 @@
+//! The cooperation cycle, the mechanism's purpose: what countries need to implement their
+//! recommendations (needs), what countries and partner organisations can share (offers,
+//! partners), suggestions that pair them, and cooperations followed from proposal to an
+//! outcome that enters the recommendations' follow-up.
+
+pub mod api;
+mod common;
+pub mod cooperations;
+pub mod model;
+pub mod needs;
+pub mod offers;
+pub mod rules;
+pub mod search;
+pub mod store;
+pub mod suggestions;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(needs::list_needs)
+        .service(needs::create_need)
+        .service(needs::get_need)
+        .service(needs::patch_need)
+        .service(needs::open_need)
+        .service(needs::withdraw_need)
+        .service(needs::close_need)
+        .service(suggestions::need_suggestions)
+        .service(offers::list_offers)
+        .service(offers::create_offer)
+        .service(offers::get_offer)
+        .service(offers::patch_offer)
+        .service(offers::open_offer)
+        .service(offers::close_offer)
+        .service(suggestions::offer_suggestions)
+        .service(offers::list_partners)
+        .service(offers::create_partner)
+        .service(offers::get_partner)
+        .service(cooperations::list_cooperations)
+        .service(cooperations::create_cooperation)
+        .service(cooperations::get_cooperation)
+        .service(cooperations::patch_cooperation)
+        .service(cooperations::agree_cooperation)
+        .service(cooperations::start_cooperation)
+        .service(cooperations::complete_cooperation)
+        .service(cooperations::cancel_cooperation)
+        .service(suggestions::cooperation_map);
+}
