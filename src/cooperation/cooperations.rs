@@ -47,7 +47,7 @@ pub(super) fn facts<'a>(r: &'a CooperationRecord, p: Option<&Principal>) -> Coop
     }
 }
 
-fn render(
+pub(super) fn render(
     r: CooperationRecord,
     p: Option<&Principal>,
     pref: LangPref,
@@ -636,7 +636,8 @@ fn apply(
             ) {
                 store::set_need_status(conn, &current.need, NeedStatus::Met, now)?;
             }
-            let evidenced = attach_outcome(conn, p, row.id, &current.need, &outcome, now)?;
+            let evidenced =
+                attach_outcome(conn, Some(p.user_id), row.id, &current.need, &outcome, now)?;
             extra.insert("recommendations".into(), json!(evidenced));
         }
         Input::Cancel(reason) => {
@@ -698,9 +699,9 @@ fn release_need(
 
 /// Adds the outcome to the follow-up history of every recommendation the need serves (the
 /// recommendation's status stays what the country reported); returns their ids.
-fn attach_outcome(
+pub(crate) fn attach_outcome(
     conn: &mut DbConn,
-    p: &Principal,
+    by: Option<i64>,
     cooperation: i64,
     need: &NeedRow,
     outcome: &Outcome,
@@ -728,7 +729,7 @@ fn attach_outcome(
                 status: rec.status,
                 progress_note: Some(note),
                 evidence_urls: json!(evidence).to_string(),
-                changed_by: Some(p.user_id),
+                changed_by: by,
                 changed_at: now,
             },
         )?;

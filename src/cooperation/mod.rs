@@ -6,6 +6,7 @@
 pub mod api;
 mod common;
 pub mod cooperations;
+pub mod exports;
 pub mod model;
 pub mod needs;
 pub mod offers;
@@ -41,5 +42,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(cooperations::start_cooperation)
         .service(cooperations::complete_cooperation)
         .service(cooperations::cancel_cooperation)
-        .service(suggestions::cooperation_map);
+        .service(suggestions::cooperation_map)
+        .service(exports::export_needs)
+        .service(exports::export_offers)
+        .service(exports::export_cooperations);
 }

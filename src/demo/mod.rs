@@ -7,6 +7,7 @@ use diesel::Connection;
 use serde_json::{json, Value};
 
 mod answers;
+mod cooperation;
 pub mod guide;
 pub mod review;
 
@@ -313,6 +314,12 @@ pub fn load(conn: &mut DbConn) -> ApiResult<Vec<String>> {
         let experiences = guide::load(conn)?;
         if experiences > 0 {
             added.push(format!("{experiences} experiences of the Guide"));
+        }
+        let needs = cooperation::load(conn)?;
+        if needs > 0 {
+            added.push(format!(
+                "{needs} cooperation needs, offers, a partner and two cooperations"
+            ));
         }
         Ok(added)
     })

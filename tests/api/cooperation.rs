@@ -1207,3 +1207,70 @@ async fn suggestions_rank_and_never_suggest_the_same_country() {
         "a country's own needs are not suggested to it"
     );
 }
+
+#[actix_web::test]
+async fn demo_shows_the_cooperation_cycle() {
+    let app = TestApp::new().await;
+    app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
+    let again = app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
+    assert!(again.is_empty(), "loaded once: {again:?}");
+    let needs = app
+        .get("/api/v1/needs?thematic_area=public-budget")
+        .send()
+        .await
+        .json();
+    let needs = needs["data"].as_array().unwrap().clone();
+    assert_eq!(needs.len(), 4);
+    assert!(needs
+        .iter()
+        .all(|n| n["recommendations"].as_array().unwrap().len() == 1));
+    let statuses: Vec<&str> = needs
+        .iter()
+        .map(|n| n["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"in_cooperation")
+            && statuses.contains(&"met")
+            && statuses.contains(&"open")
+    );
+    let coops = app.get("/api/v1/cooperations").send().await.json();
+    let coops = coops["data"].as_array().unwrap().clone();
+    let completed = coops.iter().find(|c| c["status"] == "completed").unwrap();
+    assert_eq!(
+        completed["rating"]["score"], 4,
+        "the receiving country made it public"
+    );
+    assert!(coops.iter().any(|c| c["status"] == "in_progress"));
+    let met = needs.iter().find(|n| n["status"] == "met").unwrap();
+    let rec = app
+        .get(&format!(
+            "/api/v1/recommendations/{}",
+            met["recommendations"][0]
+        ))
+        .send()
+        .await
+        .json();
+    let last = rec["history"].as_array().unwrap().last().unwrap().clone();
+    assert!(last["evidence_urls"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(format!("/api/v1/cooperations/{}", completed["id"]))));
+    let open = needs.iter().find(|n| n["status"] == "open").unwrap();
+    let suggestions = app
+        .get(&format!("/api/v1/needs/{}/suggestions", open["id"]))
+        .send()
+        .await
+        .json();
+    let data = suggestions["data"].as_array().unwrap();
+    assert!(
+        data.iter().any(|s| s["kind"] == "offer") && data.iter().any(|s| s["kind"] == "experience")
+    );
+    assert!(data.iter().all(|s| s["country"] != open["country"]));
+    let map = app.get("/api/v1/cooperation/map").send().await.json();
+    assert_eq!(map["totals"]["in_progress"], 1);
+    assert_eq!(map["totals"]["completed"], 1);
+    assert_eq!(
+        app.get("/api/v1/partners").send().await.json()["data"][0]["acronym"],
+        "DEPM"
+    );
+}

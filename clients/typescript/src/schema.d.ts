@@ -523,6 +523,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/cooperations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cooperations, one row per cooperation (activities by title, the outcome's parts, the rating where the caller may read it), with the filters and visibility of `GET /cooperations`. Streamed
+         * @description Cooperations, one row per cooperation (activities by title, the outcome's parts, the rating
+         *     where the caller may read it), with the filters and visibility of `GET /cooperations`.
+         *     Streamed.
+         */
+        get: operations["export_cooperations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/experiences": {
         parameters: {
             query?: never;
@@ -538,6 +560,48 @@ export interface paths {
          *     filters and visibility as `GET /experiences`. Streamed.
          */
         get: operations["export_experiences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Needs, one row per need, with the filters and visibility of `GET /needs`; texts in the requested language, or with `lang=all` every translation (CSV `title_en`…)
+         * @description Needs, one row per need, with the filters and visibility of `GET /needs`; texts in the
+         *     requested language, or with `lang=all` every translation (CSV `title_en`…). Streamed.
+         */
+        get: operations["export_needs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Offers, one row per offer (ratings in aggregate), with the filters and visibility of `GET /offers`
+         * @description Offers, one row per offer (ratings in aggregate), with the filters and visibility of
+         *     `GET /offers`. Streamed.
+         */
+        get: operations["export_offers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8088,6 +8152,89 @@ export interface operations {
             };
         };
     };
+    export_cooperations: {
+        parameters: {
+            query?: {
+                thematic_area?: string;
+                /** @description Cooperations where this country is a party (either side). */
+                country?: string;
+                /** @description Of the country with the need. */
+                subregion?: string;
+                /** @description Of the need. */
+                kind?: components["schemas"]["NeedKind"];
+                status?: components["schemas"]["CooperationStatus"];
+                /** @description Cooperations serving this need. */
+                need?: number;
+                updated_since?: string;
+                /** @description Words that must all appear in the need's title or description. */
+                q?: string;
+                /**
+                 * @description `csv` (default; RFC 4180, UTF-8, header row) or `ndjson`; else taken from `Accept`
+                 *     (`text/csv`, `application/x-ndjson`).
+                 */
+                format?: components["schemas"]["Format"];
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows, streamed */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad filter or format */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     export_experiences: {
         parameters: {
             query?: {
@@ -8124,6 +8271,169 @@ export interface operations {
                  *     `-snapshot_date` (default without `q`), `country`, `-updated_at`.
                  */
                 sort?: components["schemas"]["ExperienceSort"];
+                /**
+                 * @description `csv` (default; RFC 4180, UTF-8, header row) or `ndjson`; else taken from `Accept`
+                 *     (`text/csv`, `application/x-ndjson`).
+                 */
+                format?: components["schemas"]["Format"];
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows, streamed */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad filter or format */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_needs: {
+        parameters: {
+            query?: {
+                /** @description A thematic area's slug. */
+                thematic_area?: string;
+                /** @description Alpha-3 code of the country. */
+                country?: string;
+                /** @description One of the OAS subregions (see `/countries`). */
+                subregion?: string;
+                kind?: components["schemas"]["NeedKind"];
+                status?: components["schemas"]["NeedStatus"];
+                /** @description Only those changed at or after this instant (RFC 3339). */
+                updated_since?: string;
+                /** @description Words that must all appear in the title or description (any language, accents ignored). */
+                q?: string;
+                /**
+                 * @description `csv` (default; RFC 4180, UTF-8, header row) or `ndjson`; else taken from `Accept`
+                 *     (`text/csv`, `application/x-ndjson`).
+                 */
+                format?: components["schemas"]["Format"];
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows, streamed */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad filter or format */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_offers: {
+        parameters: {
+            query?: {
+                thematic_area?: string;
+                /** @description Alpha-3 code of the offering country. */
+                country?: string;
+                /** @description Offers of this partner organisation. */
+                partner?: number;
+                subregion?: string;
+                /** @description Offers that give this kind of help. */
+                kind?: components["schemas"]["NeedKind"];
+                status?: components["schemas"]["OfferStatus"];
+                updated_since?: string;
+                q?: string;
                 /**
                  * @description `csv` (default; RFC 4180, UTF-8, header row) or `ndjson`; else taken from `Accept`
                  *     (`text/csv`, `application/x-ndjson`).
