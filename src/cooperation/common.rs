@@ -6,7 +6,7 @@ use chrono::DateTime;
 
 use super::rules::{self, NeedKind};
 use super::search::{self, Indexed};
-use super::store::{self, BoardFilter, CooperationBrief, NeedRecord, Viewer};
+use super::store::{BoardFilter, CooperationBrief, NeedRecord, Viewer};
 use crate::auth::policy::{CooperationFacts, NeedFacts};
 use crate::auth::{Principal, Role};
 use crate::countries::model::Subregion;
@@ -224,7 +224,7 @@ pub fn check_experiences(
     country: Option<&str>,
     published: bool,
 ) -> ApiResult<()> {
-    let found = store::experience_facts(conn, ids)?;
+    let found = super::links::experience_facts(conn, ids)?;
     for id in ids {
         match found.iter().find(|e| e.0 == *id) {
             None => checks.add(

@@ -5,11 +5,15 @@
 
 pub mod api;
 mod common;
+pub mod cooperation_actions;
 pub mod cooperations;
 pub mod exports;
+pub mod links;
 pub mod model;
+mod need_actions;
 pub mod needs;
 pub mod offers;
+mod partners;
 pub mod rules;
 pub mod search;
 pub mod store;
@@ -20,9 +24,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(needs::create_need)
         .service(needs::get_need)
         .service(needs::patch_need)
-        .service(needs::open_need)
-        .service(needs::withdraw_need)
-        .service(needs::close_need)
+        .service(need_actions::open_need)
+        .service(need_actions::withdraw_need)
+        .service(need_actions::close_need)
         .service(suggestions::need_suggestions)
         .service(offers::list_offers)
         .service(offers::create_offer)
@@ -31,17 +35,17 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(offers::open_offer)
         .service(offers::close_offer)
         .service(suggestions::offer_suggestions)
-        .service(offers::list_partners)
-        .service(offers::create_partner)
-        .service(offers::get_partner)
+        .service(partners::list_partners)
+        .service(partners::create_partner)
+        .service(partners::get_partner)
         .service(cooperations::list_cooperations)
         .service(cooperations::create_cooperation)
         .service(cooperations::get_cooperation)
         .service(cooperations::patch_cooperation)
-        .service(cooperations::agree_cooperation)
-        .service(cooperations::start_cooperation)
-        .service(cooperations::complete_cooperation)
-        .service(cooperations::cancel_cooperation)
+        .service(cooperation_actions::agree_cooperation)
+        .service(cooperation_actions::start_cooperation)
+        .service(cooperation_actions::complete_cooperation)
+        .service(cooperation_actions::cancel_cooperation)
         .service(suggestions::cooperation_map)
         .service(exports::export_needs)
         .service(exports::export_offers)

@@ -118,7 +118,7 @@ fn limit_of(q: &SuggestionQuery) -> ApiResult<usize> {
 /// The latest published document of each experience.
 fn published_documents(conn: &mut DbConn, ids: &[i64]) -> ApiResult<HashMap<i64, Document>> {
     let mut latest: HashMap<i64, (i32, String)> = HashMap::new();
-    for (id, version, doc) in store::published_versions(conn, ids)? {
+    for (id, version, doc) in super::links::published_versions(conn, ids)? {
         let keep = latest.get(&id).is_none_or(|(v, _)| *v < version);
         if keep {
             latest.insert(id, (version, doc));
@@ -163,7 +163,7 @@ fn for_need(conn: &mut DbConn, need: &NeedRow) -> ApiResult<Vec<Candidate>> {
     let documents = published_documents(conn, &exp_ids)?;
     let mut countries: Vec<String> = offers.iter().filter_map(|o| o.country.clone()).collect();
     countries.extend(experiences.values().map(|e| e.country.clone()));
-    let implemented = store::implemented_in_area(conn, &need.thematic_area, &countries)?;
+    let implemented = super::links::implemented_in_area(conn, &need.thematic_area, &countries)?;
     let mut out = Vec::new();
     for o in offers {
         let text = all_text(&[&o.title, &o.description]);
@@ -353,7 +353,10 @@ pub async fn cooperation_map(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let (counts, ratings) = db::run(&state.pool, move |conn| {
-        Ok((store::map_counts(conn)?, store::rating_totals(conn)?))
+        Ok((
+            super::links::map_counts(conn)?,
+            super::links::rating_totals(conn)?,
+        ))
     })
     .await?;
     let mut cells: BTreeMap<(String, String), MapCell> = BTreeMap::new();

@@ -15,7 +15,7 @@ use crate::cooperation::rules::{
     CooperationStatus, Modality, NeedKind, NeedStatus, OfferStatus, PartnerKind, Priority,
 };
 use crate::cooperation::search::{self, Indexed};
-use crate::cooperation::{cooperations, store};
+use crate::cooperation::{cooperation_actions, store};
 use crate::db::schema::{experiences, recommendations, reports, rounds};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
@@ -281,7 +281,7 @@ pub fn load(conn: &mut DbConn) -> ApiResult<usize> {
             need_status = NeedStatus::Met;
             let row = store::find_need(conn, *need_id)?
                 .ok_or_else(|| ApiError::internal("demo need vanished"))?;
-            cooperations::attach_outcome(conn, None, id, &row.row, &outcome, now)?;
+            cooperation_actions::attach_outcome(conn, None, id, &row.row, &outcome, now)?;
         }
         store::update_cooperation(conn, id, &changes)?;
         let row = store::find_need(conn, *need_id)?

@@ -546,7 +546,11 @@ async fn list_filters_and_pages() {
 async fn demo_content_loads_once_and_is_served() {
     let app = TestApp::new().await;
     let added = app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
-    assert_eq!(added.len(), 4, "rounds 1 and 2, the Guide, cooperation: {added:?}");
+    assert_eq!(
+        added.len(),
+        4,
+        "rounds 1 and 2, the Guide, cooperation: {added:?}"
+    );
     assert!(
         app.with_conn(|conn| mecigep::demo::load(conn).unwrap())
             .is_empty(),
