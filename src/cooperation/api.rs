@@ -159,6 +159,7 @@ pub struct NeedQuery {
     /// Alpha-3 code of the country.
     pub country: Option<String>,
     /// One of the OAS subregions (see `/countries`).
+    #[param(value_type = Option<crate::countries::model::Subregion>)]
     pub subregion: Option<String>,
     #[param(value_type = Option<NeedKind>)]
     pub kind: Option<String>,
@@ -235,6 +236,7 @@ pub struct NewOffer {
     pub title: TextIn,
     pub description: TextIn,
     /// At least one.
+    #[schema(min_items = 1)]
     pub kinds: Vec<NeedKind>,
     pub languages: Option<Vec<Lang>>,
     pub modality: Option<Modality>,
@@ -275,6 +277,8 @@ pub struct OfferQuery {
     /// Offers of this partner organisation.
     #[param(value_type = Option<i64>)]
     pub partner: Option<String>,
+    /// Of the offering country.
+    #[param(value_type = Option<crate::countries::model::Subregion>)]
     pub subregion: Option<String>,
     /// Offers that give this kind of help.
     #[param(value_type = Option<NeedKind>)]
@@ -445,6 +449,7 @@ pub struct CooperationQuery {
     /// Cooperations where this country is a party (either side).
     pub country: Option<String>,
     /// Of the country with the need.
+    #[param(value_type = Option<crate::countries::model::Subregion>)]
     pub subregion: Option<String>,
     /// Of the need.
     #[param(value_type = Option<NeedKind>)]
@@ -500,7 +505,8 @@ pub struct Suggestion {
     pub partner: Option<i64>,
     pub thematic_area: String,
     pub title: Localized,
-    /// 0 to 100; the list is in this order.
+    /// 0 to 98: the same area 50, text similarity up to 25, a common language 10, implemented
+    /// recommendations up to 8, a suitable modality 5. The list is in this order.
     pub score: f64,
     pub reasons: Reasons,
 }

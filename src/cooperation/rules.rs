@@ -270,7 +270,9 @@ pub fn matched_words(wanted: &[String], text: &str) -> Vec<String> {
 #[derive(Debug, Clone, Default)]
 pub struct Fit {
     pub same_area: bool,
-    /// The full-text engine's relevance, 0 when the texts share nothing; higher is closer.
+    /// The full-text engine's relevance relative to the best candidate of the same kind: 1 for
+    /// the closest text, 0 when the texts share nothing. (Ranks of different indexes have no
+    /// common scale.)
     pub text_rank: f64,
     pub common_languages: Vec<Lang>,
     /// Recommendations in the area that the candidate's country has implemented.
@@ -278,16 +280,28 @@ pub struct Fit {
     pub modality_suits: bool,
 }
 
-/// A suggestion's score: the same thematic area first, then text similarity, a language in
-/// common, and a country with implemented recommendations in the area. Out of 100.
+/// Ranks relative to the best: each divided by the highest (all 0 when none is positive).
+pub fn relative(ranks: &mut std::collections::HashMap<i64, f64>) {
+    let best = ranks.values().copied().fold(0.0_f64, f64::max);
+    for r in ranks.values_mut() {
+        *r = if best > 0.0 {
+            (*r / best).max(0.0)
+        } else {
+            0.0
+        };
+    }
+}
+
+/// A suggestion's score, out of 98: the same thematic area (50) outweighs everything else
+/// together; then text similarity (up to 25), a language in common (10), implemented
+/// recommendations in the area (2 each, up to 8) and a suitable modality (5).
 pub fn score(f: &Fit) -> f64 {
     let area = if f.same_area { 50.0 } else { 0.0 };
-    // The engine's ranks have no fixed scale: squash them into 0..25.
-    let text = 25.0 * f.text_rank / (f.text_rank + 1.0);
+    let text = 25.0 * f.text_rank.clamp(0.0, 1.0);
     let language = if f.common_languages.is_empty() {
         0.0
     } else {
-        12.0
+        10.0
     };
     let implemented = 2.0 * (f.implemented.min(4) as f64);
     let modality = if f.modality_suits { 5.0 } else { 0.0 };
@@ -353,7 +367,7 @@ mod tests {
             ..Fit::default()
         };
         let close_text = Fit {
-            text_rank: 1000.0,
+            text_rank: 1.0,
             common_languages: vec![Lang::Es],
             implemented: 10,
             modality_suits: true,

@@ -138,18 +138,21 @@ fn published_documents(conn: &mut DbConn, ids: &[i64]) -> ApiResult<HashMap<i64,
 fn for_need(conn: &mut DbConn, need: &NeedRow) -> ApiResult<Vec<Candidate>> {
     let words = words_of(&[&need.title, &need.description]);
     let today = crate::time::today();
-    let offer_ranks: HashMap<i64, f64> = search::similar(conn, Indexed::Offer, &words)?
+    let mut offer_ranks: HashMap<i64, f64> = search::similar(conn, Indexed::Offer, &words)?
         .into_iter()
         .collect();
+    rules::relative(&mut offer_ranks);
     let ids: Vec<i64> = offer_ranks.keys().copied().collect();
     let offers: Vec<OfferRow> =
         store::open_offers_for(conn, &need.country, &need.thematic_area, &ids)?
             .into_iter()
             .filter(|o| o.available_on(today))
             .collect();
-    let exp_ranks: HashMap<i64, f64> = search::similar_experiences(conn, &need.country, &words)?
-        .into_iter()
-        .collect();
+    let mut exp_ranks: HashMap<i64, f64> =
+        search::similar_experiences(conn, &need.country, &words)?
+            .into_iter()
+            .collect();
+    rules::relative(&mut exp_ranks);
     let mut exp_ids: Vec<i64> =
         search::published_in_area(conn, &need.country, &need.thematic_area)?;
     exp_ids.extend(
@@ -225,9 +228,10 @@ fn for_offer(
     p: Option<&Principal>,
 ) -> ApiResult<Vec<Candidate>> {
     let words = words_of(&[&offer.title, &offer.description]);
-    let ranks: HashMap<i64, f64> = search::similar(conn, Indexed::Need, &words)?
+    let mut ranks: HashMap<i64, f64> = search::similar(conn, Indexed::Need, &words)?
         .into_iter()
         .collect();
+    rules::relative(&mut ranks);
     let ids: Vec<i64> = ranks.keys().copied().collect();
     let confidential = p.is_some_and(|p| p.is(Role::Secretariat)).then_some("*");
     let needs = store::open_needs_for(

@@ -4742,7 +4742,8 @@ export interface components {
             reasons: components["schemas"]["Reasons"];
             /**
              * Format: double
-             * @description 0 to 100; the list is in this order.
+             * @description 0 to 98: the same area 50, text similarity up to 25, a common language 10, implemented
+             *     recommendations up to 8, a suitable modality 5. The list is in this order.
              */
             score: number;
             thematic_area: string;
@@ -5435,7 +5436,7 @@ export interface operations {
                 /** @description Cooperations where this country is a party (either side). */
                 country?: string;
                 /** @description Of the country with the need. */
-                subregion?: string;
+                subregion?: components["schemas"]["Subregion"];
                 /** @description Of the need. */
                 kind?: components["schemas"]["NeedKind"];
                 status?: components["schemas"]["CooperationStatus"];
@@ -8159,7 +8160,7 @@ export interface operations {
                 /** @description Cooperations where this country is a party (either side). */
                 country?: string;
                 /** @description Of the country with the need. */
-                subregion?: string;
+                subregion?: components["schemas"]["Subregion"];
                 /** @description Of the need. */
                 kind?: components["schemas"]["NeedKind"];
                 status?: components["schemas"]["CooperationStatus"];
@@ -8346,7 +8347,7 @@ export interface operations {
                 /** @description Alpha-3 code of the country. */
                 country?: string;
                 /** @description One of the OAS subregions (see `/countries`). */
-                subregion?: string;
+                subregion?: components["schemas"]["Subregion"];
                 kind?: components["schemas"]["NeedKind"];
                 status?: components["schemas"]["NeedStatus"];
                 /** @description Only those changed at or after this instant (RFC 3339). */
@@ -8428,7 +8429,8 @@ export interface operations {
                 country?: string;
                 /** @description Offers of this partner organisation. */
                 partner?: number;
-                subregion?: string;
+                /** @description Of the offering country. */
+                subregion?: components["schemas"]["Subregion"];
                 /** @description Offers that give this kind of help. */
                 kind?: components["schemas"]["NeedKind"];
                 status?: components["schemas"]["OfferStatus"];
@@ -9304,7 +9306,7 @@ export interface operations {
                 /** @description Alpha-3 code of the country. */
                 country?: string;
                 /** @description One of the OAS subregions (see `/countries`). */
-                subregion?: string;
+                subregion?: components["schemas"]["Subregion"];
                 kind?: components["schemas"]["NeedKind"];
                 status?: components["schemas"]["NeedStatus"];
                 /** @description Only those changed at or after this instant (RFC 3339). */
@@ -10213,7 +10215,8 @@ export interface operations {
                 country?: string;
                 /** @description Offers of this partner organisation. */
                 partner?: number;
-                subregion?: string;
+                /** @description Of the offering country. */
+                subregion?: components["schemas"]["Subregion"];
                 /** @description Offers that give this kind of help. */
                 kind?: components["schemas"]["NeedKind"];
                 status?: components["schemas"]["OfferStatus"];
