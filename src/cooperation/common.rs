@@ -4,6 +4,7 @@
 
 use chrono::DateTime;
 
+use super::api::{CooperationQuery, NeedQuery, OfferQuery};
 use super::rules::{self, NeedKind};
 use super::search::{self, Indexed};
 use super::store::{BoardFilter, CooperationBrief, NeedRecord, Viewer};
@@ -39,6 +40,101 @@ pub struct RawFilter<'a> {
     pub kind: Option<&'a str>,
     pub updated_since: Option<&'a str>,
     pub q: Option<&'a str>,
+}
+
+/// The filters a board list and its export share, as the query string gave them.
+macro_rules! board_query {
+    ($($query:ty),*) => {$(
+        impl $query {
+            pub fn raw(&self) -> RawFilter<'_> {
+                RawFilter {
+                    thematic_area: self.thematic_area.as_deref(),
+                    country: self.country.as_deref(),
+                    subregion: self.subregion.as_deref(),
+                    kind: self.kind.as_deref(),
+                    updated_since: self.updated_since.as_deref(),
+                    q: self.q.as_deref(),
+                }
+            }
+        }
+    )*};
+}
+
+board_query!(NeedQuery, OfferQuery, CooperationQuery);
+
+pub fn need_status(checks: &mut Checks, raw: Option<&str>) -> Option<rules::NeedStatus> {
+    raw.and_then(|s| {
+        checks.one_of(
+            "status",
+            s.trim(),
+            rules::NeedStatus::parse,
+            "draft, open, in_cooperation, met, withdrawn",
+        )
+    })
+}
+
+pub fn offer_status(checks: &mut Checks, raw: Option<&str>) -> Option<rules::OfferStatus> {
+    raw.and_then(|s| {
+        checks.one_of(
+            "status",
+            s.trim(),
+            rules::OfferStatus::parse,
+            "draft, open, closed",
+        )
+    })
+}
+
+pub fn cooperation_status(
+    checks: &mut Checks,
+    raw: Option<&str>,
+) -> Option<rules::CooperationStatus> {
+    raw.and_then(|s| {
+        checks.one_of(
+            "status",
+            s.trim(),
+            rules::CooperationStatus::parse,
+            "proposed, agreed, in_progress, completed, cancelled",
+        )
+    })
+}
+
+/// A PATCH's title and description merged into the stored ones (see [`merge_text`]): the
+/// title keeps its original language, the description some text.
+#[allow(clippy::too_many_arguments)]
+pub fn patch_texts(
+    checks: &mut Checks,
+    title: Option<&TextIn>,
+    description: Option<&TextIn>,
+    stored_title: &I18n,
+    stored_description: &I18n,
+    lang: Lang,
+    original: Lang,
+) -> (I18n, I18n) {
+    let title = match title {
+        Some(t) => merge_text(
+            checks,
+            "title",
+            t,
+            stored_title,
+            lang,
+            Some(original),
+            rules::MAX_TITLE,
+        ),
+        None => stored_title.clone(),
+    };
+    let description = match description {
+        Some(t) => merge_text(
+            checks,
+            "description",
+            t,
+            stored_description,
+            lang,
+            None,
+            rules::MAX_DESCRIPTION,
+        ),
+        None => stored_description.clone(),
+    };
+    (title, description)
 }
 
 /// Checks a list's filters; the full-text match runs later, in the list's transaction

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::api::{
     Activity, Agreement, Cooperation, CooperationPatch, CooperationQuery, NewCooperation, Rating,
 };
-use super::common::{self, RawFilter};
+use super::common;
 use super::model::{CooperationChanges, NewCooperationRow};
 use super::rules::{self, CooperationAction, CooperationStatus, NeedStatus};
 use super::search::Indexed;
@@ -182,25 +182,8 @@ pub async fn list_cooperations(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let (mut filter, q) = common::board_filter(
-        &mut checks,
-        &RawFilter {
-            thematic_area: query.thematic_area.as_deref(),
-            country: query.country.as_deref(),
-            subregion: query.subregion.as_deref(),
-            kind: query.kind.as_deref(),
-            updated_since: query.updated_since.as_deref(),
-            q: query.q.as_deref(),
-        },
-    );
-    let status = query.status.as_deref().and_then(|s| {
-        checks.one_of(
-            "status",
-            s.trim(),
-            CooperationStatus::parse,
-            "proposed, agreed, in_progress, completed, cancelled",
-        )
-    });
+    let (mut filter, q) = common::board_filter(&mut checks, &query.raw());
+    let status = common::cooperation_status(&mut checks, query.status.as_deref());
     let need = checks.integer("need", query.need.as_deref());
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;

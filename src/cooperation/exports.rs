@@ -289,22 +289,8 @@ pub async fn export_needs(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let status = query.status.as_deref().and_then(|s| {
-        checks.one_of(
-            "status",
-            s.trim(),
-            NeedStatus::parse,
-            "draft, open, in_cooperation, met, withdrawn",
-        )
-    });
-    let raw = RawFilter {
-        thematic_area: query.thematic_area.as_deref(),
-        country: query.country.as_deref(),
-        subregion: query.subregion.as_deref(),
-        kind: query.kind.as_deref(),
-        updated_since: query.updated_since.as_deref(),
-        q: query.q.as_deref(),
-    };
+    let status = common::need_status(&mut checks, query.status.as_deref());
+    let raw = query.raw();
     export(
         &req,
         &state,
@@ -337,23 +323,9 @@ pub async fn export_offers(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let status = query.status.as_deref().and_then(|s| {
-        checks.one_of(
-            "status",
-            s.trim(),
-            OfferStatus::parse,
-            "draft, open, closed",
-        )
-    });
+    let status = common::offer_status(&mut checks, query.status.as_deref());
     let partner = checks.integer("partner", query.partner.as_deref());
-    let raw = RawFilter {
-        thematic_area: query.thematic_area.as_deref(),
-        country: query.country.as_deref(),
-        subregion: query.subregion.as_deref(),
-        kind: query.kind.as_deref(),
-        updated_since: query.updated_since.as_deref(),
-        q: query.q.as_deref(),
-    };
+    let raw = query.raw();
     export(
         &req,
         &state,
@@ -387,23 +359,9 @@ pub async fn export_cooperations(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let status = query.status.as_deref().and_then(|s| {
-        checks.one_of(
-            "status",
-            s.trim(),
-            CooperationStatus::parse,
-            "proposed, agreed, in_progress, completed, cancelled",
-        )
-    });
+    let status = common::cooperation_status(&mut checks, query.status.as_deref());
     let need = checks.integer("need", query.need.as_deref());
-    let raw = RawFilter {
-        thematic_area: query.thematic_area.as_deref(),
-        country: query.country.as_deref(),
-        subregion: query.subregion.as_deref(),
-        kind: query.kind.as_deref(),
-        updated_since: query.updated_since.as_deref(),
-        q: query.q.as_deref(),
-    };
+    let raw = query.raw();
     export(
         &req,
         &state,

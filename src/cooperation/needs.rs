@@ -4,7 +4,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::api::{Need, NeedPatch, NeedQuery, NewNeed};
-use super::common::{self, need_facts, no_need, RawFilter};
+use super::common::{self, need_facts, no_need};
 use super::model::NeedValues;
 use super::rules::{self, Modality, NeedAction, NeedStatus, Priority};
 use super::search::{self, Indexed};
@@ -150,25 +150,8 @@ pub async fn list_needs(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let (mut filter, q) = common::board_filter(
-        &mut checks,
-        &RawFilter {
-            thematic_area: query.thematic_area.as_deref(),
-            country: query.country.as_deref(),
-            subregion: query.subregion.as_deref(),
-            kind: query.kind.as_deref(),
-            updated_since: query.updated_since.as_deref(),
-            q: query.q.as_deref(),
-        },
-    );
-    let status = query.status.as_deref().and_then(|s| {
-        checks.one_of(
-            "status",
-            s.trim(),
-            NeedStatus::parse,
-            "draft, open, in_cooperation, met, withdrawn",
-        )
-    });
+    let (mut filter, q) = common::board_filter(&mut checks, &query.raw());
+    let status = common::need_status(&mut checks, query.status.as_deref());
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;
     let viewer = common::viewer(principal.0.as_ref());
@@ -373,30 +356,15 @@ pub async fn patch_need(
         let original = row.lang();
         let lang = write_lang.unwrap_or(original);
         let mut checks = Checks::new();
-        let title = match &patch.title {
-            Some(t) => common::merge_text(
-                &mut checks,
-                "title",
-                t,
-                &row.title,
-                lang,
-                Some(original),
-                rules::MAX_TITLE,
-            ),
-            None => row.title.0.clone(),
-        };
-        let description = match &patch.description {
-            Some(t) => common::merge_text(
-                &mut checks,
-                "description",
-                t,
-                &row.description,
-                lang,
-                None,
-                rules::MAX_DESCRIPTION,
-            ),
-            None => row.description.0.clone(),
-        };
+        let (title, description) = common::patch_texts(
+            &mut checks,
+            patch.title.as_ref(),
+            patch.description.as_ref(),
+            &row.title,
+            &row.description,
+            lang,
+            original,
+        );
         let area = match &patch.thematic_area {
             Some(a) => common::area(conn, &mut checks, a)?,
             None => row.thematic_area.clone(),

@@ -4,7 +4,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::api::{NewOffer, Offer, OfferPatch, OfferQuery, Ratings};
-use super::common::{self, RawFilter};
+use super::common;
 use super::model::{OfferRow, OfferValues};
 use super::rules::{self, Modality, NeedKind, OfferAction, OfferStatus};
 use super::search::{self, Indexed};
@@ -144,25 +144,8 @@ pub async fn list_offers(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
-    let (mut filter, q) = common::board_filter(
-        &mut checks,
-        &RawFilter {
-            thematic_area: query.thematic_area.as_deref(),
-            country: query.country.as_deref(),
-            subregion: query.subregion.as_deref(),
-            kind: query.kind.as_deref(),
-            updated_since: query.updated_since.as_deref(),
-            q: query.q.as_deref(),
-        },
-    );
-    let status = query.status.as_deref().and_then(|s| {
-        checks.one_of(
-            "status",
-            s.trim(),
-            OfferStatus::parse,
-            "draft, open, closed",
-        )
-    });
+    let (mut filter, q) = common::board_filter(&mut checks, &query.raw());
+    let status = common::offer_status(&mut checks, query.status.as_deref());
     let partner = checks.integer("partner", query.partner.as_deref());
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;
@@ -397,30 +380,15 @@ pub async fn patch_offer(
         let original = row.lang();
         let lang = write_lang.unwrap_or(original);
         let mut checks = Checks::new();
-        let title = match &patch.title {
-            Some(t) => common::merge_text(
-                &mut checks,
-                "title",
-                t,
-                &row.title,
-                lang,
-                Some(original),
-                rules::MAX_TITLE,
-            ),
-            None => row.title.0.clone(),
-        };
-        let description = match &patch.description {
-            Some(t) => common::merge_text(
-                &mut checks,
-                "description",
-                t,
-                &row.description,
-                lang,
-                None,
-                rules::MAX_DESCRIPTION,
-            ),
-            None => row.description.0.clone(),
-        };
+        let (title, description) = common::patch_texts(
+            &mut checks,
+            patch.title.as_ref(),
+            patch.description.as_ref(),
+            &row.title,
+            &row.description,
+            lang,
+            original,
+        );
         let area = match &patch.thematic_area {
             Some(a) => common::area(conn, &mut checks, a)?,
             None => row.thematic_area.clone(),

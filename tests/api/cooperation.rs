@@ -1274,3 +1274,164 @@ async fn demo_shows_the_cooperation_cycle() {
         "DEPM"
     );
 }
+
+#[actix_web::test]
+async fn every_write_refuses_who_it_must() {
+    let b = board().await;
+    let need = b.open_need(need_body(&[])).await;
+    let offer = b
+        .open_offer(&b.chile, json!({"thematic_area": "public-budget", "kinds": ["training"], "title": "Budget", "description": "Budget training."}))
+        .await;
+    let res = b
+        .post(
+            &b.peru,
+            "/api/v1/cooperations",
+            json!({"need": need, "offer": offer}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let coop = res.json()["id"].as_i64().unwrap();
+    let brazil = b.app.member("BRA");
+    // (method, path, body): every write of the cycle.
+    let writes: Vec<(&str, String, Value)> = vec![
+        ("POST", "/api/v1/needs".into(), need_body(&[])),
+        (
+            "PATCH",
+            format!("/api/v1/needs/{need}"),
+            json!({"priority": "low"}),
+        ),
+        ("POST", format!("/api/v1/needs/{need}/withdraw"), json!({})),
+        (
+            "POST",
+            format!("/api/v1/needs/{need}/close"),
+            json!({"note": "done"}),
+        ),
+        (
+            "POST",
+            "/api/v1/offers".into(),
+            json!({"thematic_area": "public-budget", "kinds": ["training"], "title": "t", "description": "d"}),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/offers/{offer}"),
+            json!({"capacity_per_year": 2}),
+        ),
+        ("POST", format!("/api/v1/offers/{offer}/close"), json!({})),
+        (
+            "POST",
+            "/api/v1/partners".into(),
+            json!({"name": "Some University", "kind": "university"}),
+        ),
+        (
+            "POST",
+            "/api/v1/cooperations".into(),
+            json!({"need": need, "provider_country": "URY"}),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/cooperations/{coop}"),
+            json!({"activities": []}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cooperations/{coop}/agree"),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cooperations/{coop}/cancel"),
+            json!({"reason": "no"}),
+        ),
+    ];
+    let send = |who: Option<&TestUser>, method: &str, path: &str, body: &Value| {
+        let req = b.app.request(method.parse().unwrap(), path).json(body);
+        let req = match who {
+            Some(u) => req.auth(u),
+            None => req,
+        };
+        async move { req.send().await }
+    };
+    for (method, path, body) in &writes {
+        send(None, method, path, body)
+            .await
+            .assert_problem(401, "authentication-required");
+        // An expert whose country reviewed nothing the need serves, and a focal point of a
+        // country that is no party: 403 where they may see the resource, 404 where not.
+        for who in [&b.other_expert, &brazil] {
+            let res = send(Some(who), method, path, body).await;
+            let status = res.status.as_u16();
+            let own = matches!(path.as_str(), "/api/v1/offers" | "/api/v1/needs")
+                && who.email.starts_with("member");
+            if own {
+                assert_eq!(
+                    status, 201,
+                    "a focal point declares its own needs and offers"
+                );
+                continue;
+            }
+            assert!(
+                status == 403 || status == 404,
+                "{method} {path} by {}: {status} {}",
+                who.email,
+                String::from_utf8_lossy(&res.body)
+            );
+            if path.contains("/cooperations/") {
+                assert_eq!(status, 404, "a proposal is the parties'");
+            }
+            if path.starts_with("/api/v1/needs/") || path.starts_with("/api/v1/offers/") {
+                assert_eq!(
+                    status, 403,
+                    "a public need or offer is visible: {method} {path}"
+                );
+            }
+        }
+    }
+    // Nothing changed.
+    assert_eq!(
+        b.get(None, &format!("/api/v1/needs/{need}")).await.json()["priority"],
+        "high"
+    );
+    assert_eq!(
+        b.get(Some(&b.peru), &format!("/api/v1/cooperations/{coop}"))
+            .await
+            .json()["status"],
+        "proposed"
+    );
+
+    // Transitions each lifecycle refuses, with what it allows.
+    let p = b
+        .action(&b.chile, &format!("/api/v1/offers/{offer}/open"))
+        .await
+        .assert_problem(409, "invalid-transition");
+    assert_eq!(p["allowed"], json!(["close"]));
+    b.post(
+        &b.chile,
+        &format!("/api/v1/cooperations/{coop}/complete"),
+        json!({"summary": "x"}),
+    )
+    .await
+    .assert_problem(409, "invalid-transition");
+
+    // A retried create is answered once.
+    let key = format!("need-{need}-retry");
+    let first = b
+        .app
+        .post("/api/v1/needs")
+        .auth(&b.peru)
+        .header("idempotency-key", &key)
+        .json(&need_body(&[]))
+        .send()
+        .await;
+    let again = b
+        .app
+        .post("/api/v1/needs")
+        .auth(&b.peru)
+        .header("idempotency-key", &key)
+        .json(&need_body(&[]))
+        .send()
+        .await;
+    assert_eq!(first.status, 201);
+    assert_eq!(again.status, 201);
+    assert_eq!(first.json()["id"], again.json()["id"]);
+    assert_eq!(again.header("idempotency-replayed"), Some("true"));
+}
