@@ -53,7 +53,9 @@ trap cleanup EXIT
 
 ADMIN_EMAIL=bench@example.org
 ADMIN_PASSWORD=bench-password-0123
+# The rate limits guard a service from runaway callers; the load generator is one caller.
 DATABASE_URL="$DB_URL" MECIGEP_BIND="127.0.0.1:$PORT" RUST_LOG=warn \
+    MECIGEP_RATE_LIMIT_WRITES=0 MECIGEP_RATE_LIMIT_LOGINS=0 MECIGEP_RATE_LIMIT_EXPORTS=0 MECIGEP_RATE_LIMIT_SEARCH=0 \
     MECIGEP_ADMIN_EMAIL="$ADMIN_EMAIL" MECIGEP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     ./target/release/mecigep serve >"$work/server.log" 2>&1 &
 pid=$!

@@ -162,6 +162,7 @@ pub fn build(
         .default_service(web::to(http::fallback))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(failpoint::middleware))
+        .wrap(from_fn(http::rate_limit::middleware))
         .wrap(from_fn(http::hygiene::middleware))
         .wrap(from_fn(http::reject_oversize))
         .wrap(from_fn(http::head_as_get))

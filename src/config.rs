@@ -125,6 +125,19 @@ pub struct ServeArgs {
     /// scraper reaches), e.g. `127.0.0.1:9464`.
     #[arg(long, env = "MECIGEP_METRICS_BIND")]
     pub metrics_bind: Option<String>,
+    /// Writes (POST, PUT, PATCH, DELETE) allowed per caller and minute; 0 for no limit. The
+    /// caller is the machine client, else the account, else the address.
+    #[arg(long, env = "MECIGEP_RATE_LIMIT_WRITES", default_value_t = 600)]
+    pub rate_limit_writes: u32,
+    /// Logins and token requests allowed per client address and minute; 0 for no limit.
+    #[arg(long, env = "MECIGEP_RATE_LIMIT_LOGINS", default_value_t = 60)]
+    pub rate_limit_logins: u32,
+    /// Exports allowed per caller and minute; 0 for no limit.
+    #[arg(long, env = "MECIGEP_RATE_LIMIT_EXPORTS", default_value_t = 60)]
+    pub rate_limit_exports: u32,
+    /// Searches (`q=` on a list, suggestions) allowed per caller and minute; 0 for no limit.
+    #[arg(long, env = "MECIGEP_RATE_LIMIT_SEARCH", default_value_t = 1200)]
+    pub rate_limit_search: u32,
     /// Largest JSON request body, in bytes.
     #[arg(long, env = "MECIGEP_JSON_LIMIT", default_value_t = crate::http::DEFAULT_JSON_LIMIT)]
     pub json_limit: usize,
@@ -267,6 +280,12 @@ impl ServeArgs {
                 guide_cache_recheck: std::time::Duration::from_millis(self.guide_cache_recheck_ms),
                 hsts: self.hsts,
                 metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+                rate_limits: crate::http::rate_limit::RateLimits {
+                    writes: self.rate_limit_writes,
+                    logins: self.rate_limit_logins,
+                    exports: self.rate_limit_exports,
+                    search: self.rate_limit_search,
+                },
             },
             metrics_bind,
             random_jwt_secret: self.jwt_secret.is_none(),

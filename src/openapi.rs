@@ -245,6 +245,22 @@ fn finish_operation(path: &str, method: Method, op: &mut Operation) {
             "The server's storage is full; nothing was written, retry later",
         ));
     }
+    let searches = op.parameters.as_ref().is_some_and(|ps| {
+        ps.iter()
+            .any(|p| p.name == "q" && p.parameter_in == ParameterIn::Query)
+    });
+    let limited = (method != Method::Get && !is_health)
+        || path.starts_with("/api/v1/exports/")
+        || path.ends_with("/suggestions")
+        || searches;
+    if limited {
+        answers.push((
+            "429",
+            "Too many requests of this kind from this caller in a minute (see the README's rate \
+             limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` \
+             (IETF draft) come with every answer of a limited kind",
+        ));
+    }
     let conditional_write = op.responses.responses.contains_key("412");
     let requires_match = op.responses.responses.contains_key("428");
     if conditional_write {

@@ -26,6 +26,8 @@ pub struct AppSettings {
     pub hsts: bool,
     /// The bearer token `/metrics` asks for on the API's listener; no `/metrics` there without.
     pub metrics_token: Option<String>,
+    /// Requests per caller and minute on writes, logins, exports and searches.
+    pub rate_limits: crate::http::rate_limit::RateLimits,
 }
 
 impl Default for AppSettings {
@@ -38,6 +40,7 @@ impl Default for AppSettings {
             guide_cache_recheck: std::time::Duration::from_millis(100),
             hsts: false,
             metrics_token: None,
+            rate_limits: crate::http::rate_limit::RateLimits::OFF,
         }
     }
 }
@@ -97,6 +100,7 @@ pub struct AppState {
     pub settings: Arc<AppSettings>,
     pub auth: Arc<AuthState>,
     pub guide_cache: Arc<GuideCache>,
+    pub rate_limits: Arc<crate::http::rate_limit::Limiter>,
 }
 
 impl AppState {
@@ -117,6 +121,7 @@ impl AppState {
             pool.write_counter(),
         ));
         AppState {
+            rate_limits: Arc::new(crate::http::rate_limit::Limiter::new(settings.rate_limits)),
             pool,
             guide_cache,
             settings: Arc::new(settings),

@@ -9,7 +9,8 @@
 //!   `mecigep_db_pool_max_connections`: the pool when scraped; `mecigep_db_unavailable_total`:
 //!   requests answered 503 because the database could not be reached or written in time;
 //! - `mecigep_cache_requests_total{cache,result}`: the Guide's kept pages and reads, hit or miss;
-//! - `mecigep_export_rows_total{export}`, `mecigep_idempotent_replays_total`;
+//! - `mecigep_export_rows_total{export}`, `mecigep_idempotent_replays_total`,
+//!   `mecigep_rate_limited_total{class}`;
 //! - `mecigep_build_info{version}` (always 1).
 
 use std::sync::OnceLock;
@@ -80,6 +81,11 @@ pub async fn middleware<B: MessageBody + 'static>(
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());
     result
+}
+
+/// A request refused by its class's rate limit.
+pub fn rate_limited(class: &'static str) {
+    metrics::counter!("mecigep_rate_limited_total", "class" => class).increment(1);
 }
 
 /// A hit or a miss of one of the Guide's caches.

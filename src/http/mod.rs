@@ -7,6 +7,7 @@ pub mod hygiene;
 pub mod lang;
 pub mod pagination;
 pub mod prefer;
+pub mod rate_limit;
 pub mod validate;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};

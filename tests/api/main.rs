@@ -13,6 +13,7 @@ mod errors;
 mod experiences;
 mod exports;
 mod hygiene;
+mod limits;
 mod meta;
 mod migrations;
 mod questionnaires;
