@@ -32,4 +32,5 @@ pub mod statuses;
 pub mod telemetry;
 pub mod thematic_areas;
 pub mod time;
+pub mod tracing_setup;
 pub mod users;

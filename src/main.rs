@@ -2,21 +2,11 @@ use std::process::ExitCode;
 
 use actix_web::HttpServer;
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
 use mecigep::app;
-use mecigep::config::{Cli, Command, GlobalArgs, LogFormat, ServeArgs, UserAddArgs, UserCommand};
+use mecigep::config::{Cli, Command, GlobalArgs, ServeArgs, UserAddArgs, UserCommand};
 use mecigep::db;
 use mecigep::state::AppState;
-
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match format {
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-        LogFormat::Pretty => builder.init(),
-    }
-}
 
 /// Opens the pool, trying again with growing pauses while the database does not answer, for
 /// up to `--db-wait-secs`.
@@ -245,7 +235,7 @@ fn run(cli: Cli) -> Result<(), String> {
 fn main() -> ExitCode {
     mecigep::memory::configure();
     let cli = Cli::parse();
-    init_logging(cli.global.log_format);
+    let _tracing = mecigep::tracing_setup::init(cli.global.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -59,7 +59,13 @@ pub async fn middleware(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().to_string();
     let path = req.path().to_owned();
-    let span = tracing::info_span!("request", request_id = %id);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %method,
+        path = %path,
+        status = tracing::field::Empty
+    );
     let ctx = RequestCtx {
         id: id.clone(),
         path: path.clone(),
@@ -80,6 +86,7 @@ pub async fn middleware(
     };
 
     let status = res.status();
+    span.record("status", status.as_u16());
     let _enter = span.enter();
     if status.is_server_error() {
         if let Some(err) = res.response().error() {

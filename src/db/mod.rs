@@ -391,7 +391,9 @@ where
         return tx.read(pool, f).await;
     }
     let pool = pool.clone();
+    let span = tracing::debug_span!("db", op = "read");
     web::block(move || {
+        let _in = span.enter();
         let mut conn = pool.get()?;
         let result = f(&mut conn);
         conn.ended(&result, &pool.failures);
@@ -418,7 +420,9 @@ where
         return Err(fault);
     }
     let pool = pool.clone();
+    let span = tracing::debug_span!("db", op = "write");
     web::block(move || {
+        let _in = span.enter();
         let _turn = pool.writer_turn()?;
         let mut conn = pool.get()?;
         let result = retrying_races(|| {

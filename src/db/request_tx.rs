@@ -126,7 +126,9 @@ impl RequestTx {
     {
         let this = self.clone();
         let pool = pool.clone();
+        let span = tracing::debug_span!("db", op = "request transaction");
         web::block(move || {
+            let _in = span.enter();
             let mut open = this.lock();
             if open.is_none() {
                 *open = Some(this.begin(&pool)?);
@@ -175,7 +177,9 @@ impl RequestTx {
             return Ok(false);
         };
         let pool = pool.clone();
+        let span = tracing::debug_span!("db", op = "commit");
         web::block(move || {
+            let _in = span.enter();
             let result = last(&mut open.conn).and_then(|()| {
                 open.ended = true;
                 dialect::end_write(&mut open.conn, true).map_err(ApiError::from)

@@ -22,4 +22,5 @@ mod reports;
 mod responses;
 mod rounds;
 mod thematic_areas;
+mod traces;
 mod users;
