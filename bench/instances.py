@@ -11,7 +11,8 @@ secret, and measures what an operator behind a load balancer relies on:
    long it takes (the bound is MECIGEP_GUIDE_CACHE_RECHECK_MS, 100 ms by default);
 2. an account deactivated through A is refused by B at its next request;
 3. an Idempotency-Key used through A is replayed by B (shared, in the database);
-4. the login throttle and the rate limits are per instance (documented), and by how much;
+4. an account's failed logins count on every instance (they are read from the audit log),
+   while rate limits are per instance (documented);
 5. killing A with SIGKILL while writers create needs through both loses nothing: every write
    acknowledged by A or B is read back, and every write whose answer was lost with A is
    retried through B with its key and stored once.
@@ -76,6 +77,7 @@ def start(port, log, demo):
         # The writers and the poller below are one caller each, as fast as they can go.
         "MECIGEP_RATE_LIMIT_WRITES": "0",
         "MECIGEP_RATE_LIMIT_SEARCH": "0",
+        "MECIGEP_RATE_LIMIT_EXPORTS": "2",
     })
     if demo:
         env["MECIGEP_DEMO"] = "true"
@@ -150,12 +152,17 @@ def idempotency(a, b, token):
             "same_id": first["id"] == again["id"]}
 
 
-def per_instance_limits(a, b):
+def throttles(a, b, token):
+    """An account's failed logins count on every instance; rate limits are per instance."""
     email = f"nobody.{uuid.uuid4().hex[:6]}@instances.example"
-    statuses_a = [call(a, "POST", "/api/v1/auth/login", body={"email": email, "password": "a wrong password"})[0] for _ in range(12)]
+    statuses_a = [call(a, "POST", "/api/v1/auth/login", body={"email": email, "password": "a wrong password"})[0] for _ in range(11)]
     first_b = call(b, "POST", "/api/v1/auth/login", body={"email": email, "password": "a wrong password"})[0]
-    return {"login_throttle_on_a": f"{statuses_a.count(401)} × 401 then {statuses_a.count(429)} × 429",
-            "first_attempt_on_b": first_b}
+    exports_a = [call(a, "GET", "/api/v1/exports/needs", token)[0] for _ in range(3)]
+    first_export_b = call(b, "GET", "/api/v1/exports/needs", token)[0]
+    return {"failed_logins_on_a": f"{statuses_a.count(401)} x 401 then {statuses_a.count(429)} x 429",
+            "same_account_first_attempt_on_b": first_b,
+            "exports_on_a_with_a_limit_of_2": exports_a,
+            "first_export_on_b": first_export_b}
 
 
 def kill_one(a, b, token, procs, seconds=6.0, writers=6):
@@ -226,7 +233,7 @@ def main():
                 "guide_change_through_a_seen_by_b": guide_visibility(a, b, token),
                 "account_deactivated_through_a": deactivation(a, b, token),
                 "idempotency_key_through_a_then_b": idempotency(a, b, token),
-                "per_instance": per_instance_limits(a, b),
+                "throttles": throttles(a, b, token),
                 "a_killed_during_writes": kill_one(a, b, token, procs),
             }
             print(json.dumps(out, indent=2))

@@ -141,7 +141,20 @@ pub async fn auth_login(
     let audit = AuditCtx::new(&req, None)?;
     let pw = body.password;
     let refresh_ttl = state.auth.refresh_ttl;
+    let per_account = i64::from(state.settings.auth.login_attempts_per_account.max(1));
     let outcome = db::run_tx(&state.pool, move |conn| {
+        // The account's failures in the window, as every instance recorded them.
+        let now = crate::time::now();
+        let window = chrono::Duration::minutes(15);
+        let failures = store::recent_failed_logins(conn, &email, now - window, per_account)?;
+        if failures.len() as i64 >= per_account {
+            let oldest = failures.last().copied().unwrap_or(now);
+            let secs = (oldest + window - now).num_seconds().max(1) as u64;
+            return Err(ApiError::TooManyRequests {
+                detail: format!("too many failed logins for this account; retry in {secs} s"),
+                retry_after_secs: secs,
+            });
+        }
         let user = super::account::find_user_by_email(conn, &email)?;
         // Verify even for an unknown email so that both failures take as long.
         let ok = match &user {

@@ -180,3 +180,23 @@ pub fn ensure_active(conn: &mut DbConn, user_id: i64) -> ApiResult<super::accoun
         _ => Err(ApiError::Unauthorized("the account is not active".into())),
     }
 }
+
+/// The times of the latest `limit` failed logins of `email` since `since`, newest first: the
+/// audit log every instance writes, so the account's limit holds across instances.
+pub fn recent_failed_logins(
+    conn: &mut DbConn,
+    email: &str,
+    since: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    use crate::db::schema::audit_log as a;
+    a::table
+        .filter(a::entity_type.eq("user"))
+        .filter(a::entity_id.eq(email))
+        .filter(a::action.eq("auth.login_failed"))
+        .filter(a::at.gt(since))
+        .order(a::id.desc())
+        .limit(limit)
+        .select(a::at)
+        .load(conn)
+}

@@ -2,7 +2,9 @@
 //!
 //! Every attempt spends one token, so failures are bounded whatever their mix with successes;
 //! the quotas are far above what a person or a scheduled job needs. State is per process: with
-//! several instances behind a balancer each enforces its own bucket.
+//! several instances behind a balancer each enforces its own bucket. An account's failed
+//! logins are also counted from the audit log at each login, which every instance writes, so
+//! that limit holds across instances.
 
 use std::num::NonZeroU32;
 use std::time::Duration;

@@ -795,3 +795,41 @@ async fn bootstrap_creates_the_first_secretariat_once() {
     assert_eq!(me["role"], "secretariat");
     assert_eq!(me["country"], Value::Null);
 }
+
+#[actix_web::test]
+async fn an_accounts_failed_logins_count_on_every_instance() {
+    let settings = || AppSettings {
+        auth: AuthSettings {
+            login_attempts_per_account: 3,
+            ..AuthSettings::default()
+        },
+        ..AppSettings::default()
+    };
+    let app = TestApp::with_settings(settings()).await;
+    // A second instance: the same database, its own memory.
+    let other = crate::util::service(app.pool.clone(), settings()).await;
+    let member = app.member("HND");
+    for _ in 0..3 {
+        app.login(&member.email, "wrong password!!")
+            .await
+            .assert_problem(401, "unauthorized");
+    }
+    let res = crate::util::Req::on(&other, actix_web::http::Method::POST, "/api/v1/auth/login")
+        .json(&json!({"email": member.email, "password": PASSWORD}))
+        .send()
+        .await;
+    let p = res.assert_problem(429, "too-many-requests");
+    assert!(p["detail"].as_str().unwrap().contains("this account"));
+    let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
+    assert!(
+        (800..=900).contains(&wait),
+        "the oldest failure leaves the window: {wait}"
+    );
+    // Another account is not held back.
+    let fresh = app.member("HND");
+    let res = crate::util::Req::on(&other, actix_web::http::Method::POST, "/api/v1/auth/login")
+        .json(&json!({"email": fresh.email, "password": PASSWORD}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+}
