@@ -247,6 +247,10 @@ pub struct Draw {
     pub participants: i32,
     /// The draw this one replaced, if any (it stays on record).
     pub supersedes: Option<i64>,
+    /// Pairs of countries that review each other: none while each country has at most
+    /// (participants − 1) / 2 reviewers, else the fewest possible (reviews beyond the pairs of
+    /// countries available).
+    pub mutual_pairs: i64,
     pub created_at: DateTime<Utc>,
     pub assignments: Vec<Assignment>,
 }

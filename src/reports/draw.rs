@@ -3,19 +3,19 @@
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 
 /// Largest seed accepted, so that a seed survives a round trip through any JSON parser.
 pub const MAX_SEED: i64 = (1 << 53) - 1;
 
 /// `(reviewed, reviewer)` pairs: every participant is reviewed by `k` others and reviews `k`
-/// others (perfectly balanced); nobody reviews itself; and no two countries review each other
-/// unless `k > (n - 1) / 2`, where it cannot be avoided (each pair of countries can carry only
-/// one review without reciprocity, so `n·k ≤ n(n−1)/2`).
+/// others (perfectly balanced); nobody reviews itself; and as few pairs of countries review
+/// each other as `n` and `k` allow ([`fewest_mutual_pairs`]): none while `k ≤ (n − 1) / 2`.
 ///
 /// The participants are put in an order drawn from the seed, and each is reviewed by those
-/// `d` places after it for `k` distinct offsets `d`, also drawn; offsets below `n / 2` make
-/// reciprocity impossible.
+/// `d` places after it for `k` distinct offsets `d`. Offsets `d` and `n − d` together make `n`
+/// mutual pairs (`n / 2` for `d = n / 2`), so the offsets are drawn one from each such class
+/// first, then `n / 2`, and only then the complements of offsets already taken.
 pub fn draw(participants: &[String], k: usize, seed: u64) -> Result<Vec<(String, String)>, String> {
     let mut order: Vec<String> = participants.to_vec();
     order.sort();
@@ -37,19 +37,51 @@ pub fn draw(participants: &[String], k: usize, seed: u64) -> Result<Vec<(String,
     }
     let mut rng = StdRng::seed_from_u64(seed);
     order.shuffle(&mut rng);
-    let top = if 2 * k < n { (n - 1) / 2 } else { n - 1 };
-    let mut offsets: Vec<usize> = (1..=top).collect();
-    offsets.shuffle(&mut rng);
-    offsets.truncate(k);
-    offsets.sort_unstable();
+    // One offset of each class {d, n − d} (d < n / 2), in a drawn order, each side drawn.
+    let mut classes: Vec<usize> = (1..=(n - 1) / 2).collect();
+    classes.shuffle(&mut rng);
+    let mut chosen: Vec<usize> = Vec::with_capacity(k);
+    let mut complements: Vec<usize> = Vec::new();
+    for d in classes {
+        let (first, second) = if rng.gen_bool(0.5) {
+            (d, n - d)
+        } else {
+            (n - d, d)
+        };
+        chosen.push(first);
+        complements.push(second);
+    }
+    if n.is_multiple_of(2) {
+        chosen.push(n / 2);
+    }
+    chosen.extend(complements);
+    chosen.truncate(k);
     let mut pairs = Vec::with_capacity(n * k);
     for (i, reviewed) in order.iter().enumerate() {
-        for d in &offsets {
+        for d in &chosen {
             pairs.push((reviewed.clone(), order[(i + d) % n].clone()));
         }
     }
     pairs.sort();
     Ok(pairs)
+}
+
+/// The fewest pairs of countries that must review each other when each of `n` is reviewed by
+/// `k` others: `n·k` reviews over `n(n − 1)/2` pairs of countries.
+pub fn fewest_mutual_pairs(n: usize, k: usize) -> usize {
+    (n * k).saturating_sub(n * n.saturating_sub(1) / 2)
+}
+
+/// The pairs of countries that review each other in `pairs`.
+pub fn mutual_pairs(pairs: &[(String, String)]) -> usize {
+    let set: std::collections::HashSet<(&str, &str)> = pairs
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    pairs
+        .iter()
+        .filter(|(a, b)| a < b && set.contains(&(b.as_str(), a.as_str())))
+        .count()
 }
 
 #[cfg(test)]
@@ -91,6 +123,11 @@ mod tests {
                         reviews.values().max().copied().unwrap_or(0),
                     );
                     assert!(hi - lo <= 1, "balanced load: {lo}..{hi}");
+                    assert_eq!(
+                        mutual_pairs(&pairs),
+                        fewest_mutual_pairs(n, k),
+                        "the fewest mutual pairs with n={n} k={k} seed={seed}"
+                    );
                 }
             }
         }
@@ -105,6 +142,18 @@ mod tests {
         let distinct: HashSet<Vec<(String, String)>> =
             (0..20).map(|s| draw(&ps, 2, s).unwrap()).collect();
         assert!(distinct.len() > 10, "seeds give different draws");
+    }
+
+    #[test]
+    fn the_fewest_mutual_pairs() {
+        assert_eq!(fewest_mutual_pairs(4, 2), 2);
+        assert_eq!(fewest_mutual_pairs(6, 3), 3);
+        assert_eq!(fewest_mutual_pairs(5, 2), 0);
+        assert_eq!(fewest_mutual_pairs(5, 4), 10);
+        for seed in 0..30 {
+            assert_eq!(mutual_pairs(&draw(&countries(4), 2, seed).unwrap()), 2);
+            assert_eq!(mutual_pairs(&draw(&countries(6), 3, seed).unwrap()), 3);
+        }
     }
 
     #[test]

@@ -16,6 +16,15 @@ use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
 use crate::time::utc;
 
+/// Pairs of countries that review each other in a draw's assignments.
+fn mutual_pairs(by_country: &std::collections::BTreeMap<String, Vec<String>>) -> i64 {
+    let pairs: Vec<(String, String)> = by_country
+        .iter()
+        .flat_map(|(c, rs)| rs.iter().map(move |r| (c.clone(), r.clone())))
+        .collect();
+    super::draw::mutual_pairs(&pairs) as i64
+}
+
 fn assignments(by_country: std::collections::BTreeMap<String, Vec<String>>) -> Vec<Assignment> {
     let mut reviews: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for (c, rs) in &by_country {
@@ -145,6 +154,7 @@ pub async fn create_draw(
             reviewers_per_country: round.reviewers_per_country,
             participants: participants.len() as i32,
             supersedes: previous,
+            mutual_pairs: mutual_pairs(&by_country),
             created_at: utc(now),
             assignments: assignments(by_country),
         })
@@ -183,6 +193,7 @@ pub async fn round_assignments(
             reviewers_per_country: d.reviewers_per_country,
             participants: d.participants,
             supersedes: None,
+            mutual_pairs: mutual_pairs(&by_country),
             created_at: utc(d.created_at),
             assignments: assignments(by_country),
         })

@@ -37,6 +37,35 @@ async fn draw(app: &TestApp, admin: &TestUser, round: i64, seed: i64) -> Value {
 }
 
 #[actix_web::test]
+async fn a_draw_has_the_fewest_mutual_reviews_possible() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    // 4 countries with 2 reviewers each: 8 reviews over 6 pairs of countries, so 2 pairs must
+    // review each other, and never more, whatever the seed.
+    let (round, _) = app
+        .open_round(&admin, 1, &["ARG", "BRA", "CHL", "PER"])
+        .await;
+    let round = round["id"].as_i64().unwrap();
+    for seed in [1, 2, 3, 4, 5, 6, 7, 8] {
+        let d = draw(&app, &admin, round, seed).await;
+        assert_eq!(d["mutual_pairs"], 2, "seed {seed}");
+        let by_country = reviewers(&d);
+        let mutual = by_country
+            .iter()
+            .flat_map(|(c, rs)| rs.iter().map(move |r| (c.clone(), r.clone())))
+            .filter(|(c, r)| c < r && by_country[r].contains(c))
+            .count();
+        assert_eq!(mutual, 2, "seed {seed}: {by_country:?}");
+    }
+    let current = app
+        .get(&format!("/api/v1/rounds/{round}/assignments"))
+        .send()
+        .await
+        .json();
+    assert_eq!(current["mutual_pairs"], 2);
+}
+
+#[actix_web::test]
 async fn reviewers_are_drawn_by_lot() {
     let app = TestApp::new().await;
     let admin = app.secretariat();
@@ -75,6 +104,10 @@ async fn reviewers_are_drawn_by_lot() {
     let first = draw(&app, &admin, round, 42).await;
     assert_eq!(first["seed"], 42);
     assert!(first["supersedes"].is_null());
+    assert_eq!(
+        first["mutual_pairs"], 0,
+        "7 countries, 2 reviewers each: none needed"
+    );
     let by_country = reviewers(&first);
     assert_eq!(by_country.len(), countries.len());
     let pairs: HashSet<(String, String)> = by_country

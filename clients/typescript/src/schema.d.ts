@@ -2481,6 +2481,13 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             id: number;
+            /**
+             * Format: int64
+             * @description Pairs of countries that review each other: none while each country has at most
+             *     (participants − 1) / 2 reviewers, else the fewest possible (reviews beyond the pairs of
+             *     countries available).
+             */
+            mutual_pairs: number;
             /** Format: int32 */
             participants: number;
             /** Format: int32 */
