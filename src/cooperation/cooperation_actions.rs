@@ -44,6 +44,12 @@ async fn act(
     let if_match = etag::if_match_values(&req);
     let p = principal.clone();
     let r = db::run_tx(&state.pool, move |conn| {
+        // The need moves with its cooperations: locked first, in the order a need's own
+        // actions lock (the need, then its cooperations), so that two cooperations of one
+        // need, or a cooperation and its need, act one after the other and never deadlock.
+        if let Some(need) = store::need_of_cooperation(conn, id)? {
+            db::lock_id(conn, "needs", need)?;
+        }
         let a = Action {
             table: "cooperations",
             entity: "cooperation",
@@ -74,6 +80,10 @@ fn apply(
 ) -> ApiResult<Map<String, Value>> {
     let now = crate::time::now();
     let row = &current.row;
+    // Read again under its lock (taken in `act`): what another cooperation of it did shows.
+    let need = store::find_need(conn, row.need_id)?
+        .ok_or_else(|| ApiError::internal("a cooperation's need vanished"))?
+        .row;
     let mut changes = CooperationChanges {
         status: Some(next),
         revision: Some(row.revision + 1),
@@ -113,7 +123,7 @@ fn apply(
                     vec![],
                 ));
             }
-            check_need_open(&current.need)?;
+            check_need_open(&need)?;
             match side {
                 Side::Requester => changes.requester_agreed_at = Some(now),
                 Side::Provider => changes.provider_agreed_at = Some(now),
@@ -123,8 +133,8 @@ fn apply(
             extra.insert("side".into(), json!(side));
             if both {
                 changes.agreed_at = Some(now);
-                if current.need.status == NeedStatus::Open {
-                    store::set_need_status(conn, &current.need, NeedStatus::InCooperation, now)?;
+                if need.status == NeedStatus::Open {
+                    store::set_need_status(conn, &need, NeedStatus::InCooperation, now)?;
                 }
             } else {
                 changes.status = Some(CooperationStatus::Proposed);
@@ -176,14 +186,10 @@ fn apply(
             changes.rating_comment = comment;
             changes.rating_public =
                 Some(matches!(input, Input::Complete(c) if c.rating_public == Some(true)));
-            if matches!(
-                current.need.status,
-                NeedStatus::Open | NeedStatus::InCooperation
-            ) {
-                store::set_need_status(conn, &current.need, NeedStatus::Met, now)?;
+            if matches!(need.status, NeedStatus::Open | NeedStatus::InCooperation) {
+                store::set_need_status(conn, &need, NeedStatus::Met, now)?;
             }
-            let evidenced =
-                attach_outcome(conn, Some(p.user_id), row.id, &current.need, &outcome, now)?;
+            let evidenced = attach_outcome(conn, Some(p.user_id), row.id, &need, &outcome, now)?;
             extra.insert("recommendations".into(), json!(evidenced));
         }
         Input::Cancel(reason) => {
@@ -193,7 +199,7 @@ fn apply(
             changes.cancel_reason = Some(reason.clone());
             extra.insert("reason".into(), json!(reason));
             if row.status.is_active() {
-                release_need(conn, &current.need, row.id, now)?;
+                release_need(conn, &need, row.id, now)?;
             }
         }
     }

@@ -485,6 +485,15 @@ pub fn find_cooperation(conn: &mut DbConn, id: i64) -> QueryResult<Option<Cooper
         .map(|(row, need)| CooperationRecord { row, need }))
 }
 
+/// The need a cooperation serves, if the cooperation exists.
+pub fn need_of_cooperation(conn: &mut DbConn, id: i64) -> QueryResult<Option<i64>> {
+    co::table
+        .find(id)
+        .select(co::need_id)
+        .first(conn)
+        .optional()
+}
+
 pub fn insert_cooperation(conn: &mut DbConn, row: &NewCooperationRow) -> QueryResult<i64> {
     diesel::insert_into(co::table)
         .values(row)
