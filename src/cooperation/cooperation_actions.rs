@@ -134,7 +134,7 @@ fn apply(
             if both {
                 changes.agreed_at = Some(now);
                 if need.status == NeedStatus::Open {
-                    store::set_need_status(conn, &need, NeedStatus::InCooperation, now)?;
+                    store::set_need_status(conn, &need, NeedStatus::InCooperation, None, now)?;
                 }
             } else {
                 changes.status = Some(CooperationStatus::Proposed);
@@ -144,32 +144,32 @@ fn apply(
         Input::None => {
             changes.started_at = Some(now);
         }
-        Input::Complete(outcome) => {
+        Input::Complete(given) => {
             let mut checks = Checks::new();
-            let summary = checks.text("summary", &outcome.summary, 1, 5000);
-            let results = outcome
+            let summary = checks.text("summary", &given.summary, 1, 5000);
+            let results = given
                 .results
                 .as_deref()
                 .map(|r| checks.text("results", r, 0, 5000))
                 .filter(|r| !r.is_empty());
-            let lessons = outcome
+            let lessons = given
                 .lessons
                 .as_deref()
                 .map(|l| checks.text("lessons", l, 0, 5000))
                 .filter(|l| !l.is_empty());
             let rates = p.is(Role::Secretariat)
                 || policy::party_side(p, &facts(current, Some(p))) == Some(Side::Requester);
-            if outcome.rating.is_some() && !rates {
+            if given.rating.is_some() && !rates {
                 checks.add(
                     "rating",
                     "not-yours",
                     "only the receiving country rates a cooperation",
                 );
             }
-            if outcome.rating.is_some_and(|r| !(1..=5).contains(&r)) {
+            if given.rating.is_some_and(|r| !(1..=5).contains(&r)) {
                 checks.add("rating", "range", "must be from 1 to 5");
             }
-            let comment = outcome
+            let comment = given
                 .rating_comment
                 .as_deref()
                 .map(|c| checks.text("rating_comment", c, 0, rules::MAX_NOTE))
@@ -182,12 +182,11 @@ fn apply(
             };
             changes.completed_at = Some(now);
             changes.outcome = Some(json!(outcome).to_string());
-            changes.rating = outcome_rating(input);
+            changes.rating = given.rating;
             changes.rating_comment = comment;
-            changes.rating_public =
-                Some(matches!(input, Input::Complete(c) if c.rating_public == Some(true)));
+            changes.rating_public = Some(given.rating_public == Some(true));
             if matches!(need.status, NeedStatus::Open | NeedStatus::InCooperation) {
-                store::set_need_status(conn, &need, NeedStatus::Met, now)?;
+                store::set_need_status(conn, &need, NeedStatus::Met, None, now)?;
             }
             let evidenced = attach_outcome(conn, Some(p.user_id), row.id, &need, &outcome, now)?;
             extra.insert("recommendations".into(), json!(evidenced));
@@ -205,13 +204,6 @@ fn apply(
     }
     store::update_cooperation(conn, row.id, &changes)?;
     Ok(extra)
-}
-
-fn outcome_rating(input: &Input) -> Option<i32> {
-    match input {
-        Input::Complete(c) => c.rating,
-        _ => None,
-    }
 }
 
 fn check_need_open(need: &NeedRow) -> ApiResult<()> {
@@ -244,7 +236,7 @@ fn release_need(
         .into_iter()
         .any(|c| c.id != ending && c.status.is_active());
     if !others {
-        store::set_need_status(conn, need, NeedStatus::Open, now)?;
+        store::set_need_status(conn, need, NeedStatus::Open, None, now)?;
     }
     Ok(())
 }

@@ -79,21 +79,20 @@ pub fn reviewed_any(
     links: &[RecommendationLink],
 ) -> QueryResult<bool> {
     use crate::db::schema::{draw_assignments as da, draws};
-    for l in links {
-        let Some(country) = &l.country else { continue };
-        let n: i64 = da::table
-            .inner_join(draws::table)
-            .filter(draws::round_id.eq(l.round_id))
-            .filter(draws::superseded_at.is_null())
-            .filter(da::country.eq(country.clone()))
-            .filter(da::reviewer.eq(reviewer.to_owned()))
-            .count()
-            .get_result(conn)?;
-        if n > 0 {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let rounds: Vec<i64> = links.iter().map(|l| l.round_id).collect();
+    // Whom the reviewer's country reviews in those rounds' current draws, in one query.
+    let reviewed: Vec<(i64, String)> = da::table
+        .inner_join(draws::table)
+        .filter(draws::round_id.eq_any(&rounds))
+        .filter(draws::superseded_at.is_null())
+        .filter(da::reviewer.eq(reviewer.to_owned()))
+        .select((draws::round_id, da::country))
+        .load(conn)?;
+    Ok(links.iter().any(|l| {
+        l.country
+            .as_ref()
+            .is_some_and(|c| reviewed.iter().any(|(r, rc)| *r == l.round_id && rc == c))
+    }))
 }
 
 /// Id, country, area and whether it has a published version, of each of `ids` that exists.

@@ -5,7 +5,6 @@ use serde_json::json;
 
 use super::api::{Need, NeedNote};
 use super::common::need_facts;
-use super::model::{NeedRow, NeedValues};
 use super::needs::{load, respond};
 use super::rules::{self, NeedAction};
 use super::store;
@@ -15,7 +14,7 @@ use crate::db;
 use crate::error::ApiResult;
 use crate::http::body::MaybeBody;
 use crate::http::etag;
-use crate::http::lang::{i18n_to_json, LangPref};
+use crate::http::lang::LangPref;
 use crate::http::validate::Checks;
 use crate::lifecycle::{self, Action};
 use crate::state::AppState;
@@ -58,17 +57,7 @@ async fn act(
                         )?),
                     );
                 }
-                store::update_need(
-                    conn,
-                    id,
-                    &NeedValues {
-                        status: next,
-                        close_note: note.clone().or_else(|| current.row.close_note.clone()),
-                        revision: current.row.revision + 1,
-                        updated_at: crate::time::now(),
-                        ..values_of(&current.row)
-                    },
-                )?;
+                store::set_need_status(conn, &current.row, next, note.clone(), crate::time::now())?;
                 if let Some(n) = &note {
                     extra.insert("note".into(), json!(n));
                 }
@@ -95,28 +84,6 @@ fn checked_note(action: NeedAction, note: Option<&str>) -> ApiResult<Option<Stri
     }
     checks.finish()?;
     Ok(note)
-}
-
-/// A need's row as values to write back.
-pub(super) fn values_of(row: &NeedRow) -> NeedValues {
-    NeedValues {
-        country: row.country.clone(),
-        thematic_area: row.thematic_area.clone(),
-        kind: row.kind,
-        priority: row.priority,
-        modality: row.modality,
-        language: row.language.clone(),
-        title: i18n_to_json(&row.title),
-        description: i18n_to_json(&row.description),
-        languages: json!(row.languages.0).to_string(),
-        recommendations: json!(row.recommendations.0).to_string(),
-        experiences: json!(row.experiences.0).to_string(),
-        confidential: row.confidential,
-        status: row.status,
-        close_note: row.close_note.clone(),
-        revision: row.revision,
-        updated_at: row.updated_at,
-    }
 }
 
 /// Put a draft need on the public board (or, when confidential, before the secretariat).

@@ -170,16 +170,19 @@ pub fn update_need(conn: &mut DbConn, id: i64, values: &NeedValues) -> QueryResu
         .execute(conn)
 }
 
-/// Moves a need to `status` with the next revision (cooperations move their need).
+/// Moves a need to `status` with the next revision (its own actions, and its cooperations'),
+/// with the note of a closure or withdrawal when there is one.
 pub fn set_need_status(
     conn: &mut DbConn,
     row: &NeedRow,
     status: NeedStatus,
+    note: Option<String>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(needs::table.find(row.id))
         .set((
             needs::status.eq(status),
+            needs::close_note.eq(note.or_else(|| row.close_note.clone())),
             needs::revision.eq(row.revision + 1),
             needs::updated_at.eq(now),
         ))

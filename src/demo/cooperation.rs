@@ -286,7 +286,7 @@ pub fn load(conn: &mut DbConn) -> ApiResult<usize> {
         store::update_cooperation(conn, id, &changes)?;
         let row = store::find_need(conn, *need_id)?
             .ok_or_else(|| ApiError::internal("demo need vanished"))?;
-        store::set_need_status(conn, &row.row, need_status, now)?;
+        store::set_need_status(conn, &row.row, need_status, None, now)?;
         audit.record(
             conn,
             "demo.load",
