@@ -18,8 +18,8 @@ use crate::http::{self, RouteTable};
 use crate::openapi::{self, ApiDoc, SpecDocument};
 use crate::state::{AppSettings, AppState};
 use crate::{
-    audit, auth, cooperation, countries, experiences, exports, health, questionnaires, reports,
-    responses, rounds, thematic_areas, users,
+    audit, auth, cooperation, countries, events, experiences, exports, health, questionnaires,
+    reports, responses, rounds, thematic_areas, users, webhooks,
 };
 use crate::{failpoint, idempotency, request_id, telemetry};
 
@@ -34,13 +34,15 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(audit::routes::configure)
             .configure(countries::routes::configure)
             .configure(cooperation::configure)
+            .configure(events::routes::configure)
             .configure(experiences::routes::configure)
             .configure(exports::routes::configure)
             .configure(rounds::routes::configure)
             .configure(questionnaires::routes::configure)
             .configure(responses::routes::configure)
             .configure(reports::routes::configure)
-            .configure(thematic_areas::routes::configure),
+            .configure(thematic_areas::routes::configure)
+            .configure(webhooks::routes::configure),
     );
 }
 

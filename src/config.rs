@@ -181,6 +181,19 @@ pub struct ServeArgs {
     #[arg(long, env = "MECIGEP_GUIDE_CACHE_RECHECK_MS", default_value_t = 100,
           value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub guide_cache_recheck_ms: u64,
+    /// Let webhooks target loopback and private addresses (10/8, 192.168/16, fc00::/7…):
+    /// for a receiver on the operator's own network. Off, such targets are refused, so that
+    /// no subscriber can make the server call into its network.
+    #[arg(long, env = "MECIGEP_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhook_allow_private: bool,
+    /// Days events are kept for the feed (at least 90 by default; 1 to 3650).
+    #[arg(long, env = "MECIGEP_EVENT_RETENTION_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub event_retention_days: u32,
+    /// Run the background jobs in this instance: webhook deliveries, reminders, pruning. Each
+    /// runs on one instance at a time (a database lease), so every instance may keep them on.
+    #[arg(long, env = "MECIGEP_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub jobs: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -208,6 +221,8 @@ pub struct ServeSettings {
     pub admin_password: Option<String>,
     /// Where `/metrics` is served without credentials, if anywhere.
     pub metrics_bind: Option<SocketAddr>,
+    /// The background jobs this instance runs, if any.
+    pub jobs: Option<crate::jobs::JobSettings>,
 }
 
 impl ServeArgs {
@@ -286,7 +301,15 @@ impl ServeArgs {
                     exports: self.rate_limit_exports,
                     search: self.rate_limit_search,
                 },
+                webhooks: crate::webhooks::WebhookPolicy {
+                    allow_private: self.webhook_allow_private,
+                },
             },
+            jobs: self.jobs.then(|| crate::jobs::JobSettings {
+                retention: chrono::Duration::days(i64::from(self.event_retention_days)),
+                allow_private: self.webhook_allow_private,
+                ..crate::jobs::JobSettings::default()
+            }),
             metrics_bind,
             random_jwt_secret: self.jwt_secret.is_none(),
             admin_email: self.admin_email.clone(),

@@ -120,6 +120,14 @@ pub enum ApiError {
     },
     #[error("precondition failed")]
     PreconditionFailed(String),
+    /// What the request points at existed and is gone for good (an expired feed cursor);
+    /// `extensions` say how to start again.
+    #[error("gone: {detail}")]
+    Gone {
+        slug: &'static str,
+        detail: String,
+        extensions: Map<String, Value>,
+    },
     #[error("payload too large")]
     PayloadTooLarge(String),
     #[error("unsupported media type")]
@@ -195,6 +203,7 @@ impl ApiError {
             ApiError::NotAcceptable(_) => ("not-acceptable", "Not Acceptable"),
             ApiError::Conflict { slug, .. } => (slug, "Conflict"),
             ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition Failed"),
+            ApiError::Gone { slug, .. } => (slug, "Gone"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload Too Large"),
             ApiError::UnsupportedMediaType(_) => {
                 ("unsupported-media-type", "Unsupported Media Type")
@@ -216,6 +225,9 @@ impl ApiError {
             }
             ApiError::Validation { detail, errors } => (detail.clone(), errors.clone(), Map::new()),
             ApiError::Conflict {
+                detail, extensions, ..
+            }
+            | ApiError::Gone {
                 detail, extensions, ..
             } => (detail.clone(), Vec::new(), extensions.clone()),
             ApiError::OAuth { error, detail, .. } => {
@@ -295,6 +307,7 @@ impl ResponseError for ApiError {
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::Gone { .. } => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,

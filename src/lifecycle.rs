@@ -7,14 +7,16 @@
 //! with `current_status` and `allowed` ([`transition`]). Every action endpoint runs through
 //! [`act`]: row lock, load (404), who may take it (403), the transition (409), `If-Match`
 //! (412), what the action requires and does (the resource's own `apply`), one audit row
-//! `<entity>.<action>` with `from`, `to` and what `apply` adds, and the resource read again for
-//! the answer and its ETag.
+//! `<entity>.<action>` with `from`, `to` and what `apply` adds, the resource read again for
+//! the answer and its ETag, and one event `<entity>.<event>` (`response.returned`) with
+//! `from`, `to` and the reason, readable by whom the resource's [`Subject::scope`] names.
 
 use serde_json::{Map, Value};
 
 use crate::audit::AuditCtx;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, Event, Scope};
 use crate::http::etag;
 
 /// A resource's state machine, declared on its action enum.
@@ -24,6 +26,8 @@ pub trait Lifecycle: Copy + PartialEq + 'static {
     const ALL: &'static [Self];
     /// The action's name: its path segment, its audit suffix, its entry in `allowed`.
     fn name(self) -> &'static str;
+    /// What happened, as the event's suffix (`returned`).
+    fn event(self) -> &'static str;
     /// The statuses the action may be taken from.
     fn from(self) -> &'static [Self::Status];
     /// The status the action leads to.
@@ -77,6 +81,9 @@ pub struct Action<'a, A> {
 /// A loaded resource with a lifecycle.
 pub trait Subject<A: Lifecycle> {
     fn standing(&self) -> Standing<A::Status>;
+    /// Whom the resource, as it now stands, concerns and who may read it: the scope of the
+    /// event its actions emit.
+    fn scope(&self) -> Scope;
 }
 
 /// Runs one lifecycle action inside the caller's write transaction (see the module's
@@ -101,6 +108,12 @@ pub fn act<A: Lifecycle, L: Subject<A>>(
     summary.insert("from".into(), A::status_name(status).into());
     summary.insert("to".into(), A::status_name(next).into());
     summary.extend(apply(conn, &loaded, next)?);
+    let mut payload = Map::new();
+    for key in ["from", "to", "reason"] {
+        if let Some(v) = summary.get(key) {
+            payload.insert(key.into(), v.clone());
+        }
+    }
     a.audit.record(
         conn,
         &format!("{}.{}", a.entity, a.action.name()),
@@ -108,7 +121,29 @@ pub fn act<A: Lifecycle, L: Subject<A>>(
         a.id,
         Value::Object(summary),
     )?;
-    load(conn)
+    let now = load(conn)?;
+    let reached = now.standing().status;
+    // An action recorded without reaching its status yet (one side of two agreeing) is an
+    // update of the entity, its status unchanged.
+    let event_type = if reached == next {
+        format!("{}.{}", a.entity, a.action.event())
+    } else {
+        payload.insert("action".into(), a.action.name().into());
+        payload.insert("to".into(), A::status_name(reached).into());
+        format!("{}.updated", a.entity)
+    };
+    events::emit(
+        conn,
+        a.audit,
+        Event {
+            event_type: &event_type,
+            entity_type: a.entity,
+            entity_id: a.id.to_string(),
+            scope: now.scope(),
+            payload: Value::Object(payload),
+        },
+    )?;
+    Ok(now)
 }
 
 #[cfg(test)]
@@ -137,6 +172,13 @@ mod tests {
                 Go::Forth => "forth",
                 Go::Back => "back",
                 Go::End => "end",
+            }
+        }
+        fn event(self) -> &'static str {
+            match self {
+                Go::Forth => "went_forth",
+                Go::Back => "went_back",
+                Go::End => "ended",
             }
         }
         fn from(self) -> &'static [S] {

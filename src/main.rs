@@ -57,7 +57,11 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
     // Migrations, reference data and the demo leave freed memory behind.
     mecigep::memory::release_free();
     let bind = settings.bind;
-    actix_web::rt::System::new().block_on(async move {
+    let jobs = match settings.jobs.clone() {
+        Some(j) => Some(mecigep::jobs::start(pool.clone(), j)?),
+        None => None,
+    };
+    let served = actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || app::build(state.clone()));
         let workers = settings.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -97,7 +101,11 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
         println!("  docs:     http://{bind}/docs/");
         println!("  spec:     http://{bind}/api/v1/openapi.json");
         server.await.map_err(|e| format!("server error: {e}"))
-    })
+    });
+    if let Some(jobs) = jobs {
+        jobs.stop();
+    }
+    served
 }
 
 fn bootstrap(pool: &db::DbPool, email: &str, password: Option<&str>) -> Result<(), String> {

@@ -28,6 +28,8 @@ pub struct AppSettings {
     pub metrics_token: Option<String>,
     /// Requests per caller and minute on writes, logins, exports and searches.
     pub rate_limits: crate::http::rate_limit::RateLimits,
+    /// Where webhooks may point.
+    pub webhooks: crate::webhooks::WebhookPolicy,
 }
 
 impl Default for AppSettings {
@@ -41,6 +43,7 @@ impl Default for AppSettings {
             hsts: false,
             metrics_token: None,
             rate_limits: crate::http::rate_limit::RateLimits::OFF,
+            webhooks: crate::webhooks::WebhookPolicy::default(),
         }
     }
 }

@@ -88,6 +88,17 @@ pub fn rate_limited(class: &'static str) {
     metrics::counter!("mecigep_rate_limited_total", "class" => class).increment(1);
 }
 
+/// One webhook delivery attempt and how it ended (a 2xx answer is a success).
+pub fn webhook_attempt(ok: bool) {
+    metrics::counter!("mecigep_webhook_attempts_total", "result" => if ok { "success" } else { "failure" })
+        .increment(1);
+}
+
+/// Events turned into webhook deliveries.
+pub fn webhook_deliveries_created(n: usize) {
+    metrics::counter!("mecigep_webhook_deliveries_created_total").increment(n as u64);
+}
+
 /// A hit or a miss of one of the Guide's caches.
 pub fn cache(cache: &'static str, hit: bool) {
     metrics::counter!("mecigep_cache_requests_total", "cache" => cache, "result" => if hit { "hit" } else { "miss" })

@@ -2,8 +2,6 @@
 //! the filters of their lists, the checks of their common fields and the facts the policy
 //! reads.
 
-use chrono::DateTime;
-
 use super::api::{CooperationQuery, NeedQuery, OfferQuery};
 use super::rules::{self, NeedKind};
 use super::search::{self, Indexed};
@@ -158,19 +156,9 @@ pub fn board_filter(checks: &mut Checks, raw: &RawFilter) -> (BoardFilter, Optio
             "technical_assistance, training, peer_exchange, study_visit, expert_mission, documentation",
         )
     });
-    let updated_since = raw.updated_since.and_then(|t| {
-        let parsed = DateTime::parse_from_rfc3339(t.trim())
-            .ok()
-            .map(|d| d.naive_utc());
-        if parsed.is_none() {
-            checks.add(
-                "updated_since",
-                "date-time",
-                "must be an RFC 3339 date-time, e.g. 2026-11-30T00:00:00Z",
-            );
-        }
-        parsed
-    });
+    let updated_since = raw
+        .updated_since
+        .and_then(|t| checks.instant("updated_since", t));
     let q = raw.q.map(str::trim).filter(|q| !q.is_empty()).map(|q| {
         if q.chars().count() > 500 {
             checks.add("q", "length", "must have at most 500 characters");

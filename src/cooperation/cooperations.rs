@@ -16,6 +16,7 @@ use crate::auth::policy::{self, CooperationFacts};
 use crate::auth::{MaybePrincipal, Principal, Role};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::events::Scope;
 use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{
@@ -34,6 +35,21 @@ impl Subject<CooperationAction> for CooperationRecord {
             revision: self.row.revision,
         }
     }
+
+    fn scope(&self) -> Scope {
+        cooperation_scope(self)
+    }
+}
+
+/// Public once agreed (unless its need is confidential); before, its two parties'.
+pub(super) fn cooperation_scope(r: &CooperationRecord) -> Scope {
+    let requester = r.need.country.as_str();
+    let scope = if facts(r, None).public {
+        Scope::public(Some(requester))
+    } else {
+        Scope::country(requester)
+    };
+    scope.and_country(r.row.provider_country.as_deref())
 }
 
 pub(super) fn facts<'a>(r: &'a CooperationRecord, p: Option<&Principal>) -> CooperationFacts<'a> {
@@ -345,7 +361,19 @@ pub async fn create_cooperation(
             id,
             json!({"need": need.row.id, "offer": offer, "provider_country": provider_country, "provider_partner": provider_partner}),
         )?;
-        load(conn, id, Some(&p))
+        let proposed = load(conn, id, Some(&p))?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "cooperation.proposed",
+                entity_type: "cooperation",
+                entity_id: id.to_string(),
+                scope: cooperation_scope(&proposed),
+                payload: json!({"status": proposed.row.status, "need": proposed.row.need_id}),
+            },
+        )?;
+        Ok(proposed)
     })
     .await?;
     let id = r.row.id;

@@ -13,6 +13,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{policy, MaybePrincipal, Principal, Role};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::events::Scope;
 use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{
@@ -30,6 +31,19 @@ impl Subject<NeedAction> for NeedRecord {
             status: self.row.status,
             revision: self.row.revision,
         }
+    }
+
+    fn scope(&self) -> Scope {
+        need_scope(&self.row)
+    }
+}
+
+/// Public once open, unless confidential; the country's before.
+pub(super) fn need_scope(row: &super::model::NeedRow) -> Scope {
+    if row.status == NeedStatus::Draft || row.confidential {
+        Scope::country(&row.country)
+    } else {
+        Scope::public(Some(&row.country))
     }
 }
 
@@ -293,7 +307,19 @@ pub async fn create_need(
             id,
             json!({"country": code, "thematic_area": values.thematic_area}),
         )?;
-        load(conn, id, Some(&p))
+        let need = load(conn, id, Some(&p))?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "need.created",
+                entity_type: "need",
+                entity_id: id.to_string(),
+                scope: need_scope(&need.row),
+                payload: json!({"status": need.row.status, "thematic_area": need.row.thematic_area}),
+            },
+        )?;
+        Ok(need)
     })
     .await?;
     let id = r.row.id;

@@ -14,6 +14,7 @@ use crate::auth::policy::{self, OfferFacts};
 use crate::auth::{MaybePrincipal, Principal, Role};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Audience, Scope};
 use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{
@@ -31,6 +32,19 @@ impl Subject<OfferAction> for OfferRecord {
             status: self.row.status,
             revision: self.row.revision,
         }
+    }
+
+    fn scope(&self) -> Scope {
+        offer_scope(&self.row)
+    }
+}
+
+/// Public once open; a draft is its country's (a partner's, the secretariat's).
+pub(super) fn offer_scope(row: &OfferRow) -> Scope {
+    match (&row.country, row.status == OfferStatus::Draft) {
+        (_, false) => Scope::public(row.country.as_deref()),
+        (Some(c), true) => Scope::country(c),
+        (None, true) => Scope::new(Audience::Secretariat, None),
     }
 }
 
@@ -328,7 +342,19 @@ pub async fn create_offer(
             id,
             json!({"country": country, "partner": partner, "thematic_area": values.thematic_area}),
         )?;
-        load(conn, id, Some(&p))
+        let offer = load(conn, id, Some(&p))?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "offer.created",
+                entity_type: "offer",
+                entity_id: id.to_string(),
+                scope: offer_scope(&offer.row),
+                payload: json!({"status": offer.row.status, "thematic_area": offer.row.thematic_area}),
+            },
+        )?;
+        Ok(offer)
     })
     .await?;
     let id = r.row.id;

@@ -74,6 +74,14 @@ impl Lifecycle for NeedAction {
     type Status = NeedStatus;
     const ALL: &'static [NeedAction] = &[NeedAction::Open, NeedAction::Withdraw, NeedAction::Close];
 
+    fn event(self) -> &'static str {
+        match self {
+            NeedAction::Open => "opened",
+            NeedAction::Withdraw => "withdrawn",
+            NeedAction::Close => "met",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             NeedAction::Open => "open",
@@ -117,6 +125,13 @@ pub enum OfferAction {
 impl Lifecycle for OfferAction {
     type Status = OfferStatus;
     const ALL: &'static [OfferAction] = &[OfferAction::Open, OfferAction::Close];
+
+    fn event(self) -> &'static str {
+        match self {
+            OfferAction::Open => "opened",
+            OfferAction::Close => "closed",
+        }
+    }
 
     fn name(self) -> &'static str {
         match self {
@@ -162,6 +177,15 @@ impl Lifecycle for CooperationAction {
         CooperationAction::Complete,
         CooperationAction::Cancel,
     ];
+
+    fn event(self) -> &'static str {
+        match self {
+            CooperationAction::Agree => "agreed",
+            CooperationAction::Start => "started",
+            CooperationAction::Complete => "completed",
+            CooperationAction::Cancel => "cancelled",
+        }
+    }
 
     fn name(self) -> &'static str {
         match self {

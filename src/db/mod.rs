@@ -423,17 +423,34 @@ where
     let span = tracing::debug_span!("db", op = "write");
     web::block(move || {
         let _in = span.enter();
-        let _turn = pool.writer_turn()?;
-        let mut conn = pool.get()?;
-        let result = retrying_races(|| {
-            let done = dialect::write_transaction::<T, ApiError, _>(&mut conn, &f);
-            pool.note_write(&done.as_ref().map(|_| ()));
-            done
-        });
-        conn.ended(&result, &pool.failures);
-        result
+        write_here(&pool, f)
     })
     .await?
+}
+
+/// [`run_tx`] on the calling thread, for the background jobs' own threads (never an actix
+/// worker's).
+pub fn write_here<T, F>(pool: &DbPool, f: F) -> ApiResult<T>
+where
+    F: Fn(&mut DbConn) -> ApiResult<T>,
+{
+    let _turn = pool.writer_turn()?;
+    let mut conn = pool.get()?;
+    let result = retrying_races(|| {
+        let done = dialect::write_transaction::<T, ApiError, _>(&mut conn, &f);
+        pool.note_write(&done.as_ref().map(|_| ()));
+        done
+    });
+    conn.ended(&result, &pool.failures);
+    result
+}
+
+/// [`run`] on the calling thread, for the background jobs' own threads.
+pub fn read_here<T>(pool: &DbPool, f: impl FnOnce(&mut DbConn) -> ApiResult<T>) -> ApiResult<T> {
+    let mut conn = pool.get()?;
+    let result = f(&mut conn);
+    conn.ended(&result, &pool.failures);
+    result
 }
 
 /// How many times a write that lost a race ([`ApiError::is_race`]) runs again.

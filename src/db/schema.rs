@@ -138,6 +138,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     needs,
     offers,
     cooperations,
+    events,
+    event_retention,
+    job_leases,
+    webhooks,
+    webhook_deliveries,
+    webhook_attempts,
+    reminders_sent,
 );
 
 diesel::table! {
@@ -554,3 +561,98 @@ diesel::table! {
 
 diesel::joinable!(cooperations -> needs (need_id));
 diesel::joinable!(offers -> partners (partner_id));
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        event_type -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        country -> Nullable<Text>,
+        other_country -> Nullable<Text>,
+        round_id -> Nullable<BigInt>,
+        audience -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_role -> Nullable<Text>,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    event_retention (id) {
+        id -> Integer,
+        pruned_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    job_leases (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        url -> Text,
+        description -> Nullable<Text>,
+        event_types -> Text,
+        secret -> Text,
+        status -> Text,
+        disabled_reason -> Nullable<Text>,
+        event_cursor -> BigInt,
+        consecutive_failures -> Integer,
+        failing_since -> Nullable<Timestamp>,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> Nullable<BigInt>,
+        message_id -> Text,
+        event_type -> Text,
+        entity_key -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        latency_ms -> BigInt,
+        error -> Nullable<Text>,
+        response_excerpt -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    reminders_sent (round_id, country, kind, due_on) {
+        round_id -> BigInt,
+        country -> Text,
+        kind -> Text,
+        due_on -> Date,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));

@@ -13,6 +13,7 @@ use crate::auth::policy;
 use crate::auth::Principal;
 use crate::db::{self, DbConn};
 use crate::error::ApiResult;
+use crate::events::Scope;
 use crate::http::body::MaybeBody;
 use crate::http::etag;
 use crate::http::lang::LangPref;
@@ -25,6 +26,15 @@ impl Subject<ExperienceAction> for ExperienceRow {
         Standing {
             status: status_of(self),
             revision: self.revision,
+        }
+    }
+
+    fn scope(&self) -> Scope {
+        match self.status {
+            ExperienceStatus::Published | ExperienceStatus::Archived => {
+                Scope::public(Some(&self.country))
+            }
+            ExperienceStatus::Draft | ExperienceStatus::InReview => Scope::country(&self.country),
         }
     }
 }

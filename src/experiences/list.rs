@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
 
 use super::api::View;
 use super::api::{ExperienceQuery, ExperienceSummary};
@@ -79,19 +78,10 @@ pub fn list_spec(
         .snapshot_to
         .as_deref()
         .and_then(|d| checks.date("snapshot_to", d));
-    let updated_since = query.updated_since.as_deref().and_then(|t| {
-        let parsed = DateTime::parse_from_rfc3339(t.trim())
-            .ok()
-            .map(|d| d.with_timezone(&Utc).naive_utc());
-        if parsed.is_none() {
-            checks.add(
-                "updated_since",
-                "datetime",
-                "must be an RFC 3339 instant, e.g. 2026-01-31T00:00:00Z",
-            );
-        }
-        parsed
-    });
+    let updated_since = query
+        .updated_since
+        .as_deref()
+        .and_then(|t| checks.instant("updated_since", t));
     let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     // A search without a letter or digit searches for nothing: it is ignored.
     if q.is_some_and(|q| q.chars().count() > 500) {

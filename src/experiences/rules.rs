@@ -33,6 +33,15 @@ impl Lifecycle for ExperienceAction {
         ExperienceAction::Archive,
     ];
 
+    fn event(self) -> &'static str {
+        match self {
+            ExperienceAction::Submit => "submitted",
+            ExperienceAction::Return => "returned",
+            ExperienceAction::Publish => "published",
+            ExperienceAction::Archive => "archived",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             ExperienceAction::Submit => "submit",

@@ -120,6 +120,21 @@ impl Checks {
         parsed
     }
 
+    /// An RFC 3339 instant (`updated_since`), in UTC.
+    pub fn instant(&mut self, field: &str, raw: &str) -> Option<chrono::NaiveDateTime> {
+        let parsed = chrono::DateTime::parse_from_rfc3339(raw.trim())
+            .ok()
+            .map(|d| d.naive_utc());
+        if parsed.is_none() {
+            self.add(
+                field,
+                "date-time",
+                "must be an RFC 3339 date-time, e.g. 2026-11-30T00:00:00Z",
+            );
+        }
+        parsed
+    }
+
     /// A language code: en, es, fr or pt, exactly.
     pub fn language(&mut self, field: &str, raw: &str) -> Option<crate::http::lang::Lang> {
         self.one_of(

@@ -192,6 +192,13 @@ impl crate::lifecycle::Lifecycle for QuestionnaireAction {
         QuestionnaireAction::NewVersion,
     ];
 
+    fn event(self) -> &'static str {
+        match self {
+            QuestionnaireAction::Publish => "published",
+            QuestionnaireAction::NewVersion => "new_version",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             QuestionnaireAction::Publish => "publish",
@@ -221,6 +228,18 @@ impl crate::lifecycle::Subject<QuestionnaireAction> for QuestionnaireRow {
             status: self.status,
             revision: self.revision,
         }
+    }
+
+    fn scope(&self) -> crate::events::Scope {
+        let scope = match self.status {
+            QuestionnaireStatus::Draft => {
+                crate::events::Scope::new(crate::events::Audience::Secretariat, None)
+            }
+            QuestionnaireStatus::Published | QuestionnaireStatus::Retired => {
+                crate::events::Scope::public(None)
+            }
+        };
+        scope.in_round(self.round_id)
     }
 }
 

@@ -13,6 +13,7 @@ use crate::auth::policy;
 use crate::auth::Principal;
 use crate::db::{self, DbConn};
 use crate::error::ApiResult;
+use crate::events::Scope;
 use crate::http::body::MaybeBody;
 use crate::http::etag;
 use crate::http::lang::LangPref;
@@ -26,6 +27,10 @@ impl Subject<ReportAction> for Loaded {
             status: self.status(),
             revision: self.row.revision,
         }
+    }
+
+    fn scope(&self) -> Scope {
+        self.event_scope()
     }
 }
 

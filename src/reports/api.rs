@@ -101,6 +101,8 @@ pub struct ReportQuery {
     pub kind: Option<String>,
     #[param(value_type = Option<ReportStatus>)]
     pub status: Option<String>,
+    /// Only those changed at or after this instant (RFC 3339), to pick up changes.
+    pub updated_since: Option<String>,
 }
 
 /// One change of a recommendation's follow-up.
@@ -174,6 +176,16 @@ pub struct RecommendationQuery {
     pub thematic_area: Option<String>,
     #[param(value_type = Option<FollowupStatus>)]
     pub status: Option<String>,
+    /// Only those changed at or after this instant (RFC 3339), to pick up changes.
+    pub updated_since: Option<String>,
+}
+
+/// Filters of a report's comments.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommentQuery {
+    /// Only those written or edited at or after this instant (RFC 3339).
+    pub updated_since: Option<String>,
 }
 
 /// A comment on a report.

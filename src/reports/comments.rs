@@ -3,7 +3,7 @@
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::api::{Comment, CommentPatch, NewComment};
+use super::api::{Comment, CommentPatch, CommentQuery, NewComment};
 use super::loaded::load;
 use super::model::{CommentRow, NewCommentRow};
 use super::rules::{self, COMMENT_EDIT_MINUTES};
@@ -39,9 +39,10 @@ impl From<CommentRow> for Comment {
 /// reviewed country's focal points.
 #[utoipa::path(
     tag = "reports",
-    params(("id" = i64, Path, description = "The report's id"), PageParams),
+    params(("id" = i64, Path, description = "The report's id"), CommentQuery, PageParams),
     responses(
         (status = 200, description = "A page of comments", body = Page<Comment>),
+        (status = 400, description = "Bad `updated_since`, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's role may not read this report's comments", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report, or not yours", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -52,9 +53,14 @@ pub async fn list_comments(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
+    query: web::Query<CommentQuery>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let mut checks = Checks::new();
+    let since = query
+        .updated_since
+        .as_deref()
+        .and_then(|t| checks.instant("updated_since", t));
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;
     let id = id.into_inner();
@@ -62,7 +68,7 @@ pub async fn list_comments(
     let rows = db::run(&state.pool, move |conn| {
         let l = load(conn, id, Some(&principal))?;
         policy::comment_report(Some(&principal), &l.facts())?;
-        Ok(store::comments(conn, id, page.after, limit)?)
+        Ok(store::comments(conn, id, since, page.after, limit)?)
     })
     .await?;
     let page = Page::from_rows(rows, limit, |c| c.id, Comment::from);
@@ -124,6 +130,17 @@ pub async fn create_comment(
             "report",
             id,
             json!({"comment": cid}),
+        )?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "comment.created",
+                entity_type: "report",
+                entity_id: id.to_string(),
+                scope: l.event_scope(),
+                payload: json!({"comment": cid, "path": format!("/api/v1/reports/{id}/comments/{cid}")}),
+            },
         )?;
         store::find_comment(conn, id, cid)?
             .map(Comment::from)

@@ -147,6 +147,17 @@ pub async fn create_draw(
             round_id,
             json!({"draw": draw_id, "seed": seed, "supersedes": previous, "assignments": &by_country}),
         )?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "draw.made",
+                entity_type: "round",
+                entity_id: round_id.to_string(),
+                scope: crate::events::Scope::public(None).in_round(round_id),
+                payload: json!({"draw": draw_id, "seed": seed, "supersedes": previous}),
+            },
+        )?;
         Ok(Draw {
             id: draw_id,
             round: round_id,

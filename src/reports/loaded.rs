@@ -11,6 +11,7 @@ use crate::auth::policy::{ReportFacts, ReportKind};
 use crate::auth::{Principal, Role};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Audience, Scope};
 use crate::http::etag;
 use crate::http::lang::{Lang, LangPref, LangTracker};
 use crate::time::utc;
@@ -27,6 +28,18 @@ pub struct Loaded {
 impl Loaded {
     pub fn status(&self) -> ReportStatus {
         self.row.status
+    }
+
+    /// Public once published; before, the reviewed country's and its assigned experts' (every
+    /// expert's for the hemispheric report).
+    pub fn event_scope(&self) -> Scope {
+        let country = self.row.country.as_deref();
+        let audience = match (self.status(), self.row.kind) {
+            (ReportStatus::Published, _) => Audience::Public,
+            (_, ReportKindOut::Hemispheric) => Audience::Experts,
+            (_, ReportKindOut::Country) => Audience::CountryAndReviewers,
+        };
+        Scope::new(audience, country).in_round(self.row.round_id)
     }
 
     pub fn facts(&self) -> ReportFacts<'_> {

@@ -195,6 +195,17 @@ pub async fn create_recommendation(
             rid,
             json!({"report": id, "number": number}),
         )?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "recommendation.created",
+                entity_type: "recommendation",
+                entity_id: rid.to_string(),
+                scope: l.event_scope(),
+                payload: json!({"report": id, "number": number}),
+            },
+        )?;
         let r = store::find_recommendation(conn, rid)?
             .ok_or_else(|| ApiError::internal("recommendation vanished"))?;
         Ok((r, l.row))
@@ -237,6 +248,10 @@ impl RecommendationQuery {
                     "pending, in_progress, implemented, not_applicable",
                 )
             }),
+            updated_since: query
+                .updated_since
+                .as_deref()
+                .and_then(|t| checks.instant("updated_since", t)),
         }
     }
 }
@@ -407,6 +422,17 @@ pub async fn patch_recommendation(
             "recommendation",
             id,
             json!({"from": r.status, "to": status, "progress_note": note, "evidence_urls": evidence}),
+        )?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "recommendation.followup_declared",
+                entity_type: "recommendation",
+                entity_id: id.to_string(),
+                scope: report.event_scope(),
+                payload: json!({"report": report.row.id, "from": r.status, "to": status}),
+            },
         )?;
         let r = store::find_recommendation(conn, id)?
             .ok_or_else(|| ApiError::internal("recommendation vanished"))?;

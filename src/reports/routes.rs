@@ -59,6 +59,10 @@ pub async fn list_reports(
                 "draft, under_review, adopted, published",
             )
         }),
+        updated_since: query
+            .updated_since
+            .as_deref()
+            .and_then(|t| checks.instant("updated_since", t)),
     };
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;
@@ -240,7 +244,19 @@ pub async fn create_report(
             id,
             json!({"round": body.round, "kind": kind, "country": country}),
         )?;
-        load(conn, id, Some(&principal))
+        let loaded = load(conn, id, Some(&principal))?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "report.created",
+                entity_type: "report",
+                entity_id: id.to_string(),
+                scope: loaded.event_scope(),
+                payload: json!({"kind": kind, "status": "draft"}),
+            },
+        )?;
+        Ok(loaded)
     })
     .await?;
     let location = format!("/api/v1/reports/{}", loaded.row.id);

@@ -21,6 +21,15 @@ impl Lifecycle for ReportAction {
         ReportAction::Publish,
     ];
 
+    fn event(self) -> &'static str {
+        match self {
+            ReportAction::Submit => "submitted",
+            ReportAction::Return => "returned",
+            ReportAction::Adopt => "adopted",
+            ReportAction::Publish => "published",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             ReportAction::Submit => "submit",

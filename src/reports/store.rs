@@ -174,6 +174,7 @@ pub struct ReportFilter {
     pub country: Option<String>,
     pub kind: Option<ReportKindOut>,
     pub status: Option<ReportStatus>,
+    pub updated_since: Option<chrono::NaiveDateTime>,
 }
 
 /// Up to `limit + 1` reports after id `after`, those the scope sees.
@@ -196,6 +197,9 @@ pub fn list_reports(
     }
     if let Some(s) = &filter.status {
         q = q.filter(reports::status.eq(*s));
+    }
+    if let Some(t) = filter.updated_since {
+        q = q.filter(reports::updated_at.ge(t));
     }
     if let Some(a) = after {
         q = q.filter(reports::id.gt(a));
@@ -251,10 +255,14 @@ pub fn insert_comment(conn: &mut DbConn, row: &NewCommentRow) -> QueryResult<i64
 pub fn comments(
     conn: &mut DbConn,
     report_id: i64,
+    updated_since: Option<chrono::NaiveDateTime>,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<CommentRow>> {
     let mut q = rc::table.filter(rc::report_id.eq(report_id)).into_boxed();
+    if let Some(t) = updated_since {
+        q = q.filter(rc::updated_at.ge(t));
+    }
     if let Some(a) = after {
         q = q.filter(rc::id.gt(a));
     }
@@ -340,6 +348,7 @@ pub struct RecommendationFilter {
     pub country: Option<String>,
     pub thematic_area: Option<String>,
     pub status: Option<FollowupStatus>,
+    pub updated_since: Option<chrono::NaiveDateTime>,
 }
 
 /// Up to `limit + 1` recommendations after id `after`, with their report, in reports the
@@ -356,6 +365,7 @@ pub fn list_recommendations(
         country: filter.country.clone(),
         kind: None,
         status: None,
+        updated_since: None,
     };
     let visible: Vec<i64> = list_reports(conn, &report_filter, scope, None, 100_000)?
         .into_iter()
@@ -370,6 +380,9 @@ pub fn list_recommendations(
     }
     if let Some(s) = &filter.status {
         q = q.filter(rec::status.eq(*s));
+    }
+    if let Some(t) = filter.updated_since {
+        q = q.filter(rec::updated_at.ge(t));
     }
     if let Some(a) = after {
         q = q.filter(rec::id.gt(a));

@@ -17,6 +17,7 @@ use crate::auth::policy::{self, ResponseFacts};
 use crate::auth::Principal;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Audience, Scope};
 use crate::http::etag;
 use crate::lifecycle::{Standing, Subject};
 use crate::questionnaires::model::Document;
@@ -52,6 +53,15 @@ impl Subject<ResponseAction> for Loaded {
             status: self.row.status,
             revision: self.row.revision,
         }
+    }
+
+    fn scope(&self) -> Scope {
+        let audience = match self.row.status {
+            ResponseStatus::Draft => Audience::Country,
+            ResponseStatus::Accepted if public_after_conclusion(&self.round) => Audience::Public,
+            _ => Audience::CountryAndExperts,
+        };
+        Scope::new(audience, Some(&self.row.country)).in_round(self.row.round_id)
     }
 }
 

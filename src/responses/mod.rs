@@ -7,6 +7,7 @@ pub mod api;
 pub mod insights;
 mod loaded;
 pub mod model;
+pub mod reminders;
 pub mod routes;
 pub mod rules;
 mod saving;

@@ -142,6 +142,17 @@ pub async fn create_response(
             id,
             json!({"questionnaire": qid, "country": country}),
         )?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "response.created",
+                entity_type: "response",
+                entity_id: id.to_string(),
+                scope: crate::events::Scope::country(&country).in_round(round.id),
+                payload: json!({"questionnaire": qid, "status": "draft"}),
+            },
+        )?;
         current(conn, id)
     })
     .await;

@@ -34,6 +34,14 @@ impl Lifecycle for ResponseAction {
         ResponseAction::Accept,
     ];
 
+    fn event(self) -> &'static str {
+        match self {
+            ResponseAction::Submit => "submitted",
+            ResponseAction::Return => "returned",
+            ResponseAction::Accept => "accepted",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             ResponseAction::Submit => "submit",

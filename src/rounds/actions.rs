@@ -11,6 +11,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db::{self};
 use crate::error::{ApiError, ApiResult};
+use crate::events::Scope;
 use crate::http::etag;
 use crate::http::lang::LangPref;
 use crate::lifecycle::{self, Action, Standing, Subject};
@@ -22,6 +23,10 @@ impl Subject<RoundAction> for RoundRecord {
             status: self.row.status,
             revision: self.row.revision,
         }
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::public(None).in_round(self.row.id)
     }
 }
 

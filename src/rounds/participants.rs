@@ -13,6 +13,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{policy, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, Event, Scope};
 use crate::http::body::MaybeBody;
 use crate::http::pagination::{page_response, Page};
 use crate::http::validate::Checks;
@@ -172,6 +173,33 @@ pub async fn put_participant(
             id,
             json!({"country": code, "due_on_extension": extension, "reason": reason}),
         )?;
+        let extended = existing.as_ref().map(|p| p.due_on_extension) != Some(extension);
+        let event = match (created, extended) {
+            (true, _) => Some((
+                "round.participant_added",
+                Scope::public(Some(&code)),
+                json!({"country": code, "due_on_extension": extension}),
+            )),
+            (false, true) => Some((
+                "round.extension_granted",
+                Scope::country(&code),
+                json!({"country": code, "due_on_extension": extension, "reason": reason}),
+            )),
+            (false, false) => None,
+        };
+        if let Some((event_type, scope, payload)) = event {
+            events::emit(
+                conn,
+                &audit,
+                Event {
+                    event_type,
+                    entity_type: "round",
+                    entity_id: id.to_string(),
+                    scope: scope.in_round(id),
+                    payload,
+                },
+            )?;
+        }
         Ok((created, Participant::new(row, round.responses_due_on)))
     })
     .await?;
@@ -227,6 +255,17 @@ pub async fn delete_participant(
             "round",
             id,
             json!({"country": code}),
+        )?;
+        events::emit(
+            conn,
+            &audit,
+            Event {
+                event_type: "round.participant_removed",
+                entity_type: "round",
+                entity_id: id.to_string(),
+                scope: Scope::public(Some(&code)).in_round(id),
+                payload: json!({"country": code}),
+            },
         )?;
         Ok(())
     })

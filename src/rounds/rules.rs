@@ -32,6 +32,15 @@ impl Lifecycle for RoundAction {
         RoundAction::Cancel,
     ];
 
+    fn event(self) -> &'static str {
+        match self {
+            RoundAction::Open => "opened",
+            RoundAction::Review => "in_review",
+            RoundAction::Conclude => "concluded",
+            RoundAction::Cancel => "cancelled",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             RoundAction::Open => "open",

@@ -311,6 +311,25 @@ pub fn manage_own_clients(p: Option<&Principal>) -> Result<(), ApiError> {
     }
 }
 
+/// Holding webhook subscriptions: the secretariat, and focal points (whose deliveries carry
+/// only what their country may read).
+pub fn hold_webhooks(p: Option<&Principal>) -> Result<(), ApiError> {
+    match need(p)?.role {
+        Role::MemberCountry | Role::Secretariat => Ok(()),
+        Role::Expert => Err(forbidden("subscribe to webhooks")),
+    }
+}
+
+/// Reading or changing one subscription: its owner and the secretariat (404 for others).
+pub fn manage_webhook(p: Option<&Principal>, owner: i64) -> Result<(), ApiError> {
+    let p = need(p)?;
+    if p.is(Role::Secretariat) || p.user_id == owner {
+        Ok(())
+    } else {
+        Err(hidden())
+    }
+}
+
 pub fn read_audit_log(p: Option<&Principal>) -> Result<(), ApiError> {
     secretariat_only(p, "read the audit log")
 }

@@ -105,4 +105,6 @@ pub struct UserQuery {
     pub active: Option<String>,
     /// Part of the email or display name.
     pub q: Option<String>,
+    /// Only those changed at or after this instant (RFC 3339), to pick up changes.
+    pub updated_since: Option<String>,
 }

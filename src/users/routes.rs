@@ -79,6 +79,10 @@ pub async fn list_users(
             .map(|c| c.trim().to_ascii_uppercase()),
         active,
         q: query.q.clone().filter(|q| !q.trim().is_empty()),
+        updated_since: query
+            .updated_since
+            .as_deref()
+            .and_then(|t| checks.instant("updated_since", t)),
     };
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;

@@ -16,6 +16,7 @@ pub struct UserFilter {
     pub active: Option<bool>,
     /// Part of the email or display name, any case.
     pub q: Option<String>,
+    pub updated_since: Option<chrono::NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &NewUserRow) -> QueryResult<i64> {
@@ -78,6 +79,9 @@ pub fn list(
                 .like(pattern.clone())
                 .or(lower(users::display_name).like(pattern)),
         );
+    }
+    if let Some(t) = filter.updated_since {
+        query = query.filter(users::updated_at.ge(t));
     }
     if let Some(id) = after {
         query = query.filter(users::id.gt(id));

@@ -10,6 +10,7 @@ mod concurrency;
 mod cooperation;
 mod countries;
 mod errors;
+mod events;
 mod experiences;
 mod exports;
 mod hygiene;

@@ -311,6 +311,31 @@ export interface paths {
         patch: operations["patch_country"];
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The change feed: events about what the caller may read (a focal point: its country's and the public ones; an expert: the public ones, submitted responses and the reports it reviews; anonymous callers: the public ones), oldest first
+         * @description The change feed: events about what the caller may read (a focal point: its country's and
+         *     the public ones; an expert: the public ones, submitted responses and the reports it reviews;
+         *     anonymous callers: the public ones), oldest first. With `wait`, a read that finds nothing
+         *     waits up to that many seconds for an event. Events are kept for the retention period
+         *     (`MECIGEP_EVENT_RETENTION_DAYS`, 90 by default): a cursor older than that answers 410 with
+         *     where to start again.
+         */
+        get: operations["feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiences": {
         parameters: {
             query?: never;
@@ -2036,6 +2061,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's subscriptions (the secretariat's view: everyone's)
+         * @description The caller's subscriptions (the secretariat's view: everyone's).
+         */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * Subscribe a receiver to events (the secretariat; a focal point, for what its country may read)
+         * @description Subscribe a receiver to events (the secretariat; a focal point, for what its country may
+         *     read). Deliveries start with the next event. The answer shows the signing secret, once.
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One subscription (its owner, the secretariat)
+         * @description One subscription (its owner, the secretariat).
+         */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /**
+         * End a subscription: its pending deliveries are dropped with it
+         * @description End a subscription: its pending deliveries are dropped with it.
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a subscription: URL, event types, description; pause or resume it (also after the server disabled it); rotate its secret
+         * @description Change a subscription: URL, event types, description; pause or resume it (also after the
+         *     server disabled it); rotate its secret. Honours `If-Match`.
+         */
+        patch: operations["patch_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A subscription's deliveries, newest first, each with every attempt (status, time, latency, the start of the receiver's answer)
+         * @description A subscription's deliveries, newest first, each with every attempt (status, time,
+         *     latency, the start of the receiver's answer).
+         */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again, as a new delivery of the same message (same `webhook-id`), now
+         * @description Send a delivery again, as a new delivery of the same message (same `webhook-id`), now.
+         */
+        post: operations["redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test message (`webhook.test`) to the receiver, to check its address and signature verification; it shows among the deliveries like any other
+         * @description Send a test message (`webhook.test`) to the receiver, to check its address and signature
+         *     verification; it shows among the deliveries like any other.
+         */
+        post: operations["test_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -2185,6 +2326,26 @@ export interface components {
             /** @description Countries it reviews. */
             reviews: string[];
         };
+        /** @description One attempt to deliver. */
+        AttemptOut: {
+            /** Format: date-time */
+            at: string;
+            error?: string | null;
+            /** Format: int64 */
+            latency_ms: number;
+            /** @description The start of the receiver's answer (up to 1 KiB). */
+            response_excerpt?: string | null;
+            /**
+             * Format: int32
+             * @description The receiver's HTTP status; `null` when none came (see `error`).
+             */
+            status_code?: number | null;
+        };
+        /**
+         * @description Who may read an event (always the secretariat too).
+         * @enum {string}
+         */
+        Audience: "public" | "country" | "country_and_experts" | "country_and_reviewers" | "experts" | "secretariat";
         /** @description One recorded action. */
         AuditEntry: {
             /** @example user.update */
@@ -2431,6 +2592,41 @@ export interface components {
             published_experiences: number;
             subregion: components["schemas"]["Subregion"];
         };
+        /** @description One message to a subscription and what became of it. */
+        Delivery: {
+            attempt_log: components["schemas"]["AttemptOut"][];
+            /** Format: int32 */
+            attempts: number;
+            /** @description The message as sent. */
+            body: Record<string, never>;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description The event delivered (`null` for a test message).
+             */
+            event?: number | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            last_status?: number | null;
+            /** @description The `webhook-id` header: the same on every attempt and redelivery, for de-duplication. */
+            message_id: string;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending deliveries).
+             */
+            next_attempt_at?: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+            type: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description A delivery's state: `failed` once every retry is spent.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "delivered" | "failed";
         /** @description What the columns of a questionnaire version's wide export mean. */
         Dictionary: {
             /** @description The language of the texts, or `all` when they are given in every translation. */
@@ -2510,6 +2706,61 @@ export interface components {
              * @example 20261128
              */
             seed?: number | null;
+        };
+        /** @description A stretch of the feed. */
+        EventFeed: {
+            /** @description Events after `after`, oldest first. */
+            data: components["schemas"]["EventOut"][];
+            /** @description More events follow at once (read on without waiting). */
+            has_more: boolean;
+            /**
+             * @description Pass as `after` to read on. Always given: when caught up, it is where the next event
+             *     will appear.
+             */
+            next_cursor: string;
+        };
+        /** @description One change, enough to act on: fetch the entity for the rest. */
+        EventOut: {
+            /**
+             * Format: int64
+             * @description The account that acted: shown to the secretariat and to that account.
+             */
+            actor?: number | null;
+            actor_role?: null | components["schemas"]["Role"];
+            /** Format: date-time */
+            at: string;
+            /** @description Who could read the entity when it changed (and so reads this event). */
+            audience: components["schemas"]["Audience"];
+            /** @description The country the change concerns. */
+            country?: string | null;
+            /**
+             * @description The entity's id as its path uses it.
+             * @example 42
+             */
+            entity_id: string;
+            /**
+             * @description The entity's own path, when it has one.
+             * @example /api/v1/responses/42
+             */
+            entity_path?: string | null;
+            /** @example response */
+            entity_type: string;
+            /**
+             * Format: int64
+             * @description Increases with every event, in the order the changes committed.
+             */
+            id: number;
+            /** @description A second country concerned (a cooperation's provider). */
+            other_country?: string | null;
+            /** @description The new status, the reason… (`from`, `to`, `reason` for status changes). */
+            payload: Record<string, never>;
+            /** Format: int64 */
+            round?: number | null;
+            /**
+             * @description What happened, from the catalogue (`response.returned`).
+             * @example response.returned
+             */
+            type: string;
         };
         /**
          * @description A Guide entry: one country's formal framework in one thematic area, as of `snapshot_date`.
@@ -3548,6 +3799,41 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_Delivery: {
+            /** @description The items of this page, in the list's order. */
+            data: {
+                attempt_log: components["schemas"]["AttemptOut"][];
+                /** Format: int32 */
+                attempts: number;
+                /** @description The message as sent. */
+                body: Record<string, never>;
+                /** Format: date-time */
+                created_at: string;
+                /**
+                 * Format: int64
+                 * @description The event delivered (`null` for a test message).
+                 */
+                event?: number | null;
+                /** Format: int64 */
+                id: number;
+                /** Format: int32 */
+                last_status?: number | null;
+                /** @description The `webhook-id` header: the same on every attempt and redelivery, for de-duplication. */
+                message_id: string;
+                /**
+                 * Format: date-time
+                 * @description When the next attempt is due (pending deliveries).
+                 */
+                next_attempt_at?: string | null;
+                status: components["schemas"]["DeliveryStatus"];
+                type: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_ExperienceSummary: {
             /** @description The items of this page, in the list's order. */
             data: {
@@ -4106,6 +4392,46 @@ export interface components {
                 title: components["schemas"]["Text"];
                 /** Format: int32 */
                 version: number;
+            }[];
+            /** @description Cursor of the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_Webhook: {
+            /** @description The items of this page, in the list's order. */
+            data: {
+                /**
+                 * Format: int32
+                 * @description Failed attempts in a row.
+                 */
+                consecutive_failures: number;
+                /** Format: date-time */
+                created_at: string;
+                description?: string | null;
+                /** @description Why the server disabled it. */
+                disabled_reason?: string | null;
+                /** @description Empty: every event the owner may read. */
+                event_types: string[];
+                /** Format: date-time */
+                failing_since?: string | null;
+                /** Format: int64 */
+                id: number;
+                /**
+                 * Format: int64
+                 * @description The account whose reading rights the deliveries follow.
+                 */
+                owner: number;
+                /** Format: int32 */
+                revision: number;
+                /**
+                 * @description Shown only when created and when rotated: keep it to verify signatures
+                 *     (`whsec_…`, Standard Webhooks).
+                 */
+                secret?: string | null;
+                status: components["schemas"]["WebhookStatus"];
+                /** Format: date-time */
+                updated_at: string;
+                url: string;
             }[];
             /** @description Cursor of the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -4903,6 +5229,76 @@ export interface components {
          * @enum {string}
          */
         View: "working" | "published";
+        /** @description A subscription. */
+        Webhook: {
+            /**
+             * Format: int32
+             * @description Failed attempts in a row.
+             */
+            consecutive_failures: number;
+            /** Format: date-time */
+            created_at: string;
+            description?: string | null;
+            /** @description Why the server disabled it. */
+            disabled_reason?: string | null;
+            /** @description Empty: every event the owner may read. */
+            event_types: string[];
+            /** Format: date-time */
+            failing_since?: string | null;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description The account whose reading rights the deliveries follow.
+             */
+            owner: number;
+            /** Format: int32 */
+            revision: number;
+            /**
+             * @description Shown only when created and when rotated: keep it to verify signatures
+             *     (`whsec_…`, Standard Webhooks).
+             */
+            secret?: string | null;
+            status: components["schemas"]["WebhookStatus"];
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        /** @description A new subscription. */
+        WebhookIn: {
+            /** @description What the receiver is, for people (up to 500 characters). */
+            description?: string | null;
+            /**
+             * @description Event types or `entity.*` (`response.*`); empty or absent: every event the owner may
+             *     read.
+             * @example [
+             *       "response.*",
+             *       "report.published"
+             *     ]
+             */
+            event_types?: string[] | null;
+            /**
+             * @description Where deliveries are POSTed: https (http only to a receiver on this machine); no
+             *     redirects are followed.
+             * @example https://sistema.gob.example/mecigep/hooks
+             */
+            url: string;
+        };
+        /** @description Changes to a subscription; absent fields stay. */
+        WebhookPatch: {
+            description?: string | null;
+            event_types?: string[] | null;
+            /** @description Replace the secret: the answer shows the new one, once. */
+            rotate_secret?: boolean | null;
+            status?: null | components["schemas"]["WebhookStatus"];
+            url?: string | null;
+        };
+        /**
+         * @description A subscription's state: `disabled` by the server after sustained failure (set `active`
+         *     again to resume), `paused` by its owner.
+         * @enum {string}
+         */
+        WebhookStatus: "active" | "paused" | "disabled";
     };
     responses: never;
     parameters: never;
@@ -6818,6 +7214,88 @@ export interface operations {
             };
             /** @description The server's storage is full; nothing was written, retry later */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    feed: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A `next_cursor` from an earlier read; `latest` starts at the newest event (only what
+                 *     happens next); omitted: the oldest event kept.
+                 */
+                after?: string;
+                /**
+                 * @description Comma-separated event types, or `entity.*` for every type of an entity
+                 *     (`response.*,report.published`).
+                 */
+                types?: string;
+                /** @description Only events concerning this country (alpha-3). */
+                country?: string;
+                /** @description Up to this many events (1 to 500, default 100). */
+                limit?: number;
+                /** @description Wait up to this many seconds (0 to 30) for an event when there is none yet. */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events after the cursor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventFeed"];
+                };
+            };
+            /** @description Bad cursor, limit, wait, country or types */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cursor is older than the events kept: `resume_cursor` says where to start after reading the lists again */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8835,6 +9313,8 @@ export interface operations {
                 country?: string;
                 thematic_area?: string;
                 status?: components["schemas"]["FollowupStatus"];
+                /** @description Only those changed at or after this instant (RFC 3339), to pick up changes. */
+                updated_since?: string;
                 /**
                  * @description `csv` (default; RFC 4180, UTF-8, header row) or `ndjson`; else taken from `Accept`
                  *     (`text/csv`, `application/x-ndjson`).
@@ -12775,6 +13255,8 @@ export interface operations {
                 country?: string;
                 thematic_area?: string;
                 status?: components["schemas"]["FollowupStatus"];
+                /** @description Only those changed at or after this instant (RFC 3339), to pick up changes. */
+                updated_since?: string;
                 /**
                  * @description Page size, 1 to 500 (default 50).
                  * @example 50
@@ -13072,6 +13554,8 @@ export interface operations {
                 country?: string;
                 kind?: components["schemas"]["ReportKindOut"];
                 status?: components["schemas"]["ReportStatus"];
+                /** @description Only those changed at or after this instant (RFC 3339), to pick up changes. */
+                updated_since?: string;
                 /**
                  * @description Page size, 1 to 500 (default 50).
                  * @example 50
@@ -13643,6 +14127,8 @@ export interface operations {
     list_comments: {
         parameters: {
             query?: {
+                /** @description Only those written or edited at or after this instant (RFC 3339). */
+                updated_since?: string;
                 /**
                  * @description Page size, 1 to 500 (default 50).
                  * @example 50
@@ -13669,7 +14155,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Comment"];
                 };
             };
-            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            /** @description Bad `updated_since`, limit or cursor */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17638,6 +18124,8 @@ export interface operations {
                 active?: boolean;
                 /** @description Part of the email or display name. */
                 q?: string;
+                /** @description Only those changed at or after this instant (RFC 3339), to pick up changes. */
+                updated_since?: string;
                 /**
                  * @description Page size, 1 to 500 (default 50).
                  * @example 50
@@ -18456,6 +18944,849 @@ export interface operations {
             };
             /** @description No such client of that user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subscriptions (without secrets) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Webhook"];
+                };
+            };
+            /** @description Bad limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Subscribed; `secret` is shown this once */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's state, or a request with this `Idempotency-Key` is still running (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input: a URL that is not https, points at a private address, or does not resolve; unknown event types */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` from an earlier read: 304 when the representation has not changed. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The subscription's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such subscription, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such subscription, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The subscription's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPatch"];
+            };
+        };
+        responses: {
+            /** @description Changed (with the new secret when rotated) */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such subscription, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["DeliveryStatus"];
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Delivery"];
+                };
+            };
+            /** @description Bad status, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such subscription, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The subscription's id */
+                id: number;
+                /** @description The delivery's id */
+                delivery: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued: the new delivery */
+            202: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such subscription or delivery, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's state, or a request with this `Idempotency-Key` is still running (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    test_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The subscription's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued: the test delivery */
+            202: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such subscription, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's state, or a request with this `Idempotency-Key` is still running (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
