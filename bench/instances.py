@@ -15,12 +15,16 @@ secret, and measures what an operator behind a load balancer relies on:
    while rate limits are per instance (documented);
 5. killing A with SIGKILL while writers create needs through both loses nothing: every write
    acknowledged by A or B is read back, and every write whose answer was lost with A is
-   retried through B with its key and stored once.
+   retried through B with its key and stored once;
+6. webhook deliveries are shared: both instances run the jobs; a receiver subscribed to
+   `need.*` gets one `need.created` per acknowledged need, each message once while both run,
+   and the deliveries A held when it was killed are sent by B once their lease lapses.
 
 Prints one JSON document with the figures.
 """
 
 import http.client
+import http.server
 import json
 import os
 import signal
@@ -78,6 +82,8 @@ def start(port, log, demo):
         "MECIGEP_RATE_LIMIT_WRITES": "0",
         "MECIGEP_RATE_LIMIT_SEARCH": "0",
         "MECIGEP_RATE_LIMIT_EXPORTS": "2",
+        # The webhook receiver below listens on this machine.
+        "MECIGEP_WEBHOOK_ALLOW_PRIVATE": "true",
     })
     if demo:
         env["MECIGEP_DEMO"] = "true"
@@ -165,6 +171,48 @@ def throttles(a, b, token):
             "first_export_on_b": first_export_b}
 
 
+class Receiver(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), Hook)
+        self.got = []  # (webhook-id, entity id)
+        self.lock = threading.Lock()
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+        with self.server.lock:
+            self.server.got.append((self.headers.get("webhook-id"), body["data"]["entity_id"]))
+        self.send_response(204)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def deliveries(receiver, acked, killed_at, limit=120):
+    """Waits until every acknowledged need's event came (A's leased deliveries after their lease)."""
+    wanted = {str(i) for i in acked.values()}
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        with receiver.lock:
+            seen = {e for _, e in receiver.got}
+        if wanted <= seen:
+            break
+        time.sleep(0.5)
+    with receiver.lock:
+        got = list(receiver.got)
+    ids = [m for m, _ in got]
+    return {"acknowledged_needs": len(wanted), "delivered_needs": len(wanted & {e for _, e in got}),
+            "messages": len(got), "message_ids_received_twice": len(ids) - len(set(ids)),
+            "last_delivery_seconds_after_kill": round(time.monotonic() - killed_at, 1)}
+
+
 def kill_one(a, b, token, procs, seconds=6.0, writers=6):
     """Writers create needs through A and B alternately; A is killed half-way."""
     acked, lost_answers, errors = {}, [], []
@@ -210,7 +258,7 @@ def kill_one(a, b, token, procs, seconds=6.0, writers=6):
         t.join()
     missing = [k for k, i in acked.items() if call(b, "GET", f"/api/v1/needs/{i}", token)[0] != 200]
     ids = list(acked.values())
-    return {"acknowledged": len(acked), "requests_a_did_not_answer_retried_on_b": len(set(lost_answers)),
+    return acked, killed_at, {"acknowledged": len(acked), "requests_a_did_not_answer_retried_on_b": len(set(lost_answers)),
             "missing": len(missing), "ids_given_twice": len(ids) - len(set(ids)),
             "other_failures": errors, "seconds_after_kill": round(stop - killed_at, 1)}
 
@@ -228,14 +276,20 @@ def main():
             procs.append(start(PORTS[1], lb, demo=False))
             a, b = PORTS
             token = login(a)
+            receiver = Receiver()
+            threading.Thread(target=receiver.serve_forever, daemon=True).start()
+            status, _, _ = call(a, "POST", "/api/v1/webhooks", token,
+                                {"url": f"http://127.0.0.1:{receiver.server_address[1]}/hook", "event_types": ["need.created"]})
+            assert status == 201, status
             out = {
                 "binary": os.path.relpath(BINARY, ROOT),
                 "guide_change_through_a_seen_by_b": guide_visibility(a, b, token),
                 "account_deactivated_through_a": deactivation(a, b, token),
                 "idempotency_key_through_a_then_b": idempotency(a, b, token),
                 "throttles": throttles(a, b, token),
-                "a_killed_during_writes": kill_one(a, b, token, procs),
             }
+            acked, killed_at, out["a_killed_during_writes"] = kill_one(a, b, token, procs)
+            out["webhook_deliveries_by_both"] = deliveries(receiver, acked, killed_at)
             print(json.dumps(out, indent=2))
     finally:
         for p in procs:

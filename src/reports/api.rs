@@ -102,6 +102,7 @@ pub struct ReportQuery {
     #[param(value_type = Option<ReportStatus>)]
     pub status: Option<String>,
     /// Only those changed at or after this instant (RFC 3339), to pick up changes.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub updated_since: Option<String>,
 }
 
@@ -177,6 +178,7 @@ pub struct RecommendationQuery {
     #[param(value_type = Option<FollowupStatus>)]
     pub status: Option<String>,
     /// Only those changed at or after this instant (RFC 3339), to pick up changes.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub updated_since: Option<String>,
 }
 
@@ -185,6 +187,7 @@ pub struct RecommendationQuery {
 #[into_params(parameter_in = Query)]
 pub struct CommentQuery {
     /// Only those written or edited at or after this instant (RFC 3339).
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub updated_since: Option<String>,
 }
 

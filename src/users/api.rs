@@ -106,5 +106,6 @@ pub struct UserQuery {
     /// Part of the email or display name.
     pub q: Option<String>,
     /// Only those changed at or after this instant (RFC 3339), to pick up changes.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub updated_since: Option<String>,
 }
