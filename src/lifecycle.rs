@@ -109,7 +109,9 @@ pub fn act<A: Lifecycle, L: Subject<A>>(
     summary.insert("to".into(), A::status_name(next).into());
     summary.extend(apply(conn, &loaded, next)?);
     let mut payload = Map::new();
-    for key in ["from", "to", "reason"] {
+    // What the event says of the action: the move, its reason, and what it ended with it
+    // (a withdrawn need's cancelled cooperations); not the rest of the audit summary.
+    for key in ["from", "to", "reason", "cancelled_cooperations"] {
         if let Some(v) = summary.get(key) {
             payload.insert(key.into(), v.clone());
         }

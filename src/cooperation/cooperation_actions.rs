@@ -47,9 +47,13 @@ async fn act(
         // The need moves with its cooperations: locked first, in the order a need's own
         // actions lock (the need, then its cooperations), so that two cooperations of one
         // need, or a cooperation and its need, act one after the other and never deadlock.
-        if let Some(need) = store::need_of_cooperation(conn, id)? {
-            db::lock_id(conn, "needs", need)?;
-        }
+        let need_before = match store::need_of_cooperation(conn, id)? {
+            Some(need) => {
+                db::lock_id(conn, "needs", need)?;
+                store::find_need(conn, need)?.map(|n| n.row.status)
+            }
+            None => None,
+        };
         let a = Action {
             table: "cooperations",
             entity: "cooperation",
@@ -58,16 +62,47 @@ async fn act(
             if_match: if_match.as_deref(),
             audit: &audit,
         };
-        lifecycle::act(
+        let done = lifecycle::act(
             conn,
             a,
             |conn| load(conn, id, Some(&p)),
             |r| policy::act_on_cooperation(Some(&p), &facts(r, Some(&p))),
             |conn, current, next| apply(conn, &p, current, next, &input),
-        )
+        )?;
+        if let Some(from) = need_before.filter(|s| *s != done.need.status) {
+            need_moved(conn, &audit, &done, from)?;
+        }
+        Ok(done)
     })
     .await?;
     respond(&req, r, Some(&principal), pref)
+}
+
+/// The event of a need its cooperation moved (in cooperation, met, open again).
+fn need_moved(
+    conn: &mut DbConn,
+    audit: &AuditCtx,
+    done: &CooperationRecord,
+    from: NeedStatus,
+) -> ApiResult<()> {
+    let to = done.need.status;
+    let event_type = match to {
+        NeedStatus::InCooperation => "need.in_cooperation",
+        NeedStatus::Met => "need.met",
+        _ => "need.reopened",
+    };
+    crate::events::emit(
+        conn,
+        audit,
+        crate::events::Event {
+            event_type,
+            entity_type: "need",
+            entity_id: done.need.id.to_string(),
+            scope: super::needs::need_scope(&done.need),
+            payload: json!({"from": from, "to": to, "cooperation": done.row.id}),
+        },
+    )?;
+    Ok(())
 }
 
 /// What each action requires and does beyond its status.

@@ -35,6 +35,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "need.opened",
     "need.withdrawn",
     "need.met",
+    "need.in_cooperation",
+    "need.reopened",
     "offer.created",
     "offer.opened",
     "offer.closed",

@@ -855,6 +855,39 @@ async fn cooperation_from_proposal_to_outcome() {
     );
     let o = b.get(None, &format!("/api/v1/offers/{offer}")).await.json();
     assert_eq!(o["ratings"], json!({"count": 1, "average": 5.0}));
+    // The change feed tells the story, the need's moves included, and never the rating.
+    let story = b
+        .get(
+            None,
+            &format!("/api/v1/events?types=cooperation.*,need.*&country=PER"),
+        )
+        .await
+        .json();
+    let told: Vec<(String, String)> = story["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entity_id"] == id.to_string() || e["entity_id"] == need.to_string())
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_owned(),
+                e["entity_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for t in [
+        "cooperation.agreed",
+        "need.in_cooperation",
+        "cooperation.started",
+        "cooperation.completed",
+        "need.met",
+    ] {
+        assert!(
+            told.iter().any(|(x, _)| x == t),
+            "{t} missing from {told:?}"
+        );
+    }
+    assert!(!story.to_string().contains("\"rating\""));
     b.post(
         &b.peru,
         &format!("{path}/cancel"),
