@@ -148,6 +148,7 @@ fn fast_jobs() -> JobSettings {
 fn allowing_private() -> AppSettings {
     let mut s = AppSettings::default();
     s.webhooks.allow_private = true;
+    s.metrics_token = Some("metrics-token".into());
     s
 }
 
@@ -640,6 +641,17 @@ async fn a_receiver_that_keeps_failing_gets_its_webhook_disabled() {
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     };
     running.stop();
+    let metrics = app
+        .get("/metrics")
+        .header("authorization", "Bearer metrics-token")
+        .send()
+        .await;
+    let text = String::from_utf8_lossy(&metrics.body).into_owned();
+    assert!(
+        text.contains("mecigep_webhook_attempts_total{result=\"failure\"}"),
+        "{text}"
+    );
+    assert!(text.contains("mecigep_webhook_deliveries_created_total"));
     assert_eq!(hook_now["status"], "disabled", "{hook_now}");
     assert!(hook_now["disabled_reason"]
         .as_str()
