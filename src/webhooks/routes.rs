@@ -456,8 +456,10 @@ pub async fn redeliver(
             .ok_or_else(|| {
                 ApiError::not_found(format!("webhook {id} has no delivery {delivery}"))
             })?;
-        let new_id = store::insert_delivery(
+        queue(
             conn,
+            &audit,
+            "webhook.redeliver",
             &store::NewDelivery {
                 webhook_id: id,
                 event_id: d.event_id,
@@ -466,18 +468,28 @@ pub async fn redeliver(
                 entity_key: &d.entity_key,
                 body: &d.body,
             },
-        )?;
-        audit.record(
-            conn,
-            "webhook.redeliver",
-            "webhook",
-            id,
-            json!({"delivery": delivery, "new_delivery": new_id}),
-        )?;
-        store::find_delivery(conn, new_id)?.ok_or_else(|| ApiError::internal("delivery vanished"))
+        )
     })
     .await?;
     accepted(id, row)
+}
+
+/// Queues a delivery asked for by a person (a redelivery, a test), audited as `action`.
+fn queue(
+    conn: &mut DbConn,
+    audit: &AuditCtx,
+    action: &str,
+    d: &store::NewDelivery<'_>,
+) -> ApiResult<DeliveryRow> {
+    let id = store::insert_delivery(conn, d)?;
+    audit.record(
+        conn,
+        action,
+        "webhook",
+        d.webhook_id,
+        json!({"delivery": id, "message_id": d.message_id}),
+    )?;
+    store::find_delivery(conn, id)?.ok_or_else(|| ApiError::internal("delivery vanished"))
 }
 
 fn accepted(webhook: i64, row: DeliveryRow) -> ApiResult<HttpResponse> {
@@ -519,8 +531,10 @@ pub async fn test_webhook(
             now,
             json!({"webhook": id, "message": "a test message from the MECIGEP API"}),
         );
-        let new_id = store::insert_delivery(
+        queue(
             conn,
+            &audit,
+            "webhook.test",
             &store::NewDelivery {
                 webhook_id: id,
                 event_id: None,
@@ -529,15 +543,7 @@ pub async fn test_webhook(
                 entity_key: &format!("webhook:{id}"),
                 body: &body,
             },
-        )?;
-        audit.record(
-            conn,
-            "webhook.test",
-            "webhook",
-            id,
-            json!({"delivery": new_id}),
-        )?;
-        store::find_delivery(conn, new_id)?.ok_or_else(|| ApiError::internal("delivery vanished"))
+        )
     })
     .await?;
     accepted(id, row)

@@ -856,10 +856,11 @@ async fn cooperation_from_proposal_to_outcome() {
     let o = b.get(None, &format!("/api/v1/offers/{offer}")).await.json();
     assert_eq!(o["ratings"], json!({"count": 1, "average": 5.0}));
     // The change feed tells the story, the need's moves included, and never the rating.
+    let ids = (id.to_string(), need.to_string());
     let story = b
         .get(
             None,
-            &format!("/api/v1/events?types=cooperation.*,need.*&country=PER"),
+            "/api/v1/events?types=cooperation.*,need.*&country=PER",
         )
         .await
         .json();
@@ -867,7 +868,7 @@ async fn cooperation_from_proposal_to_outcome() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["entity_id"] == id.to_string() || e["entity_id"] == need.to_string())
+        .filter(|e| e["entity_id"] == ids.0.as_str() || e["entity_id"] == ids.1.as_str())
         .map(|e| {
             (
                 e["type"].as_str().unwrap().to_owned(),
