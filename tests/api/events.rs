@@ -816,3 +816,63 @@ async fn lists_give_what_changed_since_an_instant() {
         );
     }
 }
+
+#[actix_web::test]
+async fn an_expert_reads_the_events_of_the_reports_it_reviews() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let countries = ["ARG", "BRA", "CHL", "PER", "URY"];
+    let (round, _) = app.open_round(&admin, 1, &countries).await;
+    let round = round["id"].as_i64().unwrap();
+    let res = app
+        .post(&format!("/api/v1/rounds/{round}/draws"))
+        .auth(&admin)
+        .json(&json!({"seed": 11}))
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let reviewers: Vec<String> = res.json()["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["country"] == "ARG")
+        .unwrap()["reviewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    let outsider = countries
+        .iter()
+        .find(|c| **c != "ARG" && !reviewers.contains(&c.to_string()))
+        .unwrap();
+    let res = app
+        .post("/api/v1/reports")
+        .auth(&admin)
+        .json(&json!({"round": round, "kind": "country", "country": "ARG", "title": "Argentina"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let report = res.json()["id"].as_i64().unwrap().to_string();
+    let sees = |feed: &Value| {
+        feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "report.created" && e["entity_id"] == report.as_str())
+    };
+    let reviewer = app.expert(&reviewers[0]);
+    let other = app.expert(outsider);
+    assert!(sees(&feed(&app, Some(&reviewer), "types=report.*").await));
+    assert!(sees(
+        &feed(&app, Some(&app.member("ARG")), "types=report.*").await
+    ));
+    assert!(sees(&feed(&app, Some(&admin), "types=report.*").await));
+    assert!(!sees(&feed(&app, Some(&other), "types=report.*").await));
+    assert!(!sees(
+        &feed(&app, Some(&app.member(outsider)), "types=report.*").await
+    ));
+    assert!(!sees(&feed(&app, None, "types=report.*").await));
+    // The draw itself is public.
+    assert!(types(&feed(&app, None, "types=draw.made").await) == ["draw.made"]);
+}
