@@ -169,7 +169,20 @@ pub async fn new_version(
             new_id,
             json!({"from": id, "version": next}),
         )?;
-        store::find(conn, new_id)?.ok_or_else(|| ApiError::internal("questionnaire vanished"))
+        let created = store::find(conn, new_id)?
+            .ok_or_else(|| ApiError::internal("questionnaire vanished"))?;
+        crate::events::emit(
+            conn,
+            &audit,
+            crate::events::Event {
+                event_type: "questionnaire.new_version",
+                entity_type: "questionnaire",
+                entity_id: new_id.to_string(),
+                scope: crate::lifecycle::Subject::<QuestionnaireAction>::scope(&created),
+                payload: json!({"from": id, "version": next, "status": "draft"}),
+            },
+        )?;
+        Ok(created)
     })
     .await?;
     crate::http::created(

@@ -196,6 +196,27 @@ async fn publish_freezes_and_new_version_is_a_deep_independent_copy() {
     assert_eq!(v2["version"], 2);
     assert_eq!(v2["status"], "draft");
     assert_eq!(v2["sections"], v1["sections"], "a full copy");
+    // The draft's event is the secretariat's; the publication before it is everyone's.
+    let seen = |who: Option<&crate::util::TestUser>| {
+        let mut req = app.get("/api/v1/events?types=questionnaire.*");
+        if let Some(u) = who {
+            req = req.auth(u);
+        }
+        req.send()
+    };
+    let admin_types: Vec<Value> = seen(Some(&admin)).await.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].clone())
+        .collect();
+    assert_eq!(
+        admin_types,
+        ["questionnaire.published", "questionnaire.new_version"]
+    );
+    let public = seen(None).await.json();
+    assert_eq!(public["data"].as_array().unwrap().len(), 1);
+    assert_eq!(public["data"][0]["type"], "questionnaire.published");
     app.post(&format!("{v1url}/new-version"))
         .auth(&admin)
         .send()
