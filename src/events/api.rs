@@ -38,7 +38,7 @@ pub struct EventOut {
     pub actor: Option<i64>,
     pub at: DateTime<Utc>,
     /// The new status, the reason… (`from`, `to`, `reason` for status changes).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub payload: Value,
 }
 

@@ -92,7 +92,7 @@ pub struct Delivery {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_status: Option<i32>,
     /// The message as sent.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub body: serde_json::Value,
     pub attempt_log: Vec<AttemptOut>,
     pub created_at: DateTime<Utc>,

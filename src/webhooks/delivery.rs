@@ -126,11 +126,14 @@ fn move_cursor(conn: &mut DbConn, id: i64, cursor: i64) -> QueryResult<usize> {
     )
 }
 
-/// One dispatch pass over every active subscription.
+/// One dispatch pass over the active subscriptions behind the newest event: those already
+/// caught up take no write transaction.
 pub fn dispatch(pool: &DbPool) -> ApiResult<usize> {
-    let hooks = db::read_here(pool, |c| Ok(store::active_webhooks(c)?))?;
+    let (head, hooks) = db::read_here(pool, |c| {
+        Ok((events::store::head(c)?, store::active_webhooks(c)?))
+    })?;
     let mut made = 0;
-    for hook in hooks {
+    for hook in hooks.into_iter().filter(|h| h.event_cursor < head) {
         made += db::write_here(pool, |conn| fan_out(conn, hook.id))?;
     }
     Ok(made)

@@ -270,14 +270,12 @@ pub async fn patch_webhook(
             disabled_reason: status.map(|_| None),
             consecutive_failures: resumed.then_some(0),
             failing_since: resumed.then_some(None),
+            secret: kept.clone(),
             revision: Some(row.revision + 1),
             updated_at: Some(crate::time::now()),
             ..WebhookChanges::default()
         };
         store::update_webhook(conn, id, &changes)?;
-        if let Some(s) = &kept {
-            diesel_secret(conn, id, s)?;
-        }
         audit.record(
             conn,
             "webhook.update",
@@ -289,14 +287,6 @@ pub async fn patch_webhook(
     })
     .await?;
     respond(&req, row, secret)
-}
-
-fn diesel_secret(conn: &mut DbConn, id: i64, secret: &str) -> diesel::QueryResult<usize> {
-    use crate::db::schema::webhooks;
-    use diesel::prelude::*;
-    diesel::update(webhooks::table.find(id))
-        .set(webhooks::secret.eq(secret))
-        .execute(conn)
 }
 
 /// End a subscription: its pending deliveries are dropped with it.

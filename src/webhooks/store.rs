@@ -103,6 +103,7 @@ pub struct WebhookChanges {
     pub consecutive_failures: Option<i32>,
     pub failing_since: Option<Option<NaiveDateTime>>,
     pub event_cursor: Option<i64>,
+    pub secret: Option<String>,
     pub revision: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
 }

@@ -31,25 +31,7 @@ async fn board() -> Board {
     let countries = ["ARG", "BRA", "CHL", "PER", "URY"];
     let (round, _) = app.open_round(&admin, 1, &countries).await;
     let round = round["id"].as_i64().unwrap();
-    let res = app
-        .post(&format!("/api/v1/rounds/{round}/draws"))
-        .auth(&admin)
-        .json(&json!({"seed": 77}))
-        .send()
-        .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let draw = res.json();
-    let per_reviewers: Vec<String> = draw["assignments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["country"] == "PER")
-        .unwrap()["reviewers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap().to_owned())
-        .collect();
+    let per_reviewers = app.draw_reviewers(&admin, round, 77, "PER").await;
     let outsider = countries
         .iter()
         .find(|c| **c != "PER" && !per_reviewers.contains(&c.to_string()))

@@ -824,24 +824,7 @@ async fn an_expert_reads_the_events_of_the_reports_it_reviews() {
     let countries = ["ARG", "BRA", "CHL", "PER", "URY"];
     let (round, _) = app.open_round(&admin, 1, &countries).await;
     let round = round["id"].as_i64().unwrap();
-    let res = app
-        .post(&format!("/api/v1/rounds/{round}/draws"))
-        .auth(&admin)
-        .json(&json!({"seed": 11}))
-        .send()
-        .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let reviewers: Vec<String> = res.json()["assignments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["country"] == "ARG")
-        .unwrap()["reviewers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap().to_owned())
-        .collect();
+    let reviewers = app.draw_reviewers(&admin, round, 11, "ARG").await;
     let outsider = countries
         .iter()
         .find(|c| **c != "ARG" && !reviewers.contains(&c.to_string()))

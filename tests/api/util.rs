@@ -799,6 +799,35 @@ impl TestApp {
         id
     }
 
+    /// Draws the reviewers of `round` with `seed`; returns the countries drawn to review
+    /// `country`.
+    pub async fn draw_reviewers(
+        &self,
+        admin: &TestUser,
+        round: i64,
+        seed: i64,
+        country: &str,
+    ) -> Vec<String> {
+        let res = self
+            .post(&format!("/api/v1/rounds/{round}/draws"))
+            .auth(admin)
+            .json(&serde_json::json!({"seed": seed}))
+            .send()
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        res.json()["assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["country"] == country)
+            .unwrap()["reviewers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// A round that is open: published questionnaire, the given participants.
     pub async fn open_round(&self, admin: &TestUser, n: i32, countries: &[&str]) -> (Value, Value) {
         let round = self.create_round(admin, n).await;

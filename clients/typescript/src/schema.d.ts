@@ -2598,7 +2598,9 @@ export interface components {
             /** Format: int32 */
             attempts: number;
             /** @description The message as sent. */
-            body: Record<string, never>;
+            body: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             created_at: string;
             /**
@@ -2753,7 +2755,9 @@ export interface components {
             /** @description A second country concerned (a cooperation's provider). */
             other_country?: string | null;
             /** @description The new status, the reason… (`from`, `to`, `reason` for status changes). */
-            payload: Record<string, never>;
+            payload: {
+                [key: string]: unknown;
+            };
             /** Format: int64 */
             round?: number | null;
             /**
@@ -3806,7 +3810,9 @@ export interface components {
                 /** Format: int32 */
                 attempts: number;
                 /** @description The message as sent. */
-                body: Record<string, never>;
+                body: {
+                    [key: string]: unknown;
+                };
                 /** Format: date-time */
                 created_at: string;
                 /**
