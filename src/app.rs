@@ -33,6 +33,8 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(users::routes::configure)
             .configure(audit::routes::configure)
             .configure(countries::routes::configure)
+            .configure(crate::documents::configure)
+            .configure(crate::files::configure)
             .configure(cooperation::configure)
             .configure(events::routes::configure)
             .configure(experiences::routes::configure)

@@ -194,6 +194,15 @@ pub struct ServeArgs {
     /// runs on one instance at a time (a database lease), so every instance may keep them on.
     #[arg(long, env = "MECIGEP_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
     pub jobs: bool,
+    /// The largest file an upload may carry, in bytes (default 25 MiB).
+    #[arg(long, env = "MECIGEP_FILE_LIMIT", default_value_t = crate::files::DEFAULT_LIMIT,
+          value_parser = clap::value_parser!(u64).range(1..=(1u64 << 34)))]
+    pub file_limit: u64,
+    /// Where file content is kept: `database` (default: in the database, so its backups hold
+    /// the files), `file:///folder`, or `s3://bucket/prefix` (S3 or a compatible store, set up by
+    /// the `AWS_*` variables: AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID…).
+    #[arg(long, env = "MECIGEP_FILES_URL")]
+    pub files_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -279,6 +288,7 @@ impl ServeArgs {
         {
             return Err(format!("MECIGEP_ADMIN_PASSWORD {problem}"));
         }
+        let storage = crate::files::Storage::from_url(self.files_url.as_deref())?;
         Ok(ServeSettings {
             bind,
             workers: self.workers,
@@ -304,10 +314,15 @@ impl ServeArgs {
                 webhooks: crate::webhooks::WebhookPolicy {
                     allow_private: self.webhook_allow_private,
                 },
+                files: crate::files::FileSettings {
+                    limit: self.file_limit,
+                    storage: storage.clone(),
+                },
             },
             jobs: self.jobs.then(|| crate::jobs::JobSettings {
                 retention: chrono::Duration::days(i64::from(self.event_retention_days)),
                 allow_private: self.webhook_allow_private,
+                storage,
                 ..crate::jobs::JobSettings::default()
             }),
             metrics_bind,

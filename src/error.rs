@@ -132,6 +132,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("unsupported media type")]
     UnsupportedMediaType(String),
+    /// A `Range` outside the file of `size` bytes.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
     #[error("precondition required")]
     PreconditionRequired(String),
     #[error("too many requests")]
@@ -209,6 +212,9 @@ impl ApiError {
                 ("unsupported-media-type", "Unsupported Media Type")
             }
             ApiError::PreconditionRequired(_) => ("precondition-required", "Precondition Required"),
+            ApiError::RangeNotSatisfiable { .. } => {
+                ("range-not-satisfiable", "Range Not Satisfiable")
+            }
             ApiError::TooManyRequests { .. } => ("too-many-requests", "Too Many Requests"),
             ApiError::InsufficientStorage(_) => ("insufficient-storage", "Insufficient Storage"),
             ApiError::Unavailable(_) => ("unavailable", "Service Unavailable"),
@@ -238,6 +244,11 @@ impl ApiError {
             }
             ApiError::MethodNotAllowed { allow } => (
                 format!("this resource allows {}", allow.join(", ")),
+                Vec::new(),
+                Map::new(),
+            ),
+            ApiError::RangeNotSatisfiable { size } => (
+                format!("the file has {size} bytes; ask for a range within them"),
                 Vec::new(),
                 Map::new(),
             ),
@@ -311,6 +322,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -356,6 +368,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::RangeNotSatisfiable { size } => {
+                res.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
             }
             // A conflict that names the resource in the way also points at it.
             ApiError::Conflict {

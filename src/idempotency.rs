@@ -244,8 +244,12 @@ fn principal_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
 
 /// The request's `Idempotency-Key`: 1 to 255 visible ASCII characters.
 fn key_of(req: &ServiceRequest) -> Result<String, ApiError> {
-    let key = req
-        .headers()
+    key_in(req.headers())
+}
+
+/// The `Idempotency-Key` of a request's headers, checked (1 to 255 visible ASCII characters).
+pub fn key_in(headers: &actix_web::http::header::HeaderMap) -> Result<String, ApiError> {
+    let key = headers
         .get(&HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
@@ -314,7 +318,11 @@ pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if req.method() != Method::POST || !req.headers().contains_key(&HEADER) {
+    // An upload keeps its key with the file it makes: its body is never held in memory here.
+    if req.method() != Method::POST
+        || !req.headers().contains_key(&HEADER)
+        || req.path() == crate::files::UPLOAD_PATH
+    {
         return next.call(req).await;
     }
     let key = match key_of(&req) {

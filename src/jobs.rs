@@ -32,6 +32,8 @@ pub struct JobSettings {
     pub senders: usize,
     /// How often reminders are looked for.
     pub reminder_every: Duration,
+    /// Where file content is kept: unattached uploads and unnamed content are swept there.
+    pub storage: crate::files::Storage,
 }
 
 impl Default for JobSettings {
@@ -43,6 +45,7 @@ impl Default for JobSettings {
             tick: Duration::from_millis(200),
             senders: 4,
             reminder_every: Duration::from_secs(60),
+            storage: crate::files::Storage::Database,
         }
     }
 }
@@ -193,6 +196,10 @@ pub fn start(pool: DbPool, settings: JobSettings) -> Result<Jobs, String> {
             {
                 last_prune = Some(Instant::now());
                 log_failure("pruning", prune(&pool2, settings.retention));
+                log_failure(
+                    "file cleaning",
+                    crate::files::clean(&pool2, &settings.storage).map(|(f, b)| f + b),
+                );
             }
             std::thread::sleep(settings.tick);
         }

@@ -42,6 +42,8 @@ use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
         (name = "exports", description = "Data for analysts: streamed CSV or NDJSON exports and data dictionaries"),
         (name = "reports", description = "Review: reviewers drawn by lot, country and hemispheric reports, comments, recommendations and follow-up"),
         (name = "cooperation", description = "The cooperation cycle: countries' needs, offers of countries and partner organisations, suggestions, cooperations followed to their outcome, and the map"),
+        (name = "files", description = "Uploads (typed by their bytes, stored once, up to MECIGEP_FILE_LIMIT), downloads with ranges, and attachments: evidence of answers, annexes of experiences, reports, needs, offers and cooperations, proof of follow-up"),
+        (name = "documents", description = "The mechanism's library: Terms of Reference, Methodology, Regulations, studies, reports… a file per language, versions, search"),
         (name = "events", description = "The change feed (`/events`, long-polling with `wait`) and signed webhooks (Standard Webhooks) pushing it to national systems"),
         (name = "auth", description = "Login, tokens, and machine clients of focal points"),
         (name = "users", description = "Accounts (secretariat) and the caller's own (`/me`)"),

@@ -30,6 +30,8 @@ pub struct AppSettings {
     pub rate_limits: crate::http::rate_limit::RateLimits,
     /// Where webhooks may point.
     pub webhooks: crate::webhooks::WebhookPolicy,
+    /// Upload limit and where file content is kept.
+    pub files: crate::files::FileSettings,
 }
 
 impl Default for AppSettings {
@@ -44,6 +46,7 @@ impl Default for AppSettings {
             metrics_token: None,
             rate_limits: crate::http::rate_limit::RateLimits::OFF,
             webhooks: crate::webhooks::WebhookPolicy::default(),
+            files: crate::files::FileSettings::default(),
         }
     }
 }

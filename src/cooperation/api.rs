@@ -83,6 +83,8 @@ pub struct Need {
     pub close_note: Option<String>,
     /// Its cooperations the caller may see.
     pub cooperations: Vec<i64>,
+    /// Files attached to it (`POST /attachments` with `parent_type` `need`).
+    pub attachments: Vec<crate::files::api::Attachment>,
     pub revision: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -209,6 +211,8 @@ pub struct Offer {
     #[schema(example = json!(["close"]))]
     pub allowed_actions: Vec<String>,
     pub ratings: Ratings,
+    /// Files attached to it (`POST /attachments` with `parent_type` `offer`).
+    pub attachments: Vec<crate::files::api::Attachment>,
     pub revision: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -367,6 +371,9 @@ pub struct Cooperation {
     /// made it public.
     pub rating: Option<Rating>,
     pub cancel_reason: Option<String>,
+    /// Files attached to it (`POST /attachments` with `parent_type` `cooperation`): the
+    /// agreement, reports of its activities, evidence of its outcome.
+    pub attachments: Vec<crate::files::api::Attachment>,
     pub revision: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -104,6 +104,7 @@ pub(super) fn render(
             public: row.rating_public,
         }),
         cancel_reason: row.cancel_reason,
+        attachments: r.attachments,
         revision: row.revision,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),

@@ -82,6 +82,7 @@ pub(super) fn render(
             .collect(),
         close_note: row.close_note,
         cooperations,
+        attachments: r.attachments,
         revision: row.revision,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),

@@ -82,6 +82,7 @@ pub(super) fn render(r: OfferRecord, pref: LangPref, langs: &mut LangTracker) ->
             count: r.ratings.0,
             average: r.ratings.1.map(|a| (a * 100.0).round() / 100.0),
         },
+        attachments: r.attachments,
         revision: row.revision,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),

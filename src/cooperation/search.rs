@@ -10,11 +10,14 @@ use crate::db::dialect::{self, Backend, Bind, Sql};
 use crate::db::DbConn;
 use crate::http::lang::{I18n, Lang};
 
-/// What a search row holds: a need or an offer (row id = 2 × id, + 1 for offers).
+/// What a search row holds: a need or an offer (row id = 2 × id, + 1 for offers, in
+/// `cooperation_search`), or a library document (its id, in `document_search`: the text of its
+/// published version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Indexed {
     Need,
     Offer,
+    Document,
 }
 
 impl Indexed {
@@ -22,15 +25,38 @@ impl Indexed {
         match self {
             Indexed::Need => id * 2,
             Indexed::Offer => id * 2 + 1,
+            Indexed::Document => id,
         }
     }
 
-    fn remainder(self) -> i64 {
+    /// PostgreSQL's table, then SQLite's.
+    fn tables(self) -> (&'static str, &'static str) {
         match self {
-            Indexed::Need => 0,
-            Indexed::Offer => 1,
+            Indexed::Need | Indexed::Offer => ("cooperation_search", "cooperation_search_fts"),
+            Indexed::Document => ("document_search", "document_search_fts"),
         }
     }
+
+    /// The id of what a row holds, from its row id `column`, and the condition that keeps
+    /// only rows of this kind.
+    fn id_and_kind(self, column: &str) -> (String, Option<i64>) {
+        match self {
+            Indexed::Need => (format!("{column} / 2"), Some(0)),
+            Indexed::Offer => (format!("{column} / 2"), Some(1)),
+            Indexed::Document => (column.to_owned(), None),
+        }
+    }
+}
+
+/// Removes the search row of one need, offer or document.
+pub fn unindex(conn: &mut DbConn, what: Indexed, id: i64) -> diesel::QueryResult<()> {
+    let (pg, fts) = what.tables();
+    let mut del = match dialect::backend(conn) {
+        Backend::Postgres => Sql::new(&format!("DELETE FROM {pg} WHERE id = ")),
+        Backend::Sqlite => Sql::new(&format!("DELETE FROM {fts} WHERE rowid = ")),
+    };
+    del.bind(Bind::BigInt(what.row_id(id)));
+    dialect::execute(conn, &del).map(|_| ())
 }
 
 fn config(l: Lang) -> &'static str {
@@ -42,7 +68,7 @@ fn config(l: Lang) -> &'static str {
     }
 }
 
-/// Rewrites the search row of one need or offer from its title and description.
+/// Rewrites the search row of one need, offer or document from its title and description.
 pub fn index(
     conn: &mut DbConn,
     what: Indexed,
@@ -51,12 +77,11 @@ pub fn index(
     description: &I18n,
 ) -> diesel::QueryResult<()> {
     let row = what.row_id(id);
+    let (pg, fts) = what.tables();
+    unindex(conn, what, id)?;
     match dialect::backend(conn) {
         Backend::Postgres => {
-            let mut del = Sql::new("DELETE FROM cooperation_search WHERE id = ");
-            del.bind(Bind::BigInt(row));
-            dialect::execute(conn, &del)?;
-            let mut sql = Sql::new("INSERT INTO cooperation_search (id, tsv) VALUES (");
+            let mut sql = Sql::new(&format!("INSERT INTO {pg} (id, tsv) VALUES ("));
             sql.bind(Bind::BigInt(row))
                 .push(", to_tsvector('mecigep_simple', ")
                 .bind(Bind::Text(String::new()))
@@ -75,13 +100,10 @@ pub fn index(
             dialect::execute(conn, &sql)?;
         }
         Backend::Sqlite => {
-            let mut del = Sql::new("DELETE FROM cooperation_search_fts WHERE rowid = ");
-            del.bind(Bind::BigInt(row));
-            dialect::execute(conn, &del)?;
             let join = |t: &I18n| t.values().cloned().collect::<Vec<_>>().join("\n");
-            let mut sql = Sql::new(
-                "INSERT INTO cooperation_search_fts (rowid, title_text, body_text) VALUES (",
-            );
+            let mut sql = Sql::new(&format!(
+                "INSERT INTO {fts} (rowid, title_text, body_text) VALUES ("
+            ));
             sql.bind(Bind::BigInt(row))
                 .push(", ")
                 .bind(Bind::Text(join(title)))
@@ -182,18 +204,24 @@ fn ranked_hits(
     fts_op: &str,
 ) -> diesel::QueryResult<Vec<Hit>> {
     let mut sql;
+    let (pg, fts) = what.tables();
     match dialect::backend(conn) {
         Backend::Postgres => {
-            sql = Sql::new("SELECT s.id / 2 AS id, CAST(ts_rank(s.tsv, x.query) AS DOUBLE PRECISION) AS rank FROM cooperation_search s CROSS JOIN (SELECT ");
+            let (id, kind) = what.id_and_kind("s.id");
+            sql = Sql::new(&format!("SELECT {id} AS id, CAST(ts_rank(s.tsv, x.query) AS DOUBLE PRECISION) AS rank FROM {pg} s CROSS JOIN (SELECT "));
             pg_query(&mut sql, words.join(pg_op));
-            sql.push(" AS query) x WHERE s.tsv @@ x.query AND s.id % 2 = ")
-                .bind(Bind::BigInt(what.remainder()));
+            sql.push(" AS query) x WHERE s.tsv @@ x.query");
+            if let Some(r) = kind {
+                sql.push(" AND s.id % 2 = ").bind(Bind::BigInt(r));
+            }
         }
         Backend::Sqlite => {
-            sql = Sql::new("SELECT rowid / 2 AS id, CAST(-bm25(cooperation_search_fts, 10.0, 1.0) AS DOUBLE PRECISION) AS rank FROM cooperation_search_fts WHERE cooperation_search_fts MATCH ");
-            sql.bind(Bind::Text(fts5_words(words, fts_op)))
-                .push(" AND rowid % 2 = ")
-                .bind(Bind::BigInt(what.remainder()));
+            let (id, kind) = what.id_and_kind("rowid");
+            sql = Sql::new(&format!("SELECT {id} AS id, CAST(-bm25({fts}, 10.0, 1.0) AS DOUBLE PRECISION) AS rank FROM {fts} WHERE {fts} MATCH "));
+            sql.bind(Bind::Text(fts5_words(words, fts_op)));
+            if let Some(r) = kind {
+                sql.push(" AND rowid % 2 = ").bind(Bind::BigInt(r));
+            }
         }
     }
     dialect::load::<Hit>(conn, &sql)

@@ -1,6 +1,9 @@
 //! Queries of the cooperation cycle. Lists run a fixed number of queries whatever the page
 //! size: the page, then one query per kind of thing its items show.
 
+use crate::files::api::Attachment;
+use crate::files::attachments::for_parents;
+use crate::files::parents::ParentType;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -95,6 +98,7 @@ pub struct BoardFilter {
 pub struct NeedRecord {
     pub row: NeedRow,
     pub cooperations: Vec<CooperationBrief>,
+    pub attachments: Vec<Attachment>,
 }
 
 /// What a need's reader needs of each of its cooperations.
@@ -131,10 +135,12 @@ fn briefs(conn: &mut DbConn, need_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<C
 fn need_records(conn: &mut DbConn, rows: Vec<NeedRow>) -> QueryResult<Vec<NeedRecord>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut all = briefs(conn, &ids)?;
+    let mut files = for_parents(conn, ParentType::Need, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| NeedRecord {
             cooperations: all.remove(&row.id).unwrap_or_default(),
+            attachments: files.remove(&row.id).unwrap_or_default(),
             row,
         })
         .collect())
@@ -297,6 +303,7 @@ pub fn open_needs_for(
 pub struct OfferRecord {
     pub row: OfferRow,
     pub ratings: (i64, Option<f64>),
+    pub attachments: Vec<Attachment>,
 }
 
 fn ratings_of(
@@ -322,10 +329,12 @@ fn ratings_of(
 fn offer_records(conn: &mut DbConn, rows: Vec<OfferRow>) -> QueryResult<Vec<OfferRecord>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let ratings = ratings_of(conn, &ids)?;
+    let mut files = for_parents(conn, ParentType::Offer, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| OfferRecord {
             ratings: ratings.get(&row.id).copied().unwrap_or((0, None)),
+            attachments: files.remove(&row.id).unwrap_or_default(),
             row,
         })
         .collect())
@@ -476,16 +485,32 @@ pub fn open_offers_for(
 pub struct CooperationRecord {
     pub row: CooperationRow,
     pub need: NeedRow,
+    pub attachments: Vec<Attachment>,
+}
+
+fn cooperation_records(
+    conn: &mut DbConn,
+    rows: Vec<(CooperationRow, NeedRow)>,
+) -> QueryResult<Vec<CooperationRecord>> {
+    let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
+    let mut files = for_parents(conn, ParentType::Cooperation, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, need)| CooperationRecord {
+            attachments: files.remove(&row.id).unwrap_or_default(),
+            row,
+            need,
+        })
+        .collect())
 }
 
 pub fn find_cooperation(conn: &mut DbConn, id: i64) -> QueryResult<Option<CooperationRecord>> {
-    Ok(co::table
+    let rows = co::table
         .inner_join(needs::table)
         .filter(co::id.eq(id))
         .select((CooperationRow::as_select(), NeedRow::as_select()))
-        .first::<(CooperationRow, NeedRow)>(conn)
-        .optional()?
-        .map(|(row, need)| CooperationRecord { row, need }))
+        .load::<(CooperationRow, NeedRow)>(conn)?;
+    Ok(cooperation_records(conn, rows)?.pop())
 }
 
 /// The need a cooperation serves, if the cooperation exists.
@@ -585,11 +610,10 @@ pub fn list_cooperations(
     if let Some(b) = before {
         q = q.filter(co::id.lt(b));
     }
-    Ok(q.order(co::id.desc())
+    let rows = q
+        .order(co::id.desc())
         .limit(limit + 1)
         .select((CooperationRow::as_select(), NeedRow::as_select()))
-        .load::<(CooperationRow, NeedRow)>(conn)?
-        .into_iter()
-        .map(|(row, need)| CooperationRecord { row, need })
-        .collect())
+        .load::<(CooperationRow, NeedRow)>(conn)?;
+    cooperation_records(conn, rows)
 }

@@ -145,6 +145,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts,
     reminders_sent,
+    blobs,
+    blob_chunks,
+    files,
+    attachments,
+    documents,
+    document_versions,
 );
 
 diesel::table! {
@@ -656,3 +662,79 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
+diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blob_chunks (sha256, seq) {
+        sha256 -> Text,
+        seq -> Integer,
+        data -> Binary,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        name -> Text,
+        media_type -> Text,
+        size -> BigInt,
+        uploaded_by -> BigInt,
+        country -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        file_id -> BigInt,
+        parent_type -> Text,
+        parent_id -> BigInt,
+        slot -> Text,
+        caption -> Text,
+        attached_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> BigInt,
+        kind -> Text,
+        report_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    document_versions (document_id, version) {
+        document_id -> BigInt,
+        version -> Integer,
+        status -> Text,
+        language -> Text,
+        title -> Text,
+        summary -> Text,
+        thematic_areas -> Text,
+        rounds -> Text,
+        file_languages -> Text,
+        revision -> Integer,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(blob_chunks -> blobs (sha256));
+diesel::joinable!(files -> blobs (sha256));
+diesel::joinable!(attachments -> files (file_id));
+diesel::joinable!(document_versions -> documents (document_id));

@@ -63,6 +63,9 @@ pub struct Experience {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    /// Annexes (the law's text, a decree…): files attached with `parent_type` `experience`,
+    /// readable by whoever reads the experience.
+    pub attachments: Vec<crate::files::api::Attachment>,
 }
 
 /// A published version.

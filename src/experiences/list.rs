@@ -257,6 +257,7 @@ fn read_page(
                         doc,
                         view: View::Working,
                         version: None,
+                        attachments: Vec::new(),
                     },
                 );
             }
@@ -274,6 +275,7 @@ fn read_page(
                         doc,
                         view: View::Published,
                         version: Some(v),
+                        attachments: Vec::new(),
                     },
                 );
             }

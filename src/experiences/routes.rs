@@ -8,7 +8,7 @@ use super::edit::{apply_patch, document_in, save_working};
 use super::model::{ExperienceRow, NewExperienceRow};
 use super::rules::{self, ExperienceStatus};
 use super::shown::{
-    facts, lang_of, load, parse_version, rendered, respond, status_of, working, Shown,
+    annexes, facts, lang_of, load, parse_version, rendered, respond, status_of, working, Shown,
 };
 use super::store::{self, Scope};
 use crate::audit::AuditCtx;
@@ -80,8 +80,10 @@ pub async fn get_experience(
             .ok_or_else(|| ApiError::not_found(format!("no experience {id}")))?;
         policy::read_experience(p, &facts(&row))?;
         let editor = policy::edit_experience(p, &facts(&row)).is_ok();
+        let attachments = annexes(conn, id)?;
         let show_published = |row: ExperienceRow| match latest {
             Some(v) => Ok(Shown {
+                attachments,
                 doc: parse_version(&v)?,
                 row,
                 view: View::Published,
@@ -202,6 +204,7 @@ pub async fn create_experience(
             doc,
             view: View::Working,
             version: None,
+            attachments: Vec::new(),
         })
     })
     .await?;

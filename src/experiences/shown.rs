@@ -1,6 +1,7 @@
 //! One experience as a reader sees it: the row and document of the chosen view, rendered to
 //! the JSON, strong ETag and `Content-Language` every read answers with.
 
+use crate::files::api::Attachment;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::api::{Experience, View};
@@ -54,6 +55,8 @@ pub(super) struct Shown {
     pub(super) view: View,
     /// The version shown (published view).
     pub(super) version: Option<VersionRow>,
+    /// Its annexes (read with single experiences; lists show none).
+    pub(super) attachments: Vec<Attachment>,
 }
 
 impl Shown {
@@ -108,6 +111,7 @@ impl Shown {
                 _ => utc(self.row.updated_at),
             },
             published_at: self.row.published_at.map(utc),
+            attachments: self.attachments,
         }
     }
 }
@@ -143,11 +147,21 @@ pub(super) fn working(conn: &mut DbConn, row: ExperienceRow) -> ApiResult<Shown>
         .remove(&row.id)
         .ok_or_else(|| ApiError::internal("working document vanished"))?;
     Ok(Shown {
+        attachments: annexes(conn, row.id)?,
         row,
         doc,
         view: View::Working,
         version: None,
     })
+}
+
+/// The files attached to an experience.
+pub(super) fn annexes(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Attachment>> {
+    Ok(crate::files::attachments::for_parent(
+        conn,
+        crate::files::parents::ParentType::Experience,
+        id,
+    )?)
 }
 
 pub(super) fn published(conn: &mut DbConn, row: ExperienceRow, n: i32) -> ApiResult<Shown> {
@@ -159,6 +173,7 @@ pub(super) fn published(conn: &mut DbConn, row: ExperienceRow, n: i32) -> ApiRes
     })?;
     let doc = parse_version(&v)?;
     Ok(Shown {
+        attachments: annexes(conn, row.id)?,
         row,
         doc,
         view: View::Published,

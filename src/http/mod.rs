@@ -191,6 +191,10 @@ pub async fn reject_oversize(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<actix_web::body::BoxBody>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    // Uploads stream to their own limit (checked again as they stream).
+    if req.path() == crate::files::UPLOAD_PATH {
+        return next.call(req).await;
+    }
     let limit = req
         .app_data::<BodyLimit>()
         .map_or(DEFAULT_JSON_LIMIT, |l| l.0);

@@ -32,6 +32,8 @@ pub struct QuestionOut {
     pub max: Option<f64>,
     pub max_length: Option<u32>,
     pub thematic_area: Option<String>,
+    /// Whether files may, must or may not be attached as evidence of the answer.
+    pub evidence: crate::questionnaires::model::Evidence,
 }
 
 /// A section of questions.

@@ -34,6 +34,20 @@ crate::stored_enum! {
     }
 }
 
+crate::stored_enum! {
+    /// Whether a question takes files as evidence of its answer (attachments of type `answer`).
+    #[derive(Default)]
+    pub enum Evidence {
+        /// No files.
+        None = "none",
+        /// Files may be attached.
+        #[default]
+        Optional = "optional",
+        /// An answer cannot be submitted without at least one file.
+        Required = "required",
+    }
+}
+
 impl Kind {
     pub fn is_choice(self) -> bool {
         matches!(self, Kind::SingleChoice | Kind::MultiChoice)
@@ -68,6 +82,8 @@ pub struct Question {
     pub max: Option<f64>,
     pub max_length: Option<u32>,
     pub thematic_area: Option<String>,
+    #[serde(default)]
+    pub evidence: Evidence,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -74,6 +74,7 @@ pub fn render(
                         max: q.max,
                         max_length: q.max_length,
                         thematic_area: q.thematic_area.clone(),
+                        evidence: q.evidence,
                     })
                     .collect(),
             })

@@ -47,6 +47,9 @@ pub struct QuestionIn {
     pub max_length: Option<u32>,
     /// Slug of the thematic area the question is about.
     pub thematic_area: Option<String>,
+    /// Whether files may (`optional`, the default), must (`required`, checked at submission)
+    /// or may not (`none`) be attached as evidence of the answer.
+    pub evidence: Option<crate::questionnaires::model::Evidence>,
 }
 
 /// A section as clients send it.
@@ -233,6 +236,7 @@ fn question(
         max: q.max,
         max_length: q.max_length,
         thematic_area,
+        evidence: q.evidence.unwrap_or_default(),
     })
 }
 

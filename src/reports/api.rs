@@ -42,6 +42,9 @@ pub struct Report {
     /// expert for the hemispheric report (single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_experts: Option<Vec<i64>>,
+    /// Annexes: files attached with `parent_type` `report` (single reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<crate::files::api::Attachment>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -109,11 +112,15 @@ pub struct ReportQuery {
 /// One change of a recommendation's follow-up.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Followup {
+    /// The entry's id: what evidence is attached to (`parent_type` `followup`).
+    pub id: i64,
     pub status: FollowupStatus,
     pub progress_note: Option<String>,
     pub evidence_urls: Vec<String>,
     pub changed_by: Option<i64>,
     pub changed_at: DateTime<Utc>,
+    /// Files attached as evidence of what was declared.
+    pub attachments: Vec<crate::files::api::Attachment>,
 }
 
 /// A numbered recommendation of a report, with its latest follow-up.

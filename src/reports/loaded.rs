@@ -23,6 +23,8 @@ pub struct Loaded {
     pub caller_assigned: bool,
     /// Filled for single reads.
     pub experts: Option<Vec<i64>>,
+    /// Its annexes, filled for single reads.
+    pub attachments: Option<Vec<crate::files::api::Attachment>>,
 }
 
 impl Loaded {
@@ -78,6 +80,7 @@ pub fn load(conn: &mut DbConn, id: i64, p: Option<&Principal>) -> ApiResult<Load
         reviewers,
         caller_assigned,
         experts: None,
+        attachments: None,
     })
 }
 
@@ -110,6 +113,7 @@ pub(super) fn render(
         published_at: l.row.published_at.map(utc),
         reviewers: (with_reviewers && l.row.country.is_some()).then_some(l.reviewers),
         assigned_experts: l.experts,
+        attachments: l.attachments,
         created_at: utc(l.row.created_at),
         updated_at: utc(l.row.updated_at),
     }
@@ -122,8 +126,13 @@ pub(super) fn respond(req: &HttpRequest, l: Loaded, pref: LangPref) -> ApiResult
     etag::versioned_json(req, entity, revision, &body, Some(langs.header_value(pref)))
 }
 
-/// Adds the assigned experts, for a single read.
+/// Adds the assigned experts and the annexes, for a single read.
 pub fn with_experts(conn: &mut DbConn, mut l: Loaded) -> ApiResult<Loaded> {
+    l.attachments = Some(crate::files::attachments::for_parent(
+        conn,
+        crate::files::parents::ParentType::Report,
+        l.row.id,
+    )?);
     let countries = match &l.row.country {
         Some(reviewed) => l
             .reviewers

@@ -62,9 +62,18 @@ fn load_one(
 }
 
 fn history(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Followup>> {
-    Ok(store::followups(conn, id)?
+    let entries = store::followups(conn, id)?;
+    let ids: Vec<i64> = entries.iter().map(|f| f.id).collect();
+    let mut files = crate::files::attachments::for_parents(
+        conn,
+        crate::files::parents::ParentType::Followup,
+        &ids,
+    )?;
+    Ok(entries
         .into_iter()
         .map(|f| Followup {
+            id: f.id,
+            attachments: files.remove(&f.id).unwrap_or_default(),
             status: f.status,
             progress_note: f.progress_note,
             evidence_urls: f.evidence_urls.0.clone(),

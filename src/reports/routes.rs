@@ -86,6 +86,7 @@ pub async fn list_reports(
                     reviewers: Vec::new(),
                     caller_assigned: false,
                     experts: None,
+                    attachments: None,
                 },
                 pref,
                 &mut langs,

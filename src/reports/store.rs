@@ -425,6 +425,15 @@ pub fn followups(conn: &mut DbConn, recommendation_id: i64) -> QueryResult<Vec<F
         .load(conn)
 }
 
+/// The recommendation a follow-up entry belongs to.
+pub fn followup_recommendation(conn: &mut DbConn, entry: i64) -> QueryResult<Option<i64>> {
+    fu::table
+        .find(entry)
+        .select(fu::recommendation_id)
+        .first(conn)
+        .optional()
+}
+
 /// The round's status, if the round exists.
 pub fn round_status(conn: &mut DbConn, round_id: i64) -> QueryResult<Option<String>> {
     crate::db::schema::rounds::table

@@ -20,6 +20,7 @@ use crate::http::body::MaybeBody;
 use crate::http::etag;
 use crate::http::validate::Checks;
 use crate::lifecycle::{self, Action};
+use crate::questionnaires::model::Evidence;
 use crate::rounds::rules::RoundStatus;
 use crate::state::AppState;
 
@@ -41,6 +42,32 @@ fn check_submission(conn: &mut DbConn, l: &Loaded, by_secretariat: bool) -> ApiR
         return Err(ApiError::Validation {
             detail: format!("{} required question(s) have no answer", missing.len()),
             errors: missing,
+        });
+    }
+    let evidenced = crate::files::store::evidenced_questions(conn, l.row.id)?;
+    let unproven: Vec<FieldError> = l
+        .doc
+        .questions()
+        .filter(|(_, q)| {
+            q.evidence == Evidence::Required
+                && answered.contains(&q.code)
+                && !evidenced.contains(&q.code)
+        })
+        .map(|(_, q)| {
+            FieldError::new(
+                &q.code,
+                "evidence-required",
+                "this answer needs at least one file as evidence (POST /api/v1/attachments)",
+            )
+        })
+        .collect();
+    if !unproven.is_empty() {
+        return Err(ApiError::Validation {
+            detail: format!(
+                "{} answer(s) lack the evidence they require",
+                unproven.len()
+            ),
+            errors: unproven,
         });
     }
     let today = Utc::now().date_naive();

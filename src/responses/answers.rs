@@ -64,7 +64,7 @@ pub async fn put_answers(
         let changes = validate_answers(&l.doc, &answers)?;
         let saved = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
         record_answers(conn, &audit, id, &changes, saved.changed)?;
-        after_save(l, saved, minimal)
+        after_save(conn, l, saved, minimal)
     })
     .await?;
     respond_saved(&req, revision, &out)
@@ -115,7 +115,7 @@ pub async fn put_answer(
         )?;
         let saved = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
         record_answers(conn, &audit, id, &changes, saved.changed)?;
-        after_save(l, saved, minimal)
+        after_save(conn, l, saved, minimal)
     })
     .await?;
     respond_saved(&req, revision, &out)
@@ -165,7 +165,7 @@ pub async fn delete_answer(
         }];
         let saved = store::save(conn, id, &changes, Some(principal.user_id), "delete")?;
         record_answers(conn, &audit, id, &changes, saved.changed)?;
-        after_save(l, saved, minimal)
+        after_save(conn, l, saved, minimal)
     })
     .await?;
     respond_saved(&req, revision, &out)

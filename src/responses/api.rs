@@ -108,6 +108,10 @@ pub struct ResponseOut {
     /// `Prefer: return=minimal`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answers: Option<Vec<AnswerOut>>,
+    /// Files attached to the answers as evidence, each naming its `question`
+    /// (`POST /attachments` with `parent_type` `answer`). Left out with the answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Vec<crate::files::api::Attachment>>,
     /// Answers dropped when the response moved to a new questionnaire version.
     pub carry_over_report: Vec<CarryOverItem>,
     pub created_at: DateTime<Utc>,

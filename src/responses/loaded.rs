@@ -99,8 +99,9 @@ pub(super) fn load_visible(
 pub(super) fn render(
     l: &Loaded,
     answers: Vec<AnswerRow>,
-    with_answers: bool,
+    evidence: Option<Vec<crate::files::api::Attachment>>,
 ) -> ApiResult<ResponseOut> {
+    let with_answers = evidence.is_some();
     let by_code: HashMap<&str, &AnswerRow> = answers
         .iter()
         .map(|a| (a.question_code.as_str(), a))
@@ -155,6 +156,7 @@ pub(super) fn render(
         required_answered: sections.iter().map(|s| s.required_answered).sum(),
         sections,
         answers: with_answers.then_some(ordered),
+        evidence,
         carry_over_report: l.row.carry_over_report.0.clone(),
         created_at: utc(l.row.created_at),
         updated_at: utc(l.row.updated_at),
@@ -169,7 +171,8 @@ pub(super) fn current(conn: &mut DbConn, id: i64) -> ApiResult<(i32, ResponseOut
 /// The full representation of a loaded response (its answers read now) and its revision.
 pub(super) fn with_answers(conn: &mut DbConn, l: &Loaded) -> ApiResult<(i32, ResponseOut)> {
     let answers = store::answers(conn, l.row.id)?;
-    Ok((l.row.revision, render(l, answers, true)?))
+    let evidence = evidence(conn, l.row.id)?;
+    Ok((l.row.revision, render(l, answers, Some(evidence))?))
 }
 
 pub(super) fn respond(
@@ -224,11 +227,26 @@ pub(super) fn begin_write(
 /// The representation after a save of answers: the lock already bumped the revision that
 /// `l` holds, and the save returned every answer.
 pub(super) fn after_save(
+    conn: &mut DbConn,
     l: Loaded,
     saved: store::Saved,
     minimal: bool,
 ) -> ApiResult<(i32, ResponseOut)> {
-    Ok((l.row.revision, render(&l, saved.answers, !minimal)?))
+    let evidence = if minimal {
+        None
+    } else {
+        Some(evidence(conn, l.row.id)?)
+    };
+    Ok((l.row.revision, render(&l, saved.answers, evidence)?))
+}
+
+/// The files attached to a response's answers.
+fn evidence(conn: &mut DbConn, id: i64) -> ApiResult<Vec<crate::files::api::Attachment>> {
+    Ok(crate::files::attachments::for_parent(
+        conn,
+        crate::files::parents::ParentType::Answer,
+        id,
+    )?)
 }
 
 /// An answer's stored value; one that does not parse is a fault of the stored data (500).

@@ -91,3 +91,51 @@ pub fn carry_over(
     }
     Ok(moving.len())
 }
+
+/// Whether the caller may read a response's evidence, or attach to it (its country or the
+/// secretariat, while the response is a draft or returned, for a question that takes files):
+/// the scope of the attachment's events. See [`crate::files::parents`].
+pub fn attachment_scope(
+    conn: &mut DbConn,
+    id: i64,
+    p: Option<&crate::auth::Principal>,
+    intent: crate::files::parents::Intent<'_>,
+) -> ApiResult<crate::events::Scope> {
+    use crate::files::parents::Intent;
+    use crate::lifecycle::Subject;
+    let l = loaded::load_visible(conn, id, p)?;
+    if let Intent::Change { question } = intent {
+        crate::auth::policy::write_response(p, &loaded::facts(&l.row, &l.round))?;
+        if !l.row.status.editable() {
+            return Err(crate::files::parents::frozen(
+                "response",
+                l.row.status.as_str(),
+            ));
+        }
+        let mut checks = crate::http::validate::Checks::new();
+        match question.map(|q| (q, l.doc.question(q))) {
+            None => checks.add(
+                "question",
+                "required",
+                "name the question the file is evidence for",
+            ),
+            Some((q, None)) => checks.add(
+                "question",
+                "unknown",
+                format!("the questionnaire has no question {q:?}"),
+            ),
+            Some((q, Some(found)))
+                if found.evidence == crate::questionnaires::model::Evidence::None =>
+            {
+                checks.add(
+                    "question",
+                    "no-evidence",
+                    format!("question {q} takes no files"),
+                )
+            }
+            Some(_) => {}
+        }
+        checks.finish()?;
+    }
+    Ok(Subject::<rules::ResponseAction>::scope(&l))
+}

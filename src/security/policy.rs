@@ -313,6 +313,26 @@ pub fn manage_own_clients(p: Option<&Principal>) -> Result<(), ApiError> {
 
 /// Holding webhook subscriptions: the secretariat, and focal points (whose deliveries carry
 /// only what their country may read).
+/// The library's documents: the secretariat writes them.
+pub fn manage_library(p: Option<&Principal>) -> Result<(), ApiError> {
+    secretariat_only(p, "manage the library")
+}
+
+/// Uploads: every signed-in role (experts attach annexes to the reports they draft).
+pub fn upload_files(p: Option<&Principal>) -> Result<(), ApiError> {
+    need(p).map(|_| ())
+}
+
+/// Attaching a file: its uploader, a focal point of the uploader's country, the secretariat;
+/// anyone else is told there is no such file they may attach (never whose it is).
+pub fn attach_file(p: Option<&Principal>, uploader: i64, country: Option<&str>) -> bool {
+    p.is_some_and(|p| {
+        p.user_id == uploader
+            || p.is(Role::Secretariat)
+            || (p.is(Role::MemberCountry) && country.is_some_and(|c| p.of_country(c)))
+    })
+}
+
 pub fn hold_webhooks(p: Option<&Principal>) -> Result<(), ApiError> {
     match need(p)?.role {
         Role::MemberCountry | Role::Secretariat => Ok(()),

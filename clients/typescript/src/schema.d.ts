@@ -4,6 +4,56 @@
  */
 
 export interface paths {
+    "/api/v1/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The attachments of one parent (whoever may read the parent)
+         * @description The attachments of one parent (whoever may read the parent).
+         */
+        get: operations["list_attachments"];
+        put?: never;
+        /**
+         * Attach an uploaded file (the caller's, their country's, or any for the secretariat) to what it documents
+         * @description Attach an uploaded file (the caller's, their country's, or any for the secretariat) to
+         *     what it documents. Who may change the parent may attach to it: an answer's evidence while
+         *     the response is a draft or returned (and its question takes files), a report's annex until
+         *     it is adopted, a need until it is in cooperation, an offer until closed, an experience
+         *     (its country), a follow-up entry (its country), a cooperation (its parties). The file then
+         *     shows in the parent's reads and is visible to whoever may read the parent.
+         */
+        post: operations["create_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an attachment (who may attach to its parent, while the parent may change)
+         * @description Remove an attachment (who may attach to its parent, while the parent may change). The file
+         *     itself goes after a day if it is then attached nowhere.
+         */
+        delete: operations["delete_attachment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-log": {
         parameters: {
             query?: never;
@@ -309,6 +359,163 @@ export interface paths {
          *     (the ETag of the representation in the request's language).
          */
         patch: operations["patch_country"];
+        trace?: never;
+    };
+    "/api/v1/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The library: published documents (and, for the secretariat with `status=draft`, the drafts being prepared), newest first; filters by kind, thematic area, round, the language of a file, and words of the title or summary in any language
+         * @description The library: published documents (and, for the secretariat with `status=draft`, the
+         *     drafts being prepared), newest first; filters by kind, thematic area, round, the language
+         *     of a file, and words of the title or summary in any language.
+         */
+        get: operations["list_documents"];
+        put?: never;
+        /**
+         * Add a document to the library (the secretariat): version 1, a draft
+         * @description Add a document to the library (the secretariat): version 1, a draft. With `report`, a
+         *     published report rendered into the library (its text as a file per language).
+         */
+        post: operations["create_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One document: its latest published version (the secretariat: its latest version, draft or not)
+         * @description One document: its latest published version (the secretariat: its latest version, draft or
+         *     not). 404 when it has no version the caller may read.
+         */
+        get: operations["get_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a document's draft version (the secretariat)
+         * @description Change a document's draft version (the secretariat). Honours `If-Match`; `?lang=xx` says
+         *     which language plain strings are in. A published
+         *     document changes by a new version (`POST …/new-version`).
+         */
+        patch: operations["patch_document"];
+        trace?: never;
+    };
+    "/api/v1/documents/{id}/new-version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a new version (the secretariat): a draft copying the latest version's texts, links and files, to change and publish; readers keep the published one meanwhile
+         * @description Start a new version (the secretariat): a draft copying the latest version's texts, links
+         *     and files, to change and publish; readers keep the published one meanwhile.
+         */
+        post: operations["new_document_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish the draft version (the secretariat): everyone reads it; the version published before is `superseded` and stays readable at its number
+         * @description Publish the draft version (the secretariat): everyone reads it; the version published
+         *     before is `superseded` and stays readable at its number.
+         */
+        post: operations["publish_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{id}/supersede": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark the published version out of date with no successor (the secretariat): it stays readable, marked `superseded`, and leaves the library's search
+         * @description Mark the published version out of date with no successor (the secretariat): it stays
+         *     readable, marked `superseded`, and leaves the library's search.
+         */
+        post: operations["supersede_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A document's versions, oldest first (drafts for the secretariat only)
+         * @description A document's versions, oldest first (drafts for the secretariat only).
+         */
+        get: operations["list_document_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{id}/versions/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One version of a document: published and superseded ones stay readable by everyone
+         * @description One version of a document: published and superseded ones stay readable by everyone.
+         */
+        get: operations["get_document_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/events": {
@@ -669,6 +876,59 @@ export interface paths {
          *     visibility as `GET /recommendations`. Streamed.
          */
         get: operations["export_recommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's uploads, newest first, attached or not
+         * @description The caller's uploads, newest first, attached or not.
+         */
+        get: operations["list_files"];
+        put?: never;
+        /**
+         * Upload a file: the raw bytes as the body, with its `Content-Type` and a `Content-Disposition: attachment; filename="…"`, or a `multipart/form-data` form with one file part
+         * @description Upload a file: the raw bytes as the body, with its `Content-Type` and a
+         *     `Content-Disposition: attachment; filename="…"`, or a `multipart/form-data` form with one
+         *     file part. Any signed-in role. At most `MECIGEP_FILE_LIMIT` bytes (25 MiB by default). The
+         *     type is read from the content and must be one of PDF, DOCX, XLSX, PPTX, ODT, ODS, CSV, TXT,
+         *     PNG or JPEG; a declared type that contradicts the content is refused. The same content is
+         *     stored once. The file stays visible to its uploader only until attached
+         *     (`POST /attachments`), and is removed if still unattached after 24 hours. With an
+         *     `Idempotency-Key`, a repeated upload answers with the file the first one made.
+         */
+        post: operations["upload_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file: who uploaded it while it is attached nowhere; afterwards whoever may read something it is attached to (404 for others)
+         * @description Download a file: who uploaded it while it is attached nowhere; afterwards whoever may read
+         *     something it is attached to (404 for others). Strong `ETag` (the SHA-256), `Range` for a
+         *     part (`206`), `Content-Disposition` with its name.
+         */
+        get: operations["download_file"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2326,6 +2586,28 @@ export interface components {
             /** @description Countries it reviews. */
             reviews: string[];
         };
+        /** @description A file attached to what it is evidence of or an annex to. */
+        Attachment: {
+            /** Format: date-time */
+            attached_at: string;
+            /** @example Text of the law as published in the Official Gazette */
+            caption: string;
+            file: components["schemas"]["File"];
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            parent_id: number;
+            parent_type: components["schemas"]["ParentType"];
+            /**
+             * @description The question of an answer's evidence; `null` for other parents.
+             * @example B.2.1
+             */
+            question?: string | null;
+        };
+        /** @description The attachments of one parent. */
+        AttachmentList: {
+            data: components["schemas"]["Attachment"][];
+        };
         /** @description One attempt to deliver. */
         AttemptOut: {
             /** Format: date-time */
@@ -2464,6 +2746,11 @@ export interface components {
              *     ]
              */
             allowed_actions: string[];
+            /**
+             * @description Files attached to it (`POST /attachments` with `parent_type` `cooperation`): the
+             *     agreement, reports of its activities, evidence of its outcome.
+             */
+            attachments: components["schemas"]["Attachment"][];
             cancel_reason?: string | null;
             /** Format: date-time */
             completed_at?: string | null;
@@ -2672,6 +2959,108 @@ export interface components {
             label: components["schemas"]["Text"];
             value: string;
         };
+        /**
+         * @description A document of the mechanism's library, as one version of it: the latest published one
+         *     for readers, the latest of all for the secretariat (a draft being prepared, say).
+         */
+        Document: {
+            /** @description What the secretariat may do to this version now. */
+            allowed_actions: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** @description One file per language, keyed by language code. */
+            files: {
+                [key: string]: components["schemas"]["File"];
+            };
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["DocumentKind"];
+            /** @description The language it was written in. */
+            language: components["schemas"]["Lang"];
+            /**
+             * Format: int32
+             * @description The document's latest version (readers may see an older, published one).
+             */
+            latest_version: number;
+            /** Format: date-time */
+            published_at?: string | null;
+            /**
+             * Format: int64
+             * @description The report it renders, for country and hemispheric reports made from one.
+             */
+            report?: number | null;
+            /** Format: int32 */
+            revision: number;
+            /** @description Ids of the rounds it concerns. */
+            rounds: number[];
+            status: components["schemas"]["DocumentStatus"];
+            summary: components["schemas"]["Text"];
+            /** @description Slugs of the thematic areas it concerns. */
+            thematic_areas: string[];
+            title: components["schemas"]["Text"];
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int32
+             * @description The version shown.
+             * @example 2
+             */
+            version: number;
+        };
+        /**
+         * @description What a library document is.
+         * @enum {string}
+         */
+        DocumentKind: "terms_of_reference" | "methodology" | "regulations" | "concept_paper" | "questionnaire_template" | "country_report" | "hemispheric_report" | "study" | "analytical_framework" | "meeting_minutes" | "other";
+        /**
+         * @description Changes to a document's draft version; what is left out stays. A file given as `null`
+         *     is removed from that language.
+         * @example {
+         *       "files": {
+         *         "fr": 14
+         *       },
+         *       "summary": {
+         *         "fr": "Comment le Comité d'experts examine les questionnaires."
+         *       }
+         *     }
+         */
+        DocumentPatch: {
+            files?: {
+                [key: string]: number | null;
+            } | null;
+            kind?: null | components["schemas"]["DocumentKind"];
+            rounds?: number[] | null;
+            summary?: null | components["schemas"]["Text"];
+            thematic_areas?: string[] | null;
+            title?: null | components["schemas"]["Text"];
+        };
+        /**
+         * @description Where a version stands: a `draft` the secretariat prepares, `published` for everyone,
+         *     `superseded` once a newer version is published (or withdrawn as out of date); a
+         *     superseded version stays readable at its number.
+         * @enum {string}
+         */
+        DocumentStatus: "draft" | "published" | "superseded";
+        /** @description One version in a document's history. */
+        DocumentVersionSummary: {
+            /**
+             * @description Where to read it.
+             * @example /api/v1/documents/3/versions/1
+             */
+            href: string;
+            /** Format: date-time */
+            published_at?: string | null;
+            status: components["schemas"]["DocumentStatus"];
+            title: components["schemas"]["Text"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /** @description A document's versions, oldest first. */
+        DocumentVersions: {
+            data: components["schemas"]["DocumentVersionSummary"][];
+        };
         /** @description The round's current draw. */
         Draw: {
             assignments: components["schemas"]["Assignment"][];
@@ -2767,6 +3156,11 @@ export interface components {
             type: string;
         };
         /**
+         * @description Whether a question takes files as evidence of its answer (attachments of type `answer`).
+         * @enum {string}
+         */
+        Evidence: "none" | "optional" | "required";
+        /**
          * @description A Guide entry: one country's formal framework in one thematic area, as of `snapshot_date`.
          *     Sections come in the Guide's order: introduction, institutions, strategies and mechanisms,
          *     legal framework.
@@ -2774,6 +3168,11 @@ export interface components {
         Experience: {
             /** @description Working view: lifecycle actions the status allows. */
             allowed_actions: string[];
+            /**
+             * @description Annexes (the law's text, a decree…): files attached with `parent_type` `experience`,
+             *     readable by whoever reads the experience.
+             */
+            attachments: components["schemas"]["Attachment"][];
             /** @description Languages the texts exist in. */
             available_languages: components["schemas"]["Lang"][];
             /** @example CHL */
@@ -2931,13 +3330,63 @@ export interface components {
              */
             message: string;
         };
+        /** @description An uploaded file: what it is, not its bytes (`download` fetches them). */
+        File: {
+            /**
+             * @description Whether it is attached anywhere; an upload attached nowhere is removed 24 hours after
+             *     it was made.
+             */
+            attached: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * @description Where to download it.
+             * @example /api/v1/files/42
+             */
+            download: string;
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description The type read from the content (never the one declared).
+             * @example application/pdf
+             */
+            media_type: string;
+            /**
+             * @description The name it was uploaded with, without any path and control characters.
+             * @example Ley 27.275 - Acceso a la información pública.pdf
+             */
+            name: string;
+            /**
+             * @description SHA-256 of the content, lower-case hex: also its strong ETag.
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             * @example 482113
+             */
+            size: number;
+        };
+        /**
+         * Format: binary
+         * @description A file's bytes, as they were uploaded.
+         */
+        FileBytes: string;
         /** @description One change of a recommendation's follow-up. */
         Followup: {
+            /** @description Files attached as evidence of what was declared. */
+            attachments: components["schemas"]["Attachment"][];
             /** Format: date-time */
             changed_at: string;
             /** Format: int64 */
             changed_by?: number | null;
             evidence_urls: string[];
+            /**
+             * Format: int64
+             * @description The entry's id: what evidence is attached to (`parent_type` `followup`).
+             */
+            id: number;
             progress_note?: string | null;
             status: components["schemas"]["FollowupStatus"];
         };
@@ -3165,6 +3614,8 @@ export interface components {
              *     ]
              */
             allowed_actions: string[];
+            /** @description Files attached to it (`POST /attachments` with `parent_type` `need`). */
+            attachments: components["schemas"]["Attachment"][];
             /** @description Why it was closed as met without a cooperation, or withdrawn. */
             close_note?: string | null;
             /** @description Visible only to the country, the secretariat and the parties of its cooperations. */
@@ -3233,6 +3684,32 @@ export interface components {
          * @enum {string}
          */
         NeedStatus: "draft" | "open" | "in_cooperation" | "met" | "withdrawn";
+        /**
+         * @description Attach an uploaded file. `parent_type` and `parent_id` name what it is attached to; for an
+         *     answer's evidence the parent is the response and `question` the question's code.
+         * @example {
+         *       "caption": "Decree 1/2026",
+         *       "file": 42,
+         *       "parent_id": 7,
+         *       "parent_type": "answer",
+         *       "question": "B.2.1"
+         *     }
+         */
+        NewAttachment: {
+            /** @description Up to 500 characters. */
+            caption?: string | null;
+            /**
+             * Format: int64
+             * @description The uploaded file's id: one the caller uploaded, or one already attached where the
+             *     caller may read it.
+             */
+            file: number;
+            /** Format: int64 */
+            parent_id: number;
+            parent_type: components["schemas"]["ParentType"];
+            /** @description For `answer` only: the question the file is evidence for. */
+            question?: string | null;
+        };
         /** @description A new comment. */
         NewComment: {
             anchor?: string | null;
@@ -3273,6 +3750,45 @@ export interface components {
              * @description A providing partner organisation, without an offer.
              */
             provider_partner?: number | null;
+            title?: null | components["schemas"]["Text"];
+        };
+        /**
+         * @description A new library document (the secretariat). It starts as version 1, a draft; `publish` makes
+         *     it readable by everyone. `report` renders a published report into the library instead:
+         *     kind, title, summary, areas and round then come from the report unless given, and its text
+         *     becomes the document's file in the report's language.
+         * @example {
+         *       "files": {
+         *         "en": 12,
+         *         "es": 13
+         *       },
+         *       "kind": "methodology",
+         *       "language": "en",
+         *       "summary": "How the Committee of Experts reviews the self-review questionnaires.",
+         *       "thematic_areas": [
+         *         "civil-service"
+         *       ],
+         *       "title": {
+         *         "en": "Methodology for the review",
+         *         "es": "Metodología para la revisión"
+         *       }
+         *     }
+         */
+        NewDocument: {
+            /** @description Uploaded file ids by language code (`{"en": 12, "es": 13}`): one file per language. */
+            files?: {
+                [key: string]: number;
+            } | null;
+            kind?: null | components["schemas"]["DocumentKind"];
+            language?: null | components["schemas"]["Lang"];
+            /**
+             * Format: int64
+             * @description A published report to render into the library.
+             */
+            report?: number | null;
+            rounds?: number[] | null;
+            summary?: null | components["schemas"]["Text"];
+            thematic_areas?: string[] | null;
             title?: null | components["schemas"]["Text"];
         };
         /** @description A new machine client. */
@@ -3567,6 +4083,8 @@ export interface components {
              *     ]
              */
             allowed_actions: string[];
+            /** @description Files attached to it (`POST /attachments` with `parent_type` `offer`). */
+            attachments: components["schemas"]["Attachment"][];
             /**
              * Format: int32
              * @description Cooperations it can take on per year.
@@ -3731,6 +4249,11 @@ export interface components {
                  *     ]
                  */
                 allowed_actions: string[];
+                /**
+                 * @description Files attached to it (`POST /attachments` with `parent_type` `cooperation`): the
+                 *     agreement, reports of its activities, evidence of its outcome.
+                 */
+                attachments: components["schemas"]["Attachment"][];
                 cancel_reason?: string | null;
                 /** Format: date-time */
                 completed_at?: string | null;
@@ -3840,6 +4363,56 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_Document: {
+            /** @description The items of this page, in the list's order. */
+            data: {
+                /** @description What the secretariat may do to this version now. */
+                allowed_actions: string[];
+                /** Format: date-time */
+                created_at: string;
+                /** @description One file per language, keyed by language code. */
+                files: {
+                    [key: string]: components["schemas"]["File"];
+                };
+                /** Format: int64 */
+                id: number;
+                kind: components["schemas"]["DocumentKind"];
+                /** @description The language it was written in. */
+                language: components["schemas"]["Lang"];
+                /**
+                 * Format: int32
+                 * @description The document's latest version (readers may see an older, published one).
+                 */
+                latest_version: number;
+                /** Format: date-time */
+                published_at?: string | null;
+                /**
+                 * Format: int64
+                 * @description The report it renders, for country and hemispheric reports made from one.
+                 */
+                report?: number | null;
+                /** Format: int32 */
+                revision: number;
+                /** @description Ids of the rounds it concerns. */
+                rounds: number[];
+                status: components["schemas"]["DocumentStatus"];
+                summary: components["schemas"]["Text"];
+                /** @description Slugs of the thematic areas it concerns. */
+                thematic_areas: string[];
+                title: components["schemas"]["Text"];
+                /** Format: date-time */
+                updated_at: string;
+                /**
+                 * Format: int32
+                 * @description The version shown.
+                 * @example 2
+                 */
+                version: number;
+            }[];
+            /** @description Cursor of the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_ExperienceSummary: {
             /** @description The items of this page, in the list's order. */
             data: {
@@ -3868,6 +4441,49 @@ export interface components {
                 /** Format: int32 */
                 version: number;
                 view: components["schemas"]["View"];
+            }[];
+            /** @description Cursor of the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_File: {
+            /** @description The items of this page, in the list's order. */
+            data: {
+                /**
+                 * @description Whether it is attached anywhere; an upload attached nowhere is removed 24 hours after
+                 *     it was made.
+                 */
+                attached: boolean;
+                /** Format: date-time */
+                created_at: string;
+                /**
+                 * @description Where to download it.
+                 * @example /api/v1/files/42
+                 */
+                download: string;
+                /** Format: int64 */
+                id: number;
+                /**
+                 * @description The type read from the content (never the one declared).
+                 * @example application/pdf
+                 */
+                media_type: string;
+                /**
+                 * @description The name it was uploaded with, without any path and control characters.
+                 * @example Ley 27.275 - Acceso a la información pública.pdf
+                 */
+                name: string;
+                /**
+                 * @description SHA-256 of the content, lower-case hex: also its strong ETag.
+                 * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                 */
+                sha256: string;
+                /**
+                 * Format: int64
+                 * @description Bytes.
+                 * @example 482113
+                 */
+                size: number;
             }[];
             /** @description Cursor of the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -3950,6 +4566,8 @@ export interface components {
                  *     ]
                  */
                 allowed_actions: string[];
+                /** @description Files attached to it (`POST /attachments` with `parent_type` `need`). */
+                attachments: components["schemas"]["Attachment"][];
                 /** @description Why it was closed as met without a cooperation, or withdrawn. */
                 close_note?: string | null;
                 /** @description Visible only to the country, the secretariat and the parties of its cooperations. */
@@ -3999,6 +4617,8 @@ export interface components {
                  *     ]
                  */
                 allowed_actions: string[];
+                /** @description Files attached to it (`POST /attachments` with `parent_type` `offer`). */
+                attachments: components["schemas"]["Attachment"][];
                 /**
                  * Format: int32
                  * @description Cooperations it can take on per year.
@@ -4196,6 +4816,8 @@ export interface components {
                  *     expert for the hemispheric report (single reads).
                  */
                 assigned_experts?: number[] | null;
+                /** @description Annexes: files attached with `parent_type` `report` (single reads). */
+                attachments?: components["schemas"]["Attachment"][] | null;
                 /** @description Markdown. */
                 body: components["schemas"]["Text"];
                 /**
@@ -4442,6 +5064,12 @@ export interface components {
             /** @description Cursor of the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
+        /**
+         * @description What a file is attached to. `answer` is an answer's evidence: the parent is the
+         *     response, and the attachment names the question.
+         * @enum {string}
+         */
+        ParentType: "answer" | "experience" | "followup" | "report" | "cooperation" | "need" | "offer" | "document";
         /** @description A participating country. */
         Participant: {
             /**
@@ -4592,6 +5220,7 @@ export interface components {
              * @example B.2.1
              */
             code: string;
+            evidence?: null | components["schemas"]["Evidence"];
             help?: null | components["schemas"]["Text"];
             kind: components["schemas"]["Kind"];
             /** Format: double */
@@ -4617,6 +5246,8 @@ export interface components {
         QuestionOut: {
             /** @example B.2.1 */
             code: string;
+            /** @description Whether files may, must or may not be attached as evidence of the answer. */
+            evidence: components["schemas"]["Evidence"];
             help: components["schemas"]["Text"];
             kind: components["schemas"]["Kind"];
             /** Format: double */
@@ -4810,6 +5441,8 @@ export interface components {
              *     expert for the hemispheric report (single reads).
              */
             assigned_experts?: number[] | null;
+            /** @description Annexes: files attached with `parent_type` `report` (single reads). */
+            attachments?: components["schemas"]["Attachment"][] | null;
             /** @description Markdown. */
             body: components["schemas"]["Text"];
             /**
@@ -4884,6 +5517,11 @@ export interface components {
              * @description The due date for this country (its extension, else the round's).
              */
             due_on: string;
+            /**
+             * @description Files attached to the answers as evidence, each naming its `question`
+             *     (`POST /attachments` with `parent_type` `answer`). Left out with the answers.
+             */
+            evidence?: components["schemas"]["Attachment"][] | null;
             /** Format: int64 */
             id: number;
             /** @description Submitted after the due date. */
@@ -5183,6 +5821,14 @@ export interface components {
             fr?: string;
             pt?: string;
         };
+        /** @description An upload as a form: one part with a filename; other parts are ignored. */
+        UploadForm: {
+            /**
+             * Format: binary
+             * @description The file, with its filename and type in the part's headers.
+             */
+            file: string;
+        };
         /** @description A person's account. */
         User: {
             active: boolean;
@@ -5314,6 +5960,312 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_attachments: {
+        parameters: {
+            query: {
+                parent_type: components["schemas"]["ParentType"];
+                parent_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its attachments, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description `parent_type` or `parent_id` missing or wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such parent, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_attachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAttachment"];
+            };
+        };
+        responses: {
+            /** @description Attached */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The parent is visible to the caller, but not theirs to change */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such parent, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The parent can no longer change (an accepted response, an adopted report…), or the file is attached there already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such file the caller may attach, a question missing, unknown or taking no files, a caption too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The attachment's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The parent is not the caller's to change */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such attachment, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The parent can no longer change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_audit_log: {
         parameters: {
             query?: {
@@ -7220,6 +8172,1022 @@ export interface operations {
             };
             /** @description The server's storage is full; nothing was written, retry later */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_documents: {
+        parameters: {
+            query?: {
+                kind?: components["schemas"]["DocumentKind"];
+                /** @description A thematic area's slug. */
+                thematic_area?: string;
+                /** @description A round's id. */
+                round?: number;
+                /** @description Documents with a file in this language. */
+                language?: components["schemas"]["Lang"];
+                /** @description Words to find in titles and summaries (any language, accents and case ignored). */
+                q?: string;
+                /** @description The secretariat's drafts (`draft`) or the published library (default). */
+                status?: components["schemas"]["DocumentStatus"];
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of documents */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Document"];
+                };
+            };
+            /** @description Bad filter, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_document: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDocument"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The report is not published, or is in the library already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_document: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: {
+                /** @description An `ETag` from an earlier read: 304 when the representation has not changed. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The document's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such document, or not published */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_document: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the plain-string texts the body carries (texts given as objects say their
+                 *     own); the answer's texts are in it too. `all` is for reads only.
+                 * @example es
+                 */
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The document's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed draft */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The latest version is not a draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    new_document_version: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The document's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Nothing */
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description The new draft version */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The latest version is still a draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed JSON but invalid: every problem at once in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish_document: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The document's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The latest version is not a draft (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    supersede_document: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The document's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Superseded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The latest version is not published */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_document_versions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: never;
+            path: {
+                /** @description The document's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentVersions"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such document, or not published */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_document_version: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Language of the text fields: `en`, `es`, `fr`, `pt`, or `all` for every translation.
+                 *     Overrides `Accept-Language`. Missing translations fall back to the original language.
+                 * @example es
+                 */
+                lang?: components["schemas"]["LangChoice"];
+            };
+            header?: {
+                /** @description An `ETag` from an earlier read: 304 when the representation has not changed. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The document's id */
+                id: number;
+                /** @description The version's number */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such version, or a draft */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9370,6 +11338,313 @@ export interface operations {
             };
             /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_files: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's uploads */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_File"];
+                };
+            };
+            /** @description Bad limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_file: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `attachment; filename="law.pdf"` (raw uploads) */
+                "Content-Disposition"?: string | null;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The file's bytes, or a form with one file part */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["FileBytes"];
+                "application/pdf": components["schemas"]["FileBytes"];
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description The body ended before its declared length or its form's end */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's state, or a request with this `Idempotency-Key` is still running (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a type the mechanism keeps, or not the type declared */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Empty file, no usable name, or an `Idempotency-Key` used for another file */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_file: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `bytes=0-1023`: a part only */
+                Range?: string | null;
+                /** @description An `ETag` from an earlier read: 304 when the representation has not changed. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The file's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    "Accept-Ranges"?: string;
+                    "Content-Disposition"?: string;
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            /** @description The part asked for */
+            206: {
+                headers: {
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such file, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The range is outside the file */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

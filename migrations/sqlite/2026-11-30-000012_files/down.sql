@@ -1,0 +1,7 @@
+DROP TABLE document_search_fts;
+DROP TABLE document_versions;
+DROP TABLE documents;
+DROP TABLE attachments;
+DROP TABLE files;
+DROP TABLE blob_chunks;
+DROP TABLE blobs;

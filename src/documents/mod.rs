@@ -1,0 +1,20 @@
+//! The mechanism's library: the Terms of Reference and Methodology, the Regulations, the
+//! Concept paper, questionnaire templates, country and hemispheric reports, studies… in four
+//! languages, one file per language, versioned, searched by title and summary.
+
+pub mod api;
+pub mod routes;
+pub mod rules;
+pub mod store;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(routes::list_documents)
+        .service(routes::create_document)
+        .service(routes::get_document)
+        .service(routes::patch_document)
+        .service(routes::publish_document)
+        .service(routes::supersede_document)
+        .service(routes::new_document_version)
+        .service(routes::list_document_versions)
+        .service(routes::get_document_version);
+}
