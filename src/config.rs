@@ -75,6 +75,12 @@ pub struct GlobalArgs {
     /// Database: postgres://USER@HOST/DB, sqlite://PATH or a file path.
     #[arg(long, env = "DATABASE_URL", global = true, default_value = DEFAULT_SQLITE_PATH)]
     pub database_url: String,
+    /// Where file content is kept: `database` (default: in the database, so its backups hold
+    /// the files), `file:///folder`, or `s3://bucket/prefix` (S3 or a compatible store, set up by
+    /// the `AWS_*` variables: AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID…). `backup` and
+    /// `restore` copy an object store's content beside the database's copy.
+    #[arg(long, env = "MECIGEP_FILES_URL", global = true)]
+    pub files_url: Option<String>,
     /// Log format: `pretty` for people, `json` for log collectors. Levels come from RUST_LOG.
     #[arg(
         long,
@@ -198,11 +204,6 @@ pub struct ServeArgs {
     #[arg(long, env = "MECIGEP_FILE_LIMIT", default_value_t = crate::files::DEFAULT_LIMIT,
           value_parser = clap::value_parser!(u64).range(1..=(1u64 << 34)))]
     pub file_limit: u64,
-    /// Where file content is kept: `database` (default: in the database, so its backups hold
-    /// the files), `file:///folder`, or `s3://bucket/prefix` (S3 or a compatible store, set up by
-    /// the `AWS_*` variables: AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID…).
-    #[arg(long, env = "MECIGEP_FILES_URL")]
-    pub files_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -235,7 +236,8 @@ pub struct ServeSettings {
 }
 
 impl ServeArgs {
-    pub fn validate(&self) -> Result<ServeSettings, String> {
+    /// The settings of `serve`; `files_url` is the global `MECIGEP_FILES_URL`.
+    pub fn validate(&self, files_url: Option<&str>) -> Result<ServeSettings, String> {
         let metrics_bind = match self.metrics_bind.as_deref().filter(|b| !b.is_empty()) {
             None => None,
             Some(b) => Some(b.parse::<SocketAddr>().map_err(|_| {
@@ -288,7 +290,7 @@ impl ServeArgs {
         {
             return Err(format!("MECIGEP_ADMIN_PASSWORD {problem}"));
         }
-        let storage = crate::files::Storage::from_url(self.files_url.as_deref())?;
+        let storage = crate::files::Storage::from_url(files_url)?;
         Ok(ServeSettings {
             bind,
             workers: self.workers,

@@ -35,7 +35,7 @@ fn open(global: &GlobalArgs, serving: bool) -> Result<(db::Target, db::DbPool), 
 }
 
 fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
-    let settings = args.validate()?;
+    let settings = args.validate(global.files_url.as_deref())?;
     let (target, pool) = open(global, true)?;
     let pool_size = pool.max_size();
     mecigep::seed::prepare(&pool)?;
@@ -218,14 +218,41 @@ fn run(cli: Cli) -> Result<(), String> {
         Some(Command::User(UserCommand::Add(args))) => user_add(&global, &args),
         Some(Command::Backup(args)) => {
             let target = global.target()?;
+            let storage = mecigep::files::Storage::from_url(global.files_url.as_deref())?;
             db::backup::backup(&target, &args.path)?;
             println!("{target}: backed up to {}", args.path.display());
+            if storage.is_external() {
+                let pool = db::connect_for_command(&target, &global.pool_options())?;
+                let dir = mecigep::files::storage::beside(&args.path);
+                let n = storage.copy_out(&pool, &dir)?;
+                println!(
+                    "{}: {n} files' content copied to {}",
+                    storage.describe(),
+                    dir.display()
+                );
+            }
             Ok(())
         }
         Some(Command::Restore(args)) => {
             let target = global.target()?;
+            let storage = mecigep::files::Storage::from_url(global.files_url.as_deref())?;
+            let dir = mecigep::files::storage::beside(&args.path);
+            if storage.is_external() && !dir.is_dir() {
+                return Err(format!(
+                    "{} is missing: the backup of an object store's files is kept there",
+                    dir.display()
+                ));
+            }
             db::backup::restore(&target, &args.path)?;
             println!("{target}: restored from {}", args.path.display());
+            if storage.is_external() {
+                let n = storage.copy_in(&dir)?;
+                println!(
+                    "{}: {n} files' content restored from {}",
+                    storage.describe(),
+                    dir.display()
+                );
+            }
             Ok(())
         }
         Some(Command::Seed(args)) => {

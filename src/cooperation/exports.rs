@@ -1,6 +1,7 @@
 //! `/exports/{needs,offers,cooperations}`: the cooperation board for analysts, streamed as CSV
 //! or NDJSON with the filters and visibility of its lists. Each row is the item as the API
-//! shows it, laid out in columns.
+//! shows it, laid out in columns; its files as four list columns (`attachment_names`,
+//! `attachment_sizes`, `attachment_sha256`, `attachment_paths`).
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde_json::Value;
@@ -50,6 +51,10 @@ const NEEDS: Columns = &[
     ("status", "/status"),
     ("close_note", "/close_note"),
     ("cooperations", "/cooperations"),
+    ("attachment_names", "/attachments"),
+    ("attachment_sizes", "/attachments"),
+    ("attachment_sha256", "/attachments"),
+    ("attachment_paths", "/attachments"),
     ("created_at", "/created_at"),
     ("updated_at", "/updated_at"),
 ];
@@ -72,6 +77,10 @@ const OFFERS: Columns = &[
     ("status", "/status"),
     ("ratings_count", "/ratings/count"),
     ("ratings_average", "/ratings/average"),
+    ("attachment_names", "/attachments"),
+    ("attachment_sizes", "/attachments"),
+    ("attachment_sha256", "/attachments"),
+    ("attachment_paths", "/attachments"),
     ("created_at", "/created_at"),
     ("updated_at", "/updated_at"),
 ];
@@ -96,6 +105,10 @@ const COOPERATIONS: Columns = &[
     ("outcome_lessons", "/outcome/lessons"),
     ("rating", "/rating/score"),
     ("cancel_reason", "/cancel_reason"),
+    ("attachment_names", "/attachments"),
+    ("attachment_sizes", "/attachments"),
+    ("attachment_sha256", "/attachments"),
+    ("attachment_paths", "/attachments"),
     ("created_at", "/created_at"),
     ("updated_at", "/updated_at"),
 ];
@@ -123,12 +136,18 @@ impl BoardExport {
             .map(|(name, pointer)| {
                 let v = item.pointer(pointer).cloned().unwrap_or(Value::Null);
                 // Activities are listed by title.
-                match (*name, v) {
-                    ("activities", Value::Array(a)) => Value::Array(
+                let each = |a: Vec<Value>, pointer: &str| {
+                    Value::Array(
                         a.into_iter()
-                            .map(|x| x.get("title").cloned().unwrap_or(Value::Null))
+                            .map(|x| x.pointer(pointer).cloned().unwrap_or(Value::Null))
                             .collect(),
-                    ),
+                    )
+                };
+                match (*name, v) {
+                    ("activities", Value::Array(a)) => each(a, "/title"),
+                    (column, Value::Array(a)) if column.starts_with("attachment_") => {
+                        each(a, crate::exports::sources::attachment_pointer(column))
+                    }
                     (_, v) => v,
                 }
             })

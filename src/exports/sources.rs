@@ -87,8 +87,52 @@ pub struct Answers {
     versions: Vec<(i64, Version)>,
 }
 
+/// Where, in an attachment as the API shows it, the value of a file column is.
+pub fn attachment_pointer(column: &str) -> &'static str {
+    match column.rsplit('_').next() {
+        Some("names") => "/file/name",
+        Some("sizes") => "/file/size",
+        Some("sha256") => "/file/sha256",
+        _ => "/file/download",
+    }
+}
+
+/// The file columns (names, sizes, SHA-256, download paths: each a list, in the order the
+/// files were attached) of each response's questions: the answers' evidence.
+type Evidence = HashMap<i64, HashMap<String, [Value; 4]>>;
+
+fn evidence_of(conn: &mut DbConn, responses: &[i64]) -> ApiResult<Evidence> {
+    let mut out: Evidence = HashMap::new();
+    let all = crate::files::store::attachments_of(
+        conn,
+        crate::files::parents::ParentType::Answer,
+        responses,
+    )?;
+    for (response, list) in all {
+        for (a, f) in list {
+            let cols = out
+                .entry(response)
+                .or_default()
+                .entry(a.slot)
+                .or_insert_with(|| std::array::from_fn(|_| Value::Array(Vec::new())));
+            let values = [
+                json!(f.name),
+                json!(f.size),
+                json!(f.sha256),
+                json!(format!("/api/v1/files/{}", f.id)),
+            ];
+            for (col, v) in cols.iter_mut().zip(values) {
+                if let Value::Array(items) = col {
+                    items.push(v);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 impl Answers {
-    pub const LONG: [&'static str; 14] = [
+    pub const LONG: [&'static str; 18] = [
         "round",
         "questionnaire",
         "questionnaire_version",
@@ -103,6 +147,10 @@ impl Answers {
         "response_status",
         "submitted_at",
         "updated_at",
+        "evidence_names",
+        "evidence_sizes",
+        "evidence_sha256",
+        "evidence_paths",
     ];
     /// The columns that hold translatable text.
     pub const TRANSLATED: [&'static str; 1] = ["value_label"];
@@ -244,6 +292,11 @@ impl Source for Answers {
         self.version(conn, &qids)?;
         let ids: Vec<i64> = rs.iter().map(|r| r.id).collect();
         let mut answers = responses::answers_of(conn, &ids)?;
+        let evidence = match self.wide {
+            Some(_) => HashMap::new(),
+            None => evidence_of(conn, &ids)?,
+        };
+        let none: [Value; 4] = std::array::from_fn(|_| Value::Null);
         let since = self.filter.updated_since;
         // One row at a time, written out at once: a batch never holds its rows.
         let mut row: Vec<Value> = Vec::new();
@@ -291,6 +344,10 @@ impl Source for Answers {
                     let mut updated: Option<(NaiveDateTime, String)> = None;
                     for (asked, a) in &list {
                         let (value, label) = value_of(&a.value, *asked)?;
+                        let files = evidence
+                            .get(&r.id)
+                            .and_then(|q| q.get(a.question_code.as_str()))
+                            .unwrap_or(&none);
                         if updated.as_ref().is_none_or(|(t, _)| *t != a.updated_at) {
                             updated = Some((a.updated_at, stamp(a.updated_at)));
                         }
@@ -309,6 +366,10 @@ impl Source for Answers {
                             Cell::Text(r.status.as_str()),
                             submitted,
                             updated.as_ref().map_or(Cell::Null, |(_, s)| Cell::Text(s)),
+                            Cell::Value(&files[0]),
+                            Cell::Value(&files[1]),
+                            Cell::Value(&files[2]),
+                            Cell::Value(&files[3]),
                         ]);
                     }
                 }

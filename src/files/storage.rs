@@ -261,10 +261,7 @@ impl Storage {
         let Storage::Objects { store, .. } = self else {
             return Ok(removed);
         };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| ApiError::internal(format!("sweep runtime: {e}")))?;
+        let runtime = runtime()?;
         let listed: Vec<_> = runtime.block_on(
             store
                 .list(Some(&ObjectPath::from("blobs")))
@@ -298,6 +295,86 @@ impl Storage {
         }
         Ok(removed + swept)
     }
+}
+
+/// Where `mecigep backup PATH` copies an object store's content: `PATH.files/`.
+pub fn beside(backup: &std::path::Path) -> std::path::PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".files");
+    std::path::PathBuf::from(name)
+}
+
+impl Storage {
+    /// Whether the content is outside the database (so a database backup does not hold it).
+    pub fn is_external(&self) -> bool {
+        matches!(self, Storage::Objects { .. })
+    }
+
+    /// Copies the content of every blob the database names into `dir` (one file per SHA-256),
+    /// after the database's backup: content is removed only once unnamed for an hour, so what
+    /// the backup names is still there. Returns how many were copied.
+    pub fn copy_out(&self, pool: &DbPool, dir: &std::path::Path) -> Result<usize, String> {
+        let Storage::Objects { store, .. } = self else {
+            return Ok(0);
+        };
+        std::fs::create_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let shas: Vec<String> = db::read_here(pool, |conn| {
+            Ok(blobs::table.select(blobs::sha256).load(conn)?)
+        })
+        .map_err(|e| e.to_string())?;
+        let runtime = runtime().map_err(|e| e.to_string())?;
+        for sha in &shas {
+            let path = dir.join(sha);
+            let mut out = std::fs::File::create(&path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            runtime.block_on(async {
+                let mut body = store
+                    .get(&object_path(sha))
+                    .await
+                    .map_err(|e| format!("blob {sha}: {e}"))?
+                    .into_stream();
+                while let Some(chunk) = body.next().await {
+                    let chunk = chunk.map_err(|e| format!("blob {sha}: {e}"))?;
+                    std::io::Write::write_all(&mut out, &chunk)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                }
+                Ok::<(), String>(())
+            })?;
+        }
+        Ok(shas.len())
+    }
+
+    /// Puts the content a backup copied (see [`Storage::copy_out`]) back into the store.
+    pub fn copy_in(&self, dir: &std::path::Path) -> Result<usize, String> {
+        if !self.is_external() {
+            return Ok(0);
+        }
+        let runtime = runtime().map_err(|e| e.to_string())?;
+        let mut n = 0;
+        for entry in
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            let Some(sha) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+                continue;
+            };
+            let file = std::fs::File::open(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            runtime
+                .block_on(self.stage(&sha, &file))
+                .map_err(|e| format!("blob {sha}: {e}"))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// A runtime for the object store's calls made outside the server (jobs, commands).
+fn runtime() -> ApiResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ApiError::internal(format!("object store runtime: {e}")))
 }
 
 fn object_path(sha: &str) -> ObjectPath {

@@ -177,3 +177,89 @@ async fn a_backup_taken_under_writes_restores_every_acknowledged_write() {
     assert!(!refused.status.success());
     assert!(text(&refused).contains("not a"), "{}", text(&refused));
 }
+
+/// A file uploaded as `who`; its id and SHA-256.
+async fn upload(app: &TestApp, who: &crate::util::TestUser, text: &str) -> (i64, String) {
+    let res = app
+        .post("/api/v1/files")
+        .auth(who)
+        .header("content-type", "text/plain")
+        .header(
+            "content-disposition",
+            "attachment; filename=\"minutes.txt\"",
+        )
+        .body(text.as_bytes().to_vec())
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let f = res.json();
+    (
+        f["id"].as_i64().unwrap(),
+        f["sha256"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[actix_web::test]
+async fn a_backup_holds_the_files_in_the_database_or_beside_it() {
+    // The embedded store: the files are rows, so the database's copy holds them.
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let (_, sha) = upload(&app, &admin, "Minutes of the first session.").await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("db.backup");
+    let out = mecigep(&["backup", &copy.to_string_lossy()], &app.db.target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let empty = Empty::beside(&app.db.target, dir.path());
+    let out = mecigep(&["restore", &copy.to_string_lossy()], &empty.target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let pool = db::connect(&empty.target, &PoolOptions::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    use mecigep::db::schema::blob_chunks as bc;
+    let chunks: Vec<Vec<u8>> = bc::table
+        .filter(bc::sha256.eq(&sha))
+        .order(bc::seq)
+        .select(bc::data)
+        .load(&mut **conn)
+        .unwrap();
+    assert_eq!(chunks.concat(), b"Minutes of the first session.");
+    drop(conn);
+    drop(pool);
+
+    // An object store: its content is copied beside the database's copy, and put back.
+    let store = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", store.path().display());
+    let settings = mecigep::state::AppSettings {
+        files: mecigep::files::FileSettings {
+            limit: mecigep::files::DEFAULT_LIMIT,
+            storage: mecigep::files::Storage::from_url(Some(&url)).unwrap(),
+        },
+        ..Default::default()
+    };
+    let app = TestApp::with_settings(settings).await;
+    let admin = app.secretariat();
+    let (_, sha) = upload(&app, &admin, "Minutes of the second session.").await;
+    let copy = dir.path().join("objects.backup");
+    let out = mecigep(&["backup", &copy.to_string_lossy()], &app.db.target)
+        .env("MECIGEP_FILES_URL", &url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let beside = dir.path().join("objects.backup.files");
+    assert_eq!(
+        std::fs::read(beside.join(&sha)).unwrap(),
+        b"Minutes of the second session."
+    );
+    let new_store = tempfile::tempdir().unwrap();
+    let new_url = format!("file://{}", new_store.path().display());
+    let empty = Empty::beside(&app.db.target, &dir.path().join("o"));
+    let out = mecigep(&["restore", &copy.to_string_lossy()], &empty.target)
+        .env("MECIGEP_FILES_URL", &new_url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(new_store.path().join("blobs").join(&sha).exists());
+}

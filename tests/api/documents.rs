@@ -11,7 +11,10 @@ impl TestApp {
             .post("/api/v1/files")
             .auth(who)
             .header("content-type", "text/plain")
-            .header("content-disposition", &format!("attachment; filename=\"{name}\""))
+            .header(
+                "content-disposition",
+                &format!("attachment; filename=\"{name}\""),
+            )
             .body(text.as_bytes().to_vec())
             .send()
             .await;
@@ -42,8 +45,16 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
     let admin = app.secretariat();
     let arg = app.member("ARG");
     let expert = app.expert("BRA");
-    let en = app.upload_text(&admin, "Methodology for the review.", "methodology-en.txt").await;
-    let es = app.upload_text(&admin, "Metodología para la revisión.", "metodologia-es.txt").await;
+    let en = app
+        .upload_text(&admin, "Methodology for the review.", "methodology-en.txt")
+        .await;
+    let es = app
+        .upload_text(
+            &admin,
+            "Metodología para la revisión.",
+            "metodologia-es.txt",
+        )
+        .await;
 
     let body = json!({
         "kind": "methodology",
@@ -83,13 +94,24 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
     res.assert_problem(422, "validation");
     let mut fields = res.error_fields();
     fields.sort();
-    assert_eq!(fields, vec!["files.fr", "files.xx", "rounds", "thematic_areas", "title"]);
+    assert_eq!(
+        fields,
+        vec!["files.fr", "files.xx", "rounds", "thematic_areas", "title"]
+    );
 
-    let res = app.post("/api/v1/documents").auth(&admin).json(&body).send().await;
+    let res = app
+        .post("/api/v1/documents")
+        .auth(&admin)
+        .json(&body)
+        .send()
+        .await;
     assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
     let d = res.json();
     let id = d["id"].as_i64().unwrap();
-    assert_eq!(res.header("location").unwrap(), format!("/api/v1/documents/{id}"));
+    assert_eq!(
+        res.header("location").unwrap(),
+        format!("/api/v1/documents/{id}")
+    );
     assert_eq!(d["status"], "draft");
     assert_eq!(d["version"], 1);
     assert_eq!(d["allowed_actions"], json!(["publish"]));
@@ -104,9 +126,20 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
         }
         req.send().await.assert_problem(404, "not-found");
     }
-    app.get(&format!("/api/v1/files/{en}")).send().await.assert_problem(404, "not-found");
-    assert_eq!(ids(&app.get("/api/v1/documents").send().await.json()), Vec::<i64>::new());
-    let drafts = app.get("/api/v1/documents?status=draft").auth(&admin).send().await.json();
+    app.get(&format!("/api/v1/files/{en}"))
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+    assert_eq!(
+        ids(&app.get("/api/v1/documents").send().await.json()),
+        Vec::<i64>::new()
+    );
+    let drafts = app
+        .get("/api/v1/documents?status=draft")
+        .auth(&admin)
+        .send()
+        .await
+        .json();
     assert_eq!(ids(&drafts), vec![id]);
     app.get("/api/v1/documents?status=draft")
         .auth(&arg)
@@ -114,11 +147,16 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
         .await
         .assert_problem(400, "invalid-query");
 
-    app.doc_action(&arg, id, "publish").await.assert_problem(403, "forbidden");
+    app.doc_action(&arg, id, "publish")
+        .await
+        .assert_problem(403, "forbidden");
     let res = app.doc_action(&admin, id, "publish").await;
     assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
     assert_eq!(res.json()["status"], "published");
-    assert_eq!(res.json()["allowed_actions"], json!(["supersede", "new-version"]));
+    assert_eq!(
+        res.json()["allowed_actions"],
+        json!(["supersede", "new-version"])
+    );
     app.doc_action(&admin, id, "publish")
         .await
         .assert_problem(409, "invalid-transition");
@@ -134,17 +172,40 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
     assert_eq!(res.header("content-language"), Some("es"));
     let file = app.get(&format!("/api/v1/files/{es}")).send().await;
     assert_eq!(file.status, 200);
-    assert_eq!(file.body.as_ref(), "Metodología para la revisión.".as_bytes());
+    assert_eq!(
+        file.body.as_ref(),
+        "Metodología para la revisión.".as_bytes()
+    );
 
     // Found by words of any language, accents and case aside; filtered.
     for q in ["metodologia", "COMIT%C3%89", "questionnaires"] {
-        let page = app.get(&format!("/api/v1/documents?q={q}")).send().await.json();
+        let page = app
+            .get(&format!("/api/v1/documents?q={q}"))
+            .send()
+            .await
+            .json();
         assert_eq!(ids(&page), vec![id], "q={q}");
     }
-    assert_eq!(ids(&app.get("/api/v1/documents?q=tractor").send().await.json()), Vec::<i64>::new());
-    assert_eq!(ids(&app.get("/api/v1/documents?kind=methodology&language=es&thematic_area=civil-service").send().await.json()), vec![id]);
-    assert_eq!(ids(&app.get("/api/v1/documents?language=fr").send().await.json()), Vec::<i64>::new());
-    assert_eq!(ids(&app.get("/api/v1/documents?kind=study").send().await.json()), Vec::<i64>::new());
+    assert_eq!(
+        ids(&app.get("/api/v1/documents?q=tractor").send().await.json()),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids(&app
+            .get("/api/v1/documents?kind=methodology&language=es&thematic_area=civil-service")
+            .send()
+            .await
+            .json()),
+        vec![id]
+    );
+    assert_eq!(
+        ids(&app.get("/api/v1/documents?language=fr").send().await.json()),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids(&app.get("/api/v1/documents?kind=study").send().await.json()),
+        Vec::<i64>::new()
+    );
     app.get("/api/v1/documents?kind=novel&language=xx")
         .send()
         .await
@@ -164,7 +225,9 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
     app.doc_action(&admin, id, "new-version")
         .await
         .assert_problem(409, "draft-pending");
-    let fr = app.upload_text(&admin, "Méthodologie de l'examen.", "methodologie-fr.txt").await;
+    let fr = app
+        .upload_text(&admin, "Méthodologie de l'examen.", "methodologie-fr.txt")
+        .await;
     let res = app
         .patch(&format!("/api/v1/documents/{id}?lang=fr"))
         .auth(&admin)
@@ -173,11 +236,24 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
         .await;
     assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
     let v2 = res.json();
-    assert_eq!(v2["files"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["en", "fr"]);
-    let public = app.get(&format!("/api/v1/documents/{id}")).send().await.json();
-    assert_eq!(public["version"], 1, "readers keep the published version meanwhile");
+    assert_eq!(
+        v2["files"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["en", "fr"]
+    );
+    let public = app
+        .get(&format!("/api/v1/documents/{id}"))
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        public["version"], 1,
+        "readers keep the published version meanwhile"
+    );
     assert_eq!(public["latest_version"], 2);
-    app.get(&format!("/api/v1/files/{fr}")).send().await.assert_problem(404, "not-found");
+    app.get(&format!("/api/v1/files/{fr}"))
+        .send()
+        .await
+        .assert_problem(404, "not-found");
     app.get(&format!("/api/v1/documents/{id}/versions/2"))
         .send()
         .await
@@ -192,8 +268,14 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
         .json();
     assert_eq!(public["version"], 2);
     assert_eq!(public["title"], "Méthodologie de l'examen");
-    assert_eq!(app.get(&format!("/api/v1/files/{fr}")).send().await.status, 200);
-    let v1 = app.get(&format!("/api/v1/documents/{id}/versions/1")).send().await;
+    assert_eq!(
+        app.get(&format!("/api/v1/files/{fr}")).send().await.status,
+        200
+    );
+    let v1 = app
+        .get(&format!("/api/v1/documents/{id}/versions/1"))
+        .send()
+        .await;
     assert_eq!(v1.status, 200, "the previous version stays readable");
     assert_eq!(v1.json()["status"], "superseded");
     assert_eq!(v1.json()["files"]["es"]["id"], es);
@@ -213,19 +295,50 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
     // Withdrawn as out of date: still readable, out of the search.
     let res = app.doc_action(&admin, id, "supersede").await;
     assert_eq!(res.json()["status"], "superseded");
-    assert_eq!(ids(&app.get("/api/v1/documents?q=metodologia").send().await.json()), Vec::<i64>::new());
-    assert_eq!(app.get(&format!("/api/v1/documents/{id}")).send().await.json()["status"], "superseded");
-    for action in ["document.create", "document.publish", "document.new_version", "document.update", "document.supersede"] {
+    assert_eq!(
+        ids(&app
+            .get("/api/v1/documents?q=metodologia")
+            .send()
+            .await
+            .json()),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/documents/{id}"))
+            .send()
+            .await
+            .json()["status"],
+        "superseded"
+    );
+    for action in [
+        "document.create",
+        "document.publish",
+        "document.new_version",
+        "document.update",
+        "document.supersede",
+    ] {
         assert!(!app.audit_rows(action).is_empty(), "{action}");
     }
-    let feed = app.get("/api/v1/events?types=document.*").send().await.json();
+    let feed = app
+        .get("/api/v1/events?types=document.*")
+        .send()
+        .await
+        .json();
     let types: Vec<&str> = feed["data"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, vec!["document.published", "document.published", "document.superseded"], "drafts' events are the secretariat's");
+    assert_eq!(
+        types,
+        vec![
+            "document.published",
+            "document.published",
+            "document.superseded"
+        ],
+        "drafts' events are the secretariat's"
+    );
 }
 
 #[actix_web::test]
@@ -249,7 +362,12 @@ async fn a_published_report_is_rendered_into_the_library() {
         .send()
         .await;
     assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    let res = app.post("/api/v1/documents").auth(&admin).json(&body).send().await;
+    let res = app
+        .post("/api/v1/documents")
+        .auth(&admin)
+        .json(&body)
+        .send()
+        .await;
     assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
     let d = res.json();
     assert_eq!(d["kind"], "hemispheric_report");
@@ -263,10 +381,19 @@ async fn a_published_report_is_rendered_into_the_library() {
         .send()
         .await;
     assert_eq!(text.status, 200, "{lang}");
-    let report_body = app.get(&format!("/api/v1/reports/{report}")).send().await.json();
+    let report_body = app
+        .get(&format!("/api/v1/reports/{report}"))
+        .send()
+        .await
+        .json();
     let title = report_body["title"].as_str().unwrap();
     assert!(String::from_utf8_lossy(&text.body).starts_with(title));
-    let again = app.post("/api/v1/documents").auth(&admin).json(&body).send().await;
+    let again = app
+        .post("/api/v1/documents")
+        .auth(&admin)
+        .json(&body)
+        .send()
+        .await;
     again.assert_problem(409, "already-in-library");
     assert_eq!(
         again.header("location").unwrap(),

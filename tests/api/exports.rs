@@ -126,7 +126,11 @@ async fn answers_long_csv_and_ndjson() {
             "comment",
             "response_status",
             "submitted_at",
-            "updated_at"
+            "updated_at",
+            "evidence_names",
+            "evidence_sizes",
+            "evidence_sha256",
+            "evidence_paths"
         ]
     );
     assert_eq!(rows.len(), 1 + 9, "one row per answer");

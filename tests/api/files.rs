@@ -630,6 +630,35 @@ async fn evidence_on_answers_is_required_where_asked_and_visible_as_the_response
         .await;
     res.assert_problem(409, "parent-frozen");
     assert_eq!(app.audit_rows("response.attachment_added").len(), 1);
+
+    // Analysts see the evidence beside each answer.
+    let res = app
+        .get(&format!(
+            "/api/v1/exports/answers?round={round}&format=ndjson"
+        ))
+        .auth(&admin)
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    let rows: Vec<Value> = String::from_utf8_lossy(&res.body)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let b5 = rows
+        .iter()
+        .find(|r| r["question"] == "B.5")
+        .expect("B.5 row");
+    assert_eq!(b5["evidence_names"], json!(["ley.pdf"]));
+    assert_eq!(
+        b5["evidence_paths"],
+        json!([format!("/api/v1/files/{law}")])
+    );
+    assert_eq!(b5["evidence_sha256"].as_array().unwrap().len(), 1);
+    let a1 = rows
+        .iter()
+        .find(|r| r["question"] == "A.1")
+        .expect("A.1 row");
+    assert_eq!(a1["evidence_names"], Value::Null);
     let feed = app
         .get("/api/v1/events?types=response.*")
         .auth(&arg)
@@ -720,6 +749,16 @@ async fn annexes_of_needs_experiences_reports_and_cooperations_follow_their_pare
         needs["data"][0]["attachments"][0]["file"]["id"], plan,
         "lists show them too"
     );
+    let csv = app.get("/api/v1/exports/needs").send().await;
+    let text = String::from_utf8_lossy(&csv.body).into_owned();
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = header
+        .iter()
+        .position(|c| c == "attachment_names")
+        .expect("column");
+    let row = reader.records().next().unwrap().unwrap();
+    assert!(row[col].contains("plan.pdf"), "{text}");
 
     // An experience's annex: its country attaches; the public reads it once published.
     let res = app
