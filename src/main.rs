@@ -51,7 +51,7 @@ fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
         settings.admin_password.as_deref(),
     )?;
     if args.demo {
-        demo(&pool)?;
+        demo(&pool, &settings.app.files.storage)?;
     }
     let state = AppState::new(pool.clone(), settings.app.clone());
     // Migrations, reference data and the demo leave freed memory behind.
@@ -127,11 +127,11 @@ fn bootstrap(pool: &db::DbPool, email: &str, password: Option<&str>) -> Result<(
     Ok(())
 }
 
-fn demo(pool: &db::DbPool) -> Result<(), String> {
+fn demo(pool: &db::DbPool, storage: &mecigep::files::Storage) -> Result<(), String> {
     let mut conn = pool
         .get()
         .map_err(|e| format!("no database connection: {e}"))?;
-    let added = mecigep::demo::load(&mut conn)
+    let added = mecigep::demo::load(&mut conn, storage)
         .map_err(|e| format!("loading the demo content failed: {}", e.to_problem().detail))?;
     if added.is_empty() {
         println!("demo content: already loaded");
@@ -260,7 +260,8 @@ fn run(cli: Cli) -> Result<(), String> {
             mecigep::seed::prepare(&pool)?;
             println!("{target}: reference data loaded (35 member states, 12 thematic areas)");
             if args.demo {
-                demo(&pool)?;
+                let storage = mecigep::files::Storage::from_url(global.files_url.as_deref())?;
+                demo(&pool, &storage)?;
             }
             Ok(())
         }

@@ -686,7 +686,7 @@ diesel::table! {
         name -> Text,
         media_type -> Text,
         size -> BigInt,
-        uploaded_by -> BigInt,
+        uploaded_by -> Nullable<BigInt>,
         country -> Nullable<Text>,
         idempotency_key -> Nullable<Text>,
         created_at -> Timestamp,

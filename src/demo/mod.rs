@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 mod answers;
 mod cooperation;
 pub mod guide;
+mod library;
 pub mod review;
 
 use crate::audit::AuditCtx;
@@ -298,7 +299,8 @@ fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
 }
 
 /// Loads whatever of the demo content is missing; returns what was added, for the console.
-pub fn load(conn: &mut DbConn) -> ApiResult<Vec<String>> {
+/// The library's files go to `storage`.
+pub fn load(conn: &mut DbConn, storage: &crate::files::Storage) -> ApiResult<Vec<String>> {
     conn.transaction(|conn| {
         let mut added = Vec::new();
         for r in &ROUNDS {
@@ -320,6 +322,10 @@ pub fn load(conn: &mut DbConn) -> ApiResult<Vec<String>> {
             added.push(format!(
                 "{needs} cooperation needs, offers, a partner and two cooperations"
             ));
+        }
+        let documents = library::load(conn, storage)?;
+        if documents > 0 {
+            added.push(format!("{documents} documents of the library"));
         }
         Ok(added)
     })

@@ -3,18 +3,21 @@
 //! languages, one file per language, versioned, searched by title and summary.
 
 pub mod api;
+pub mod edit;
 pub mod routes;
 pub mod rules;
+pub mod shown;
 pub mod store;
+mod writing;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(routes::list_documents)
-        .service(routes::create_document)
+        .service(edit::create_document)
         .service(routes::get_document)
-        .service(routes::patch_document)
-        .service(routes::publish_document)
-        .service(routes::supersede_document)
-        .service(routes::new_document_version)
+        .service(edit::patch_document)
+        .service(edit::publish_document)
+        .service(edit::supersede_document)
+        .service(edit::new_document_version)
         .service(routes::list_document_versions)
         .service(routes::get_document_version);
 }

@@ -56,14 +56,14 @@ pub fn insert_document(
     conn: &mut DbConn,
     kind: DocumentKind,
     report: Option<i64>,
-    by: i64,
+    by: Option<i64>,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     diesel::insert_into(documents::table)
         .values((
             documents::kind.eq(kind),
             documents::report_id.eq(report),
-            documents::created_by.eq(Some(by)),
+            documents::created_by.eq(by),
             documents::created_at.eq(now),
         ))
         .returning(documents::id)

@@ -92,7 +92,7 @@ pub fn readable(
     slot: &str,
 ) -> ApiResult<()> {
     if parent == ParentType::Document {
-        return crate::documents::routes::file_readable(conn, id, slot, p);
+        return crate::documents::shown::file_readable(conn, id, slot, p);
     }
     access(conn, p, parent, id, Intent::Read).map(|_| ())
 }

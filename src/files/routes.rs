@@ -41,7 +41,7 @@ pub(super) fn check_visible(
     p: Option<&Principal>,
     f: &FileRow,
 ) -> ApiResult<()> {
-    if p.is_some_and(|p| p.user_id == f.uploaded_by) {
+    if p.is_some_and(|p| Some(p.user_id) == f.uploaded_by) {
         return Ok(());
     }
     for (parent, id, slot) in store::parents_of(conn, f.id, 50)? {
@@ -332,7 +332,7 @@ pub async fn upload_file(
                 return Ok(f);
             }
         }
-        let f = record_staged(conn, &storage, &staged, &name, &p, key.as_deref())?;
+        let f = record_staged(conn, &storage, &staged, &name, Some(&p), key.as_deref())?;
         audit.record(
             conn,
             "file.upload",
@@ -355,16 +355,20 @@ pub struct Staged {
     pub kind: Kind,
 }
 
-/// Stages content the server made itself (a report rendered into the library).
-pub async fn stage_bytes(state: &AppState, bytes: &[u8], kind: Kind) -> ApiResult<Staged> {
+fn spooled(bytes: &[u8], kind: Kind) -> ApiResult<Staged> {
     let mut spool = Spool::new()?;
     spool.feed(bytes, u64::MAX)?;
-    let staged = Staged {
+    Ok(Staged {
         sha: hex::encode(spool.hasher.finalize()),
         size: spool.size as i64,
         file: spool.file,
         kind,
-    };
+    })
+}
+
+/// Stages content the server made itself (a report rendered into the library).
+pub async fn stage_bytes(state: &AppState, bytes: &[u8], kind: Kind) -> ApiResult<Staged> {
+    let staged = spooled(bytes, kind)?;
     state
         .settings
         .files
@@ -374,13 +378,22 @@ pub async fn stage_bytes(state: &AppState, bytes: &[u8], kind: Kind) -> ApiResul
     Ok(staged)
 }
 
+/// [`stage_bytes`] outside the server's runtime (the demo content, loaded before it starts).
+pub fn stage_bytes_here(storage: &super::Storage, bytes: &[u8], kind: Kind) -> ApiResult<Staged> {
+    let staged = spooled(bytes, kind)?;
+    if storage.is_external() {
+        super::storage::runtime()?.block_on(storage.stage(&staged.sha, &staged.file))?;
+    }
+    Ok(staged)
+}
+
 /// Records staged content as a file of `p`'s, inside the caller's transaction.
 pub fn record_staged(
     conn: &mut DbConn,
     storage: &super::Storage,
     s: &Staged,
     name: &str,
-    p: &Principal,
+    p: Option<&Principal>,
     key: Option<&str>,
 ) -> ApiResult<FileRow> {
     storage.record(conn, &s.sha, s.size, &s.file)?;
@@ -391,8 +404,8 @@ pub fn record_staged(
             name,
             media_type: s.kind.media_type(),
             size: s.size,
-            uploaded_by: p.user_id,
-            country: p.country.as_deref(),
+            uploaded_by: p.map(|p| p.user_id),
+            country: p.and_then(|p| p.country.as_deref()),
             idempotency_key: key,
             created_at: crate::time::now(),
         },

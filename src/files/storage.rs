@@ -370,7 +370,7 @@ impl Storage {
 }
 
 /// A runtime for the object store's calls made outside the server (jobs, commands).
-fn runtime() -> ApiResult<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> ApiResult<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -325,9 +325,9 @@ pub fn upload_files(p: Option<&Principal>) -> Result<(), ApiError> {
 
 /// Attaching a file: its uploader, a focal point of the uploader's country, the secretariat;
 /// anyone else is told there is no such file they may attach (never whose it is).
-pub fn attach_file(p: Option<&Principal>, uploader: i64, country: Option<&str>) -> bool {
+pub fn attach_file(p: Option<&Principal>, uploader: Option<i64>, country: Option<&str>) -> bool {
     p.is_some_and(|p| {
-        p.user_id == uploader
+        Some(p.user_id) == uploader
             || p.is(Role::Secretariat)
             || (p.is(Role::MemberCountry) && country.is_some_and(|c| p.of_country(c)))
     })

@@ -1227,8 +1227,9 @@ async fn suggestions_rank_and_never_suggest_the_same_country() {
 #[actix_web::test]
 async fn demo_shows_the_cooperation_cycle() {
     let app = TestApp::new().await;
-    app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
-    let again = app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
+    app.with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
+    let again = app
+        .with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
     assert!(again.is_empty(), "loaded once: {again:?}");
     let needs = app
         .get("/api/v1/needs?thematic_area=public-budget")

@@ -941,7 +941,7 @@ async fn coverage_counts_published_experiences() {
 #[actix_web::test]
 async fn demo_guide_browses() {
     let app = TestApp::new().await;
-    app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
+    app.with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
     let mut all = Vec::new();
     let mut uri = "/api/v1/experiences?limit=20&lang=es".to_owned();
     loop {

@@ -565,7 +565,7 @@ async fn answers_of_many_questionnaires_keep_their_labels() {
 #[actix_web::test]
 async fn experiences_recommendations_and_progress() {
     let app = TestApp::new().await;
-    app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
+    app.with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
     let res = app
         .get("/api/v1/exports/experiences?country=CHL&lang=es")
         .send()

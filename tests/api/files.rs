@@ -2,15 +2,14 @@
 //! visibility through what they are attached to, attachments to every parent, evidence
 //! required by questions, the cleaning of unattached uploads, an object store.
 
-use actix_web::http::Method;
 use mecigep::files::{FileSettings, Storage};
 use mecigep::state::AppSettings;
 use serde_json::{json, Value};
 
-use crate::util::{questionnaire_sections, Resp, TestApp, TestUser};
+use crate::util::{Resp, TestApp, TestUser};
 
 /// A small PDF: what its magic number and structure say.
-fn pdf(text: &str) -> Vec<u8> {
+pub fn pdf(text: &str) -> Vec<u8> {
     format!(
         "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% {text}\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     )
@@ -21,7 +20,7 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00
 
 impl TestApp {
     /// A raw upload of `bytes` named `name`, declared as `ctype`.
-    async fn upload(&self, who: &TestUser, bytes: &[u8], name: &str, ctype: &str) -> Resp {
+    pub async fn upload(&self, who: &TestUser, bytes: &[u8], name: &str, ctype: &str) -> Resp {
         self.post("/api/v1/files")
             .auth(who)
             .header("content-type", ctype)
@@ -35,7 +34,7 @@ impl TestApp {
     }
 
     /// Uploads a PDF and returns its id.
-    async fn pdf_file(&self, who: &TestUser, text: &str) -> i64 {
+    pub async fn pdf_file(&self, who: &TestUser, text: &str) -> i64 {
         let res = self
             .upload(who, &pdf(text), &format!("{text}.pdf"), "application/pdf")
             .await;
@@ -43,7 +42,7 @@ impl TestApp {
         res.json()["id"].as_i64().unwrap()
     }
 
-    async fn attach(&self, who: &TestUser, body: Value) -> Resp {
+    pub async fn attach(&self, who: &TestUser, body: Value) -> Resp {
         self.post("/api/v1/attachments")
             .auth(who)
             .json(&body)
@@ -51,7 +50,7 @@ impl TestApp {
             .await
     }
 
-    async fn download(&self, who: Option<&TestUser>, id: i64) -> Resp {
+    pub async fn download(&self, who: Option<&TestUser>, id: i64) -> Resp {
         let req = self.get(&format!("/api/v1/files/{id}"));
         match who {
             Some(u) => req.auth(u).send().await,
@@ -59,7 +58,7 @@ impl TestApp {
         }
     }
 
-    fn count(&self, table: &str) -> i64 {
+    pub fn count(&self, table: &str) -> i64 {
         use diesel::prelude::*;
         #[derive(QueryableByName)]
         struct N {
@@ -82,7 +81,7 @@ impl TestApp {
 
     /// Makes every upload look older than the day an unattached file is kept, and every blob
     /// older than the hour unnamed content is kept.
-    fn age_uploads(&self) {
+    pub fn age_uploads(&self) {
         use diesel::prelude::*;
         let then = chrono::Utc::now().naive_utc() - chrono::Duration::hours(25);
         self.with_conn(|conn| {
@@ -467,378 +466,6 @@ async fn a_retried_upload_gets_its_first_answer_and_concurrent_ones_share_the_co
         2,
         "the shared content once, beside the first"
     );
-}
-
-/// A questionnaire whose B.5 needs a file as evidence and whose A.1 takes none.
-fn evidence_sections() -> Value {
-    let mut sections = questionnaire_sections();
-    sections[1]["questions"][4]["evidence"] = json!("required");
-    sections[0]["questions"][0]["evidence"] = json!("none");
-    sections
-}
-
-#[actix_web::test]
-async fn evidence_on_answers_is_required_where_asked_and_visible_as_the_response_is() {
-    let app = TestApp::new().await;
-    let admin = app.secretariat();
-    let arg = app.member("ARG");
-    let bra = app.member("BRA");
-    let expert = app.expert("BRA");
-    let round = app.create_round(&admin, 1).await["id"].as_i64().unwrap();
-    let res = app
-        .post("/api/v1/questionnaires")
-        .auth(&admin)
-        .json(&json!({"round": round, "title": "SRQ", "sections": evidence_sections()}))
-        .send()
-        .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let q = res.json();
-    assert_eq!(q["sections"][1]["questions"][4]["evidence"], "required");
-    assert_eq!(q["sections"][0]["questions"][1]["evidence"], "optional");
-    let qid = q["id"].as_i64().unwrap();
-    app.post(&format!("/api/v1/questionnaires/{qid}/publish"))
-        .auth(&admin)
-        .send()
-        .await;
-    for c in ["ARG", "BRA"] {
-        app.request(
-            Method::PUT,
-            &format!("/api/v1/rounds/{round}/participants/{c}"),
-        )
-        .auth(&admin)
-        .send()
-        .await;
-    }
-    assert_eq!(
-        app.post(&format!("/api/v1/rounds/{round}/open"))
-            .auth(&admin)
-            .send()
-            .await
-            .status,
-        200
-    );
-    let res = app
-        .post(&format!("/api/v1/questionnaires/{qid}/responses"))
-        .auth(&arg)
-        .send()
-        .await;
-    let response = res.json()["id"].as_i64().unwrap();
-    let answers = json!([
-        {"question": "A.1", "value": "Dirección Nacional de Presupuesto"},
-        {"question": "A.3", "value": 412},
-        {"question": "B.1", "value": true},
-        {"question": "B.3", "value": "multiannual"},
-        {"question": "B.5", "value": "https://example.gov/law"}
-    ]);
-    let res = app
-        .request(
-            Method::PUT,
-            &format!("/api/v1/responses/{response}/answers"),
-        )
-        .auth(&arg)
-        .json(&answers)
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    let submit = || {
-        app.post(&format!("/api/v1/responses/{response}/submit"))
-            .auth(&arg)
-            .send()
-    };
-    let res = submit().await;
-    res.assert_problem(422, "validation");
-    assert_eq!(res.error_fields(), vec!["B.5"]);
-    assert_eq!(res.json()["errors"][0]["code"], "evidence-required");
-
-    let law = app.pdf_file(&arg, "ley").await;
-    let theirs = app.pdf_file(&bra, "otra").await;
-    let evidence = |file: i64, question: Option<&str>| {
-        let mut body = json!({"file": file, "parent_type": "answer", "parent_id": response, "caption": "Ley publicada"});
-        if let Some(q) = question {
-            body["question"] = json!(q);
-        }
-        body
-    };
-    let res = app.attach(&arg, evidence(law, Some("A.1"))).await;
-    assert_eq!(res.json()["errors"][0]["code"], "no-evidence");
-    app.attach(&arg, evidence(law, Some("Z.9")))
-        .await
-        .assert_problem(422, "validation");
-    app.attach(&arg, evidence(law, None))
-        .await
-        .assert_problem(422, "validation");
-    let res = app.attach(&arg, evidence(theirs, Some("B.5"))).await;
-    res.assert_problem(422, "validation");
-    assert_eq!(
-        res.error_fields(),
-        vec!["file"],
-        "another country's file is not ours to attach"
-    );
-    app.attach(&bra, evidence(theirs, Some("B.5")))
-        .await
-        .assert_problem(404, "not-found");
-    app.attach(&expert, evidence(law, Some("B.5")))
-        .await
-        .assert_problem(422, "validation");
-    let res = app.attach(&arg, evidence(law, Some("B.5"))).await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let a = res.json();
-    assert_eq!(a["question"], "B.5");
-    assert_eq!(a["file"]["id"], law);
-    app.attach(&arg, evidence(law, Some("B.5")))
-        .await
-        .assert_problem(409, "already-attached");
-
-    let r = app
-        .get(&format!("/api/v1/responses/{response}"))
-        .auth(&arg)
-        .send()
-        .await
-        .json();
-    assert_eq!(r["evidence"][0]["question"], "B.5");
-    assert_eq!(r["evidence"][0]["caption"], "Ley publicada");
-    assert_eq!(r["evidence"][0]["file"]["attached"], true);
-    // Another country, an expert before submission, the public: the draft's file is hidden.
-    app.download(Some(&bra), law)
-        .await
-        .assert_problem(404, "not-found");
-    app.download(Some(&expert), law)
-        .await
-        .assert_problem(404, "not-found");
-    app.download(None, law)
-        .await
-        .assert_problem(404, "not-found");
-
-    let res = submit().await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    assert_eq!(
-        app.download(Some(&expert), law).await.status,
-        200,
-        "experts read submitted responses"
-    );
-    app.download(Some(&bra), law)
-        .await
-        .assert_problem(404, "not-found");
-    let extra = app.pdf_file(&arg, "extra").await;
-    app.attach(&arg, evidence(extra, Some("B.5")))
-        .await
-        .assert_problem(409, "parent-frozen");
-    let res = app
-        .request(Method::DELETE, &format!("/api/v1/attachments/{}", a["id"]))
-        .auth(&arg)
-        .send()
-        .await;
-    res.assert_problem(409, "parent-frozen");
-    assert_eq!(app.audit_rows("response.attachment_added").len(), 1);
-
-    // Analysts see the evidence beside each answer.
-    let res = app
-        .get(&format!(
-            "/api/v1/exports/answers?round={round}&format=ndjson"
-        ))
-        .auth(&admin)
-        .send()
-        .await;
-    assert_eq!(res.status, 200);
-    let rows: Vec<Value> = String::from_utf8_lossy(&res.body)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let b5 = rows
-        .iter()
-        .find(|r| r["question"] == "B.5")
-        .expect("B.5 row");
-    assert_eq!(b5["evidence_names"], json!(["ley.pdf"]));
-    assert_eq!(
-        b5["evidence_paths"],
-        json!([format!("/api/v1/files/{law}")])
-    );
-    assert_eq!(b5["evidence_sha256"].as_array().unwrap().len(), 1);
-    let a1 = rows
-        .iter()
-        .find(|r| r["question"] == "A.1")
-        .expect("A.1 row");
-    assert_eq!(a1["evidence_names"], Value::Null);
-    let feed = app
-        .get("/api/v1/events?types=response.*")
-        .auth(&arg)
-        .send()
-        .await
-        .json();
-    assert!(
-        feed["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["type"] == "response.attachment_added"),
-        "{feed}"
-    );
-}
-
-#[actix_web::test]
-async fn annexes_of_needs_experiences_reports_and_cooperations_follow_their_parent() {
-    let app = TestApp::new().await;
-    let admin = app.secretariat();
-    let per = app.member("PER");
-    let chl = app.member("CHL");
-
-    // A draft need's annex is its country's; once the need is open, everyone's.
-    let res = app
-        .post("/api/v1/needs")
-        .auth(&per)
-        .json(&json!({"thematic_area": "public-budget", "kind": "technical_assistance", "language": "es",
-                      "title": "Presupuesto por resultados", "description": "Vincular evaluación y presupuesto."}))
-        .send()
-        .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let need = res.json();
-    let need_id = need["id"].as_i64().unwrap();
-    let etag = res.header("etag").unwrap().to_owned();
-    let plan = app.pdf_file(&per, "plan").await;
-    app.attach(
-        &chl,
-        json!({"file": plan, "parent_type": "need", "parent_id": need_id}),
-    )
-    .await
-    .assert_problem(422, "validation");
-    let chl_file = app.pdf_file(&chl, "chl").await;
-    app.attach(
-        &chl,
-        json!({"file": chl_file, "parent_type": "need", "parent_id": need_id}),
-    )
-    .await
-    .assert_problem(404, "not-found");
-    let res = app
-        .attach(&per, json!({"file": plan, "parent_type": "need", "parent_id": need_id, "caption": "Plan 2027"}))
-        .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let got = app
-        .get(&format!("/api/v1/needs/{need_id}"))
-        .auth(&per)
-        .send()
-        .await;
-    assert_ne!(
-        got.header("etag").unwrap(),
-        etag,
-        "the need's representation changed"
-    );
-    assert_eq!(got.json()["attachments"][0]["caption"], "Plan 2027");
-    app.download(None, plan)
-        .await
-        .assert_problem(404, "not-found");
-    app.post(&format!("/api/v1/needs/{need_id}/open"))
-        .auth(&per)
-        .send()
-        .await;
-    let res = app.download(None, plan).await;
-    assert_eq!(res.status, 200, "an open need's annex is public");
-    let listed = app
-        .get(&format!(
-            "/api/v1/attachments?parent_type=need&parent_id={need_id}"
-        ))
-        .send()
-        .await
-        .json();
-    assert_eq!(listed["data"][0]["file"]["id"], plan);
-    app.get("/api/v1/attachments?parent_type=meal&parent_id=1")
-        .send()
-        .await
-        .assert_problem(400, "invalid-query");
-    let needs = app.get("/api/v1/needs").send().await.json();
-    assert_eq!(
-        needs["data"][0]["attachments"][0]["file"]["id"], plan,
-        "lists show them too"
-    );
-    let csv = app.get("/api/v1/exports/needs").send().await;
-    let text = String::from_utf8_lossy(&csv.body).into_owned();
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let header = reader.headers().unwrap().clone();
-    let col = header
-        .iter()
-        .position(|c| c == "attachment_names")
-        .expect("column");
-    let row = reader.records().next().unwrap().unwrap();
-    assert!(row[col].contains("plan.pdf"), "{text}");
-
-    // An experience's annex: its country attaches; the public reads it once published.
-    let res = app
-        .post("/api/v1/experiences")
-        .auth(&chl)
-        .json(&json!({"country": "CHL", "thematic_area": "public-budget", "language": "es",
-                      "snapshot_date": "2025-06-30", "title": {"es": "Evaluación de programas"},
-                      "introduction": "Evaluaciones vinculadas al presupuesto.", "strategies": "Convenios de desempeño.",
-                      "institutions": [{"name": "Dirección de Presupuestos", "role": "Formula el presupuesto"}],
-                      "legal_framework": [{"title": "Ley 19.896", "kind": "law", "number": "19896", "year": 2003}]}))
-        .send()
-        .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let exp = res.json()["id"].as_i64().unwrap();
-    app.attach(
-        &per,
-        json!({"file": plan, "parent_type": "experience", "parent_id": exp}),
-    )
-    .await
-    .assert_problem(404, "not-found");
-    let res = app
-        .attach(&chl, json!({"file": chl_file, "parent_type": "experience", "parent_id": exp, "caption": "Ley 19.896"}))
-        .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let read = app
-        .get(&format!("/api/v1/experiences/{exp}"))
-        .auth(&chl)
-        .send()
-        .await
-        .json();
-    assert_eq!(read["attachments"][0]["caption"], "Ley 19.896");
-    app.download(None, chl_file)
-        .await
-        .assert_problem(404, "not-found");
-    for action in ["submit", "publish"] {
-        let who = if action == "publish" { &admin } else { &chl };
-        let res = app
-            .post(&format!("/api/v1/experiences/{exp}/{action}"))
-            .auth(who)
-            .send()
-            .await;
-        assert_eq!(
-            res.status,
-            200,
-            "{action}: {}",
-            String::from_utf8_lossy(&res.body)
-        );
-    }
-    assert_eq!(app.download(None, chl_file).await.status, 200);
-    let public = app
-        .get(&format!("/api/v1/experiences/{exp}"))
-        .send()
-        .await
-        .json();
-    assert_eq!(public["attachments"][0]["file"]["id"], chl_file);
-
-    // A report's annex: the secretariat drafts it; adopted, it is frozen.
-    let (round, _) = app.open_round(&admin, 1, &["ARG", "BRA"]).await;
-    let report = app
-        .adopt_hemispheric_report(&admin, round["id"].as_i64().unwrap())
-        .await;
-    let annex = app.pdf_file(&admin, "annex").await;
-    app.attach(
-        &admin,
-        json!({"file": annex, "parent_type": "report", "parent_id": report}),
-    )
-    .await
-    .assert_problem(409, "parent-frozen");
-    app.attach(
-        &admin,
-        json!({"file": annex, "parent_type": "report", "parent_id": 99999}),
-    )
-    .await
-    .assert_problem(404, "not-found");
-    app.attach(
-        &admin,
-        json!({"file": annex, "parent_type": "need", "parent_id": need_id, "question": "A.1"}),
-    )
-    .await
-    .assert_problem(422, "validation");
 }
 
 #[actix_web::test]

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod attachments;
 mod audit;
 mod auth;
 mod backup;

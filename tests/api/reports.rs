@@ -872,7 +872,7 @@ async fn a_whole_round_end_to_end() {
 #[actix_web::test]
 async fn demo_round_has_its_review() {
     let app = TestApp::new().await;
-    app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
+    app.with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
     let reports = app.get("/api/v1/reports?round=1").send().await.json();
     let reports = reports["data"].as_array().unwrap();
     assert_eq!(

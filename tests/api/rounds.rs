@@ -545,15 +545,43 @@ async fn list_filters_and_pages() {
 #[actix_web::test]
 async fn demo_content_loads_once_and_is_served() {
     let app = TestApp::new().await;
-    let added = app.with_conn(|conn| mecigep::demo::load(conn).unwrap());
+    let added = app
+        .with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
     assert_eq!(
         added.len(),
-        4,
-        "rounds 1 and 2, the Guide, cooperation: {added:?}"
+        5,
+        "rounds 1 and 2, the Guide, cooperation, the library: {added:?}"
     );
+    let library = app.get("/api/v1/documents").send().await.json();
+    assert_eq!(library["data"].as_array().unwrap().len(), 4);
+    let found = app
+        .get("/api/v1/documents?q=metodologia")
+        .send()
+        .await
+        .json();
+    assert_eq!(found["data"][0]["kind"], "methodology");
+    let tor = library["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "terms_of_reference")
+        .unwrap();
+    assert_eq!(tor["version"], 2);
+    let file = &tor["files"]["es"];
+    let res = app.get(file["download"].as_str().unwrap()).send().await;
+    assert_eq!(res.status, 200);
+    assert!(String::from_utf8_lossy(&res.body).starts_with("TÉRMINOS DE REFERENCIA"));
+    let v1 = app
+        .get(&format!("/api/v1/documents/{}/versions/1", tor["id"]))
+        .send()
+        .await
+        .json();
+    assert_eq!(v1["status"], "superseded");
     assert!(
-        app.with_conn(|conn| mecigep::demo::load(conn).unwrap())
-            .is_empty(),
+        app.with_conn(
+            |conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap()
+        )
+        .is_empty(),
         "idempotent"
     );
     let rounds = app.get("/api/v1/rounds?lang=es").send().await.json();

@@ -22,7 +22,8 @@ CREATE TABLE files (
     name            TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
     media_type      TEXT NOT NULL,
     size            BIGINT NOT NULL CHECK (size > 0),
-    uploaded_by     BIGINT NOT NULL REFERENCES users (id),
+    -- None for content the system made (the demo library).
+    uploaded_by     BIGINT REFERENCES users (id),
     country         TEXT,
     idempotency_key TEXT,
     created_at      TIMESTAMP NOT NULL
