@@ -429,9 +429,10 @@ fn replay(f: FileRow, sha: &str, name: &str) -> ApiResult<HttpResponse> {
     }
     let mut res = created(f)?;
     res.headers_mut().insert(
-        header::HeaderName::from_static("idempotent-replayed"),
+        crate::idempotency::REPLAYED.clone(),
         header::HeaderValue::from_static("true"),
     );
+    metrics::counter!("mecigep_idempotent_replays_total").increment(1);
     Ok(res)
 }
 

@@ -45,7 +45,13 @@ impl Kind {
     /// Generic types (`application/octet-stream`) and none at all mean "whatever it is".
     pub fn agrees_with(self, declared: Option<&str>) -> bool {
         let Some(d) = declared else { return true };
-        if matches!(d, "" | "application/octet-stream" | "binary/octet-stream") {
+        // curl's `--data-binary` says form-urlencoded unless told otherwise.
+        if matches!(
+            d,
+            "" | "application/octet-stream"
+                | "binary/octet-stream"
+                | "application/x-www-form-urlencoded"
+        ) {
             return true;
         }
         match self {

@@ -450,7 +450,7 @@ async fn a_retried_upload_gets_its_first_answer_and_concurrent_ones_share_the_co
     let again = send(pdf("decreto"), "upload-1").await;
     assert_eq!(again.status, 201);
     assert_eq!(again.json()["id"], first.json()["id"]);
-    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("idempotency-replayed"), Some("true"));
     send(pdf("another decree"), "upload-1")
         .await
         .assert_problem(422, "validation");
