@@ -737,11 +737,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every answer the caller may see, with the same filters and visibility as `GET /responses`: one row per answer (`round, questionnaire, questionnaire_version, country, response, section, question, kind, value, value_label, comment, response_status, submitted_at, updated_at`) or, with `shape=wide`, one row per response
+         * Every answer the caller may see, with the same filters and visibility as `GET /responses`: one row per answer (`round, questionnaire, questionnaire_version, country, response, section, question, kind, value, value_label, comment, response_status, submitted_at, updated_at, evidence_names, evidence_sizes, evidence_sha256, evidence_paths`: the files attached to the answer, as lists) or, with `shape=wide`, one row per response (without evidence)
          * @description Every answer the caller may see, with the same filters and visibility as
          *     `GET /responses`: one row per answer (`round, questionnaire, questionnaire_version, country,
          *     response, section, question, kind, value, value_label, comment, response_status,
-         *     submitted_at, updated_at`) or, with `shape=wide`, one row per response. `value_label` gives
+         *     submitted_at, updated_at, evidence_names, evidence_sizes, evidence_sha256, evidence_paths`:
+         *     the files attached to the answer, as lists) or, with `shape=wide`, one row per response
+         *     (without evidence). `value_label` gives
          *     the labels of choices in the requested language; with `lang=all` every translation (CSV:
          *     `value_label_en`, `value_label_es`, …; NDJSON: an object keyed by language). Streamed; no
          *     total count.
