@@ -17,7 +17,7 @@ use crate::cooperation::search::{self as text_search, Indexed};
 use crate::db::{self};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Audience, Scope};
-use crate::http::body::{Body, MaybeBody};
+use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{i18n_to_json, I18n, Lang, LangPref};
 use crate::http::validate::Checks;
@@ -465,7 +465,6 @@ pub async fn supersede_document(
     tag = "documents",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The document's id")),
-    request_body(content = Option<serde_json::Value>, description = "Nothing"),
     responses(
         (status = 201, description = "The new draft version", body = Document, headers(("Location" = String))),
         (status = 403, description = "Not the secretariat", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -479,7 +478,6 @@ pub async fn new_document_version(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    _body: MaybeBody<serde_json::Value>,
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let audit = AuditCtx::new(&req, Some(&principal))?;

@@ -217,8 +217,9 @@ async fn receive(req: &HttpRequest, payload: web::Payload, limit: u64) -> ApiRes
 }
 
 /// Upload a file: the raw bytes as the body, with its `Content-Type` and a
-/// `Content-Disposition: attachment; filename="…"`, or a `multipart/form-data` form with one
-/// file part. Any signed-in role. At most `MECIGEP_FILE_LIMIT` bytes (25 MiB by default). The
+/// `Content-Disposition: attachment; filename="…"` (its path and control characters are
+/// dropped; without a name it is `file.<extension of its type>`), or a `multipart/form-data`
+/// form with one file part. Any signed-in role. At most `MECIGEP_FILE_LIMIT` bytes (25 MiB by default). The
 /// type is read from the content and must be one of PDF, DOCX, XLSX, PPTX, ODT, ODS, CSV, TXT,
 /// PNG or JPEG; a declared type that contradicts the content is refused. The same content is
 /// stored once. The file stays visible to its uploader only until attached
@@ -245,7 +246,7 @@ async fn receive(req: &HttpRequest, payload: web::Payload, limit: u64) -> ApiRes
         (status = 401, description = "No token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over the size limit", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a type the mechanism keeps, or not the type declared", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty file, no usable name, or an `Idempotency-Key` used for another file", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty file, or an `Idempotency-Key` used for another file", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/files")]
@@ -276,29 +277,28 @@ pub async fn upload_file(
         declared,
         spool,
     } = receive(&req, payload, settings.limit).await?;
-    let mut errors = Vec::new();
     if spool.size == 0 {
-        errors.push(FieldError::new("file", "empty", "the file has no bytes"));
+        return Err(ApiError::validation(vec![FieldError::new(
+            "file",
+            "empty",
+            "the file has no bytes",
+        )]));
     }
-    let safe = name.as_deref().and_then(sniff::safe_name);
-    if safe.is_none() {
-        errors.push(FieldError::new(
-            "name",
-            "required",
-            "give the file's name: `Content-Disposition: attachment; filename=\"…\"` or the form part's filename",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let name = safe.unwrap_or_default();
-    let kind =
-        sniff::decide(&spool.head, &spool.text, &name, declared.as_deref()).ok_or_else(|| {
-            ApiError::UnsupportedMediaType(format!(
-                "the content is none of the types kept ({})",
-                Kind::ALL.map(|k| k.as_str()).join(", ")
-            ))
-        })?;
+    let given = name.as_deref().and_then(sniff::safe_name);
+    let kind = sniff::decide(
+        &spool.head,
+        &spool.text,
+        given.as_deref().unwrap_or(""),
+        declared.as_deref(),
+    )
+    .ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!(
+            "the content is none of the types kept ({})",
+            Kind::ALL.map(|k| k.as_str()).join(", ")
+        ))
+    })?;
+    // Without a usable name, the file is named after its type.
+    let name = given.unwrap_or_else(|| format!("file.{}", kind.extension()));
     if !kind.agrees_with(declared.as_deref()) {
         return Err(ApiError::UnsupportedMediaType(format!(
             "the content is {} ({}), not the declared {}",
@@ -487,8 +487,30 @@ pub async fn list_files(
         ("Range" = Option<String>, Header, description = "`bytes=0-1023`: a part only"),
     ),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = FileBytes, headers(("ETag" = String), ("Content-Disposition" = String), ("Accept-Ranges" = String))),
-        (status = 206, description = "The part asked for", content_type = "application/octet-stream", body = FileBytes, headers(("Content-Range" = String))),
+        (status = 200, description = "The file, as the type read from its bytes", content(
+            (FileBytes = "application/pdf"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            (FileBytes = "application/vnd.oasis.opendocument.text"),
+            (FileBytes = "application/vnd.oasis.opendocument.spreadsheet"),
+            (FileBytes = "text/csv"),
+            (FileBytes = "text/plain"),
+            (FileBytes = "image/png"),
+            (FileBytes = "image/jpeg"),
+        ), headers(("ETag" = String), ("Content-Disposition" = String), ("Accept-Ranges" = String))),
+        (status = 206, description = "The part asked for", content(
+            (FileBytes = "application/pdf"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            (FileBytes = "application/vnd.oasis.opendocument.text"),
+            (FileBytes = "application/vnd.oasis.opendocument.spreadsheet"),
+            (FileBytes = "text/csv"),
+            (FileBytes = "text/plain"),
+            (FileBytes = "image/png"),
+            (FileBytes = "image/jpeg"),
+        ), headers(("Content-Range" = String))),
         (status = 304, description = "Not modified"),
         (status = 404, description = "No such file, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range is outside the file", body = crate::error::Problem, content_type = "application/problem+json"),

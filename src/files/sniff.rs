@@ -37,6 +37,14 @@ impl Kind {
         }
     }
 
+    /// The usual file extension of the type.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Kind::Jpeg => "jpg",
+            other => other.as_str(),
+        }
+    }
+
     fn text(self) -> bool {
         matches!(self, Kind::Csv | Kind::Txt)
     }

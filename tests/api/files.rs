@@ -309,18 +309,19 @@ async fn bad_uploads_are_refused_and_leave_nothing_stored() {
     app.upload(&arg, b"a,b\n\x00\x01\x02", "data.csv", "text/csv")
         .await
         .assert_problem(415, "unsupported-media-type");
-    let res = app
-        .post("/api/v1/files")
-        .auth(&arg)
-        .header("content-type", "application/pdf")
-        .body(pdf("no name"))
-        .send()
-        .await;
-    res.assert_problem(422, "validation");
-    assert_eq!(res.error_fields(), vec!["name"]);
-    app.upload(&arg, &pdf("x"), "../..", "application/pdf")
-        .await
-        .assert_problem(422, "validation");
+    // No name, or nothing left of one: named after the type.
+    for disposition in [None, Some("attachment; filename=\"../..\"")] {
+        let mut req = app
+            .post("/api/v1/files")
+            .auth(&arg)
+            .header("content-type", "application/pdf");
+        if let Some(d) = disposition {
+            req = req.header("content-disposition", d);
+        }
+        let res = req.body(pdf("no name")).send().await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        assert_eq!(res.json()["name"], "file.pdf");
+    }
     // Control characters in an encoded name are dropped.
     let res = app
         .post("/api/v1/files")
@@ -538,9 +539,23 @@ async fn an_object_store_keeps_the_content_and_sweeps_what_no_file_names() {
     assert_eq!(res.status, 206);
     assert_eq!(res.body.as_ref(), &law[5..8]);
 
-    // What a failed request left in the store, an hour old, goes; what a file names stays.
-    let orphan = dir.path().join("blobs").join("0".repeat(64));
-    std::fs::write(&orphan, b"left behind").unwrap();
+    // An upload whose transaction fails after its content was put: the client is told, no row
+    // names the content, and the sweep removes it once an hour has passed.
+    let lost = pdf("never recorded");
+    let res = app
+        .post("/api/v1/files")
+        .auth(&arg)
+        .header("content-type", "application/pdf")
+        .header("content-disposition", "attachment; filename=\"lost.pdf\"")
+        .header("x-mecigep-failpoints", "disk-full")
+        .body(lost.clone())
+        .send()
+        .await;
+    res.assert_problem(507, "insufficient-storage");
+    assert_eq!(app.count("files"), 1, "only the first upload is recorded");
+    let lost_sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&lost));
+    let orphan = dir.path().join("blobs").join(&lost_sha);
+    assert!(orphan.exists(), "the put came first");
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
     std::fs::File::options()
         .write(true)

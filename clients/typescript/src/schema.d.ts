@@ -900,10 +900,11 @@ export interface paths {
         get: operations["list_files"];
         put?: never;
         /**
-         * Upload a file: the raw bytes as the body, with its `Content-Type` and a `Content-Disposition: attachment; filename="…"`, or a `multipart/form-data` form with one file part
+         * Upload a file: the raw bytes as the body, with its `Content-Type` and a `Content-Disposition: attachment; filename="…"` (its path and control characters are dropped; without a name it is `file.<extension of its type>`), or a `multipart/form-data` form with one file part
          * @description Upload a file: the raw bytes as the body, with its `Content-Type` and a
-         *     `Content-Disposition: attachment; filename="…"`, or a `multipart/form-data` form with one
-         *     file part. Any signed-in role. At most `MECIGEP_FILE_LIMIT` bytes (25 MiB by default). The
+         *     `Content-Disposition: attachment; filename="…"` (its path and control characters are
+         *     dropped; without a name it is `file.<extension of its type>`), or a `multipart/form-data`
+         *     form with one file part. Any signed-in role. At most `MECIGEP_FILE_LIMIT` bytes (25 MiB by default). The
          *     type is read from the content and must be one of PDF, DOCX, XLSX, PPTX, ODT, ODS, CSV, TXT,
          *     PNG or JPEG; a declared type that contradicts the content is refused. The same content is
          *     stored once. The file stays visible to its uploader only until attached
@@ -8655,12 +8656,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Nothing */
-        requestBody?: {
-            content: {
-                "application/json": unknown;
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description The new draft version */
             201: {
@@ -8717,25 +8713,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not `application/json` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is well-formed JSON but invalid: every problem at once in `errors` */
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11525,7 +11503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Empty file, no usable name, or an `Idempotency-Key` used for another file */
+            /** @description Empty file, or an `Idempotency-Key` used for another file */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11589,7 +11567,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file */
+            /** @description The file, as the type read from its bytes */
             200: {
                 headers: {
                     "Accept-Ranges"?: string;
@@ -11598,7 +11576,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["FileBytes"];
+                    "application/pdf": components["schemas"]["FileBytes"];
+                    "application/vnd.oasis.opendocument.spreadsheet": components["schemas"]["FileBytes"];
+                    "application/vnd.oasis.opendocument.text": components["schemas"]["FileBytes"];
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation": components["schemas"]["FileBytes"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": components["schemas"]["FileBytes"];
+                    "image/jpeg": components["schemas"]["FileBytes"];
+                    "image/png": components["schemas"]["FileBytes"];
+                    "text/csv": components["schemas"]["FileBytes"];
+                    "text/plain": components["schemas"]["FileBytes"];
                 };
             };
             /** @description The part asked for */
@@ -11608,7 +11595,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["FileBytes"];
+                    "application/pdf": components["schemas"]["FileBytes"];
+                    "application/vnd.oasis.opendocument.spreadsheet": components["schemas"]["FileBytes"];
+                    "application/vnd.oasis.opendocument.text": components["schemas"]["FileBytes"];
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation": components["schemas"]["FileBytes"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": components["schemas"]["FileBytes"];
+                    "image/jpeg": components["schemas"]["FileBytes"];
+                    "image/png": components["schemas"]["FileBytes"];
+                    "text/csv": components["schemas"]["FileBytes"];
+                    "text/plain": components["schemas"]["FileBytes"];
                 };
             };
             /** @description Not modified */
