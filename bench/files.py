@@ -63,10 +63,17 @@ class Conn:
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             h.setdefault("content-type", "application/json")
-        self.c.request(method, path, body, h)
-        res = self.c.getresponse()
-        data = res.read()
-        return res.status, data
+        for attempt in range(2):
+            try:
+                self.c.request(method, path, body, h)
+                res = self.c.getresponse()
+                return res.status, res.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # The server closes a keep-alive connection idle past its timeout: reconnect.
+                self.c.close()
+                self.c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+                if attempt == 1:
+                    raise
 
 
 def login(email, password):

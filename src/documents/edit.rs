@@ -34,6 +34,7 @@ use crate::state::AppState;
         (status = 201, description = "Created", body = Document, headers(("Location" = String), ("ETag" = String))),
         (status = 401, description = "No token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the secretariat", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The report is not published, or is in the library already", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Every problem with the input", body = crate::error::Problem, content_type = "application/problem+json"),
     )

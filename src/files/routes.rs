@@ -585,9 +585,9 @@ fn disposition_params(name: &str) -> Vec<DispositionParam> {
     params
 }
 
-/// The one range asked for, as `start..end`; `None` for the whole file (no `Range`, an
-/// `If-Range` that no longer matches, or several ranges, which are answered whole); 416 when
-/// it lies outside the file.
+/// The one range asked for, as `start..end`; `None` for the whole file (no `Range`, one that
+/// does not parse, an `If-Range` that no longer matches, or several ranges, which are answered
+/// whole); 416 when it lies outside the file.
 fn wanted_range(req: &HttpRequest, etag: &str, size: u64) -> ApiResult<Option<(u64, u64)>> {
     let Some(raw) = req
         .headers()
@@ -605,9 +605,15 @@ fn wanted_range(req: &HttpRequest, etag: &str, size: u64) -> ApiResult<Option<(u
             return Ok(None);
         }
     }
-    let ranges = http_range_header::parse_range_header(raw)
-        .and_then(|r| r.validate(size))
-        .map_err(|_| ApiError::RangeNotSatisfiable { size })?;
+    // A header that does not parse is ignored (RFC 9110 §14.2); only a range outside the
+    // file is refused.
+    let ranges = match http_range_header::parse_range_header(raw).and_then(|r| r.validate(size)) {
+        Ok(ranges) => ranges,
+        Err(http_range_header::RangeUnsatisfiableError::Unsatisfiable) => {
+            return Err(ApiError::RangeNotSatisfiable { size })
+        }
+        Err(_) => return Ok(None),
+    };
     match ranges.as_slice() {
         [one] => Ok(Some((*one.start(), one.end() + 1))),
         _ => Ok(None),

@@ -233,6 +233,13 @@ async fn an_upload_is_typed_by_its_bytes_stored_once_and_downloaded_in_parts() {
     let res = app
         .get(&format!("/api/v1/files/{id}"))
         .auth(&arg)
+        .header("range", "pages=1-2")
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "a Range that does not parse is ignored");
+    let res = app
+        .get(&format!("/api/v1/files/{id}"))
+        .auth(&arg)
         .header("range", "bytes=100000-")
         .send()
         .await;
