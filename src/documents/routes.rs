@@ -8,7 +8,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use super::api::{Document, DocumentQuery, DocumentVersionSummary, DocumentVersions};
 use super::rules::{DocumentKind, DocumentStatus};
 use super::store::{self, Filter};
-use crate::auth::{MaybePrincipal, Role};
+use crate::auth::{policy, MaybePrincipal};
 use crate::cooperation::search::{self as text_search, Indexed};
 use crate::db::{self};
 use crate::error::{ApiError, ApiResult};
@@ -27,6 +27,8 @@ use crate::time::utc;
     responses(
         (status = 200, description = "A page of documents", body = Page<Document>),
         (status = 400, description = "Bad filter, limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`status=draft` without a token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`status=draft` from another role than the secretariat", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/documents")]
@@ -61,14 +63,6 @@ pub async fn list_documents(
             DocumentStatus::Published
         }
     };
-    if status == DocumentStatus::Draft
-        && !principal
-            .0
-            .as_ref()
-            .is_some_and(|p| p.is(Role::Secretariat))
-    {
-        checks.add("status", "not-yours", "only the secretariat lists drafts");
-    }
     match query.language.as_deref().map(|l| (l, Lang::parse_code(l))) {
         Some((_, Some(l))) => filter.language = Some(l.code().to_owned()),
         Some((l, None)) => checks.add(
@@ -94,6 +88,10 @@ pub async fn list_documents(
     }
     let page = page.parse::<i64>(&mut checks.errors);
     checks.finish_query()?;
+    if status == DocumentStatus::Draft {
+        // Drafts are the secretariat's: 401 without a token, 403 for the other roles.
+        policy::manage_library(principal.0.as_ref())?;
+    }
     let limit = page.limit;
     let rows = db::run(&state.pool, move |conn| {
         if let Some(q) = &q {

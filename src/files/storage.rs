@@ -110,11 +110,7 @@ impl Storage {
         let Storage::Objects { store, .. } = self else {
             return Ok(());
         };
-        let mut file = spool
-            .try_clone()
-            .map_err(|e| ApiError::internal(format!("upload spool: {e}")))?;
-        file.seek(SeekFrom::Start(0))
-            .map_err(|e| ApiError::internal(format!("upload spool: {e}")))?;
+        let mut file = rewound(spool)?;
         let upload = store
             .put_multipart(&object_path(sha))
             .await
@@ -164,11 +160,7 @@ impl Storage {
         if stored > 0 {
             return Ok(());
         }
-        let mut file = spool
-            .try_clone()
-            .map_err(|e| ApiError::internal(format!("upload spool: {e}")))?;
-        file.seek(SeekFrom::Start(0))
-            .map_err(|e| ApiError::internal(format!("upload spool: {e}")))?;
+        let mut file = rewound(spool)?;
         let mut buf = vec![0u8; CHUNK];
         let mut seq = 0;
         loop {
@@ -383,6 +375,14 @@ fn object_path(sha: &str) -> ObjectPath {
 
 fn unavailable(e: object_store::Error) -> ApiError {
     ApiError::Unavailable(format!("file store: {e}"))
+}
+
+/// Another handle on the spooled upload, at its start.
+fn rewound(spool: &std::fs::File) -> ApiResult<std::fs::File> {
+    let spool_fault = |e: std::io::Error| ApiError::internal(format!("upload spool: {e}"));
+    let mut file = spool.try_clone().map_err(spool_fault)?;
+    file.seek(SeekFrom::Start(0)).map_err(spool_fault)?;
+    Ok(file)
 }
 
 /// Reads until `buf` is full or the file ends.

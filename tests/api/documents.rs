@@ -145,7 +145,7 @@ async fn the_secretariat_publishes_versions_that_everyone_reads_and_finds() {
         .auth(&arg)
         .send()
         .await
-        .assert_problem(400, "invalid-query");
+        .assert_problem(403, "forbidden");
 
     app.doc_action(&arg, id, "publish")
         .await

@@ -8236,8 +8236,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A bearer token was sent and is not valid */
+            /** @description `status=draft` without a token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `status=draft` from another role than the secretariat */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
