@@ -213,4 +213,18 @@ mod tests {
         assert!(!Kind::Pdf.agrees_with(Some("image/png")));
         assert!(Kind::Csv.agrees_with(Some("text/plain")));
     }
+
+    #[test]
+    fn office_files_come_from_their_archives_entries() {
+        for (bytes, kind) in [
+            (&include_bytes!("testdata/minimal.docx")[..], Kind::Docx),
+            (&include_bytes!("testdata/minimal.xlsx")[..], Kind::Xlsx),
+            (&include_bytes!("testdata/minimal.pptx")[..], Kind::Pptx),
+            (&include_bytes!("testdata/minimal.odt")[..], Kind::Odt),
+            (&include_bytes!("testdata/minimal.ods")[..], Kind::Ods),
+        ] {
+            assert_eq!(binary(bytes), Some(kind));
+            assert!(kind.agrees_with(Some("application/zip")));
+        }
+    }
 }

@@ -377,3 +377,145 @@ async fn annexes_of_needs_experiences_reports_and_cooperations_follow_their_pare
     .await
     .assert_problem(422, "validation");
 }
+
+#[actix_web::test]
+async fn evidence_of_follow_up_cooperations_and_draft_reports() {
+    let app = TestApp::new().await;
+    app.with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
+    let admin = app.secretariat();
+
+    // Follow-up: Argentina declares progress on a recommendation and proves it.
+    let recs = app
+        .get("/api/v1/recommendations?country=ARG")
+        .send()
+        .await
+        .json();
+    let rec = recs["data"][0]["id"]
+        .as_i64()
+        .expect("a published recommendation");
+    let arg = app.member("ARG");
+    let res = app
+        .patch(&format!("/api/v1/recommendations/{rec}"))
+        .auth(&arg)
+        .json(&json!({"status": "in_progress", "progress_note": "Decree adopted."}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let entry = res.json()["history"].as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let decree = app.pdf_file(&arg, "decreto").await;
+    let bra = app.member("BRA");
+    let theirs = app.pdf_file(&bra, "theirs").await;
+    app.attach(
+        &bra,
+        json!({"file": theirs, "parent_type": "followup", "parent_id": entry}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let res = app
+        .attach(&arg, json!({"file": decree, "parent_type": "followup", "parent_id": entry, "caption": "Decreto 12/2027"}))
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let read = app
+        .get(&format!("/api/v1/recommendations/{rec}"))
+        .send()
+        .await
+        .json();
+    let last = read["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["attachments"][0]["caption"], "Decreto 12/2027");
+    assert_eq!(
+        app.download(None, decree).await.status,
+        200,
+        "the published report's follow-up evidence is public"
+    );
+    app.attach(
+        &arg,
+        json!({"file": decree, "parent_type": "followup", "parent_id": 999999}),
+    )
+    .await
+    .assert_problem(404, "not-found");
+
+    // A cooperation's parties document it; others may not.
+    let coops = app.get("/api/v1/cooperations").send().await.json();
+    let coop = &coops["data"][0];
+    let (id, requester) = (
+        coop["id"].as_i64().unwrap(),
+        coop["requester"].as_str().unwrap().to_owned(),
+    );
+    let party = app.member(&requester);
+    let outsider = app.member(if requester == "JAM" { "TTO" } else { "JAM" });
+    let report = app.pdf_file(&party, "informe").await;
+    let stranger = app.pdf_file(&outsider, "stranger").await;
+    app.attach(
+        &outsider,
+        json!({"file": stranger, "parent_type": "cooperation", "parent_id": id}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let res = app
+        .attach(&party, json!({"file": report, "parent_type": "cooperation", "parent_id": id, "caption": "Activity report"}))
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let read = app
+        .get(&format!("/api/v1/cooperations/{id}"))
+        .send()
+        .await
+        .json();
+    assert_eq!(read["attachments"][0]["caption"], "Activity report");
+
+    // A draft report's annex is its drafters' until publication.
+    let (round, _) = app.open_round(&admin, 7, &["ARG", "BRA"]).await;
+    let res = app
+        .post("/api/v1/reports")
+        .auth(&admin)
+        .json(&json!({"round": round["id"], "kind": "hemispheric", "title": "Hemispheric Report"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let draft = res.json()["id"].as_i64().unwrap();
+    let annex = app.pdf_file(&admin, "annex").await;
+    app.attach(
+        &arg,
+        json!({"file": decree, "parent_type": "report", "parent_id": draft}),
+    )
+    .await
+    .assert_problem(404, "not-found");
+    let res = app
+        .attach(
+            &admin,
+            json!({"file": annex, "parent_type": "report", "parent_id": draft}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let read = app
+        .get(&format!("/api/v1/reports/{draft}"))
+        .auth(&admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(read["attachments"][0]["file"]["id"], annex);
+    app.download(None, annex)
+        .await
+        .assert_problem(404, "not-found");
+    assert_eq!(
+        app.download(Some(&app.expert("BRA")), annex).await.status,
+        200,
+        "experts read the hemispheric draft"
+    );
+    let attachment = res.json()["id"].as_i64().unwrap();
+    let res = app
+        .request(Method::DELETE, &format!("/api/v1/attachments/{attachment}"))
+        .auth(&admin)
+        .send()
+        .await;
+    assert_eq!(res.status, 204);
+    let read = app
+        .get(&format!("/api/v1/reports/{draft}"))
+        .auth(&admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(read["attachments"], json!([]));
+    assert_eq!(app.audit_rows("report.attachment_removed").len(), 1);
+}

@@ -435,6 +435,15 @@ async fn bad_uploads_are_refused_and_leave_nothing_stored() {
     let res = app.upload(&arg, PNG, "logo.png", "image/png").await;
     assert_eq!(res.status, 201);
     assert_eq!(res.json()["media_type"], "image/png");
+    let docx = include_bytes!("../../src/files/testdata/minimal.docx");
+    let res = app
+        .upload(&arg, docx, "informe.docx", "application/octet-stream")
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(
+        res.json()["media_type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
 }
 
 #[actix_web::test]
