@@ -6,6 +6,7 @@
 pub mod api;
 pub mod attachments;
 pub mod parents;
+mod receive;
 pub mod routes;
 pub mod sniff;
 pub mod storage;
