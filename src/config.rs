@@ -46,6 +46,17 @@ pub enum Command {
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the audit log's hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole chain from its first row: exit 0 and print the rows checked and the head
+    /// hash when every row links to the one before and hashes to what it carries; exit 1 and
+    /// name the first row that does not otherwise. Read-only.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! The server's background jobs: webhook dispatch and delivery, reminders, pruning. Each job
+//! The server's background jobs: webhook dispatch and delivery, reminders, pruning, sealing the
+//! audit chain. Each job
 //! that must run once runs under a lease in the database (`job_leases`): any number of
 //! instances may run the jobs; one holds each lease at a time, and another takes over within
 //! the lease's life when it stops. Deliveries are claimed one by one by every instance's
@@ -182,6 +183,8 @@ pub fn start(pool: DbPool, settings: JobSettings) -> Result<Jobs, String> {
                 let made = log_failure("webhook dispatch", delivery::dispatch(&pool2));
                 crate::telemetry::webhook_deliveries_created(made);
             }
+            // Sealing needs no lease: sealers on several instances take turns on a lock.
+            log_failure("audit sealing", crate::audit::chain::seal(&pool2));
             if last_reminders.is_none_or(|t| t.elapsed() >= settings.reminder_every)
                 && leased(&pool2, "reminders", &instance)
             {

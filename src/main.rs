@@ -4,7 +4,9 @@ use actix_web::HttpServer;
 use clap::Parser;
 
 use mecigep::app;
-use mecigep::config::{Cli, Command, GlobalArgs, ServeArgs, UserAddArgs, UserCommand};
+use mecigep::config::{
+    AuditCommand, Cli, Command, GlobalArgs, ServeArgs, UserAddArgs, UserCommand,
+};
 use mecigep::db;
 use mecigep::state::AppState;
 
@@ -216,6 +218,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::User(UserCommand::Add(args))) => user_add(&global, &args),
+        Some(Command::Audit(AuditCommand::Verify)) => audit_verify(&global),
         Some(Command::Backup(args)) => {
             let target = global.target()?;
             let storage = mecigep::files::Storage::from_url(global.files_url.as_deref())?;
@@ -264,6 +267,34 @@ fn run(cli: Cli) -> Result<(), String> {
                 demo(&pool, &storage)?;
             }
             Ok(())
+        }
+    }
+}
+
+/// `mecigep audit verify`: a broken chain is an error (exit 1) naming the first broken row.
+fn audit_verify(global: &GlobalArgs) -> Result<(), String> {
+    use mecigep::audit::chain::{verify, Verdict};
+    let (target, pool) = open(global, false)?;
+    let verdict = db::read_here(&pool, |c| Ok(verify(c)?)).map_err(|e| e.to_string())?;
+    match verdict {
+        Verdict::Intact {
+            rows,
+            head,
+            unsealed,
+        } => {
+            println!("{target}: audit chain intact: {rows} rows, head {head}");
+            if unsealed > 0 {
+                println!("{unsealed} newer rows are not sealed yet (a running server seals them)");
+            }
+            Ok(())
+        }
+        Verdict::Broken { seq, id, reason } => {
+            let row = id
+                .map(|i| format!(" (audit entry {i})"))
+                .unwrap_or_default();
+            Err(format!(
+                "{target}: audit chain broken at place {seq}{row}: {reason}"
+            ))
         }
     }
 }

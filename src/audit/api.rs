@@ -33,6 +33,12 @@ pub struct AuditEntry {
     /// `to` of a status, or the fields a patch changed).
     #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub summary: Value,
+    /// Its place in the hash chain (from 1); `null` until sealed, within a second of the write.
+    pub seq: Option<i64>,
+    /// The hash of the entry at `seq - 1` (64 zeros for the first).
+    pub prev_hash: Option<String>,
+    /// SHA-256 of this entry's canonical form (see the README's "Audit log"), lowercase hex.
+    pub hash: Option<String>,
 }
 
 /// Filters of the audit log.

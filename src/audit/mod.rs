@@ -2,6 +2,7 @@
 //! transaction as the change.
 
 pub mod api;
+pub mod chain;
 pub mod routes;
 pub mod store;
 

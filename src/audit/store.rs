@@ -3,7 +3,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::json::Json;
 use serde_json::Value;
 
 use super::AuditCtx;
@@ -25,7 +24,12 @@ pub struct AuditRow {
     pub entity_id: String,
     pub request_id: Option<String>,
     pub note: Option<String>,
-    pub summary: Json<serde_json::Value>,
+    /// The stored JSON text, as the chain hashes it.
+    #[diesel(column_name = summary)]
+    pub summary_text: String,
+    pub seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 pub fn append(
@@ -71,6 +75,32 @@ pub fn list(
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditRow>> {
+    let mut q = filtered(filter);
+    if let Some(b) = before {
+        q = q.filter(audit_log::id.lt(b));
+    }
+    q.order(audit_log::id.desc())
+        .limit(limit + 1)
+        .select(AuditRow::as_select())
+        .load(conn)
+}
+
+/// Up to `limit` rows after id `after`, oldest first (the export).
+pub fn list_forward(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    filtered(filter)
+        .filter(audit_log::id.gt(after))
+        .order(audit_log::id)
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)
+}
+
+fn filtered(filter: &AuditFilter) -> audit_log::BoxedQuery<'static, crate::db::MultiBackend> {
     let mut q = audit_log::table.into_boxed();
     if let Some(a) = filter.actor {
         q = q.filter(audit_log::actor_id.eq(a));
@@ -90,11 +120,5 @@ pub fn list(
     if let Some(u) = filter.until {
         q = q.filter(audit_log::at.lt(u));
     }
-    if let Some(b) = before {
-        q = q.filter(audit_log::id.lt(b));
-    }
-    q.order(audit_log::id.desc())
-        .limit(limit + 1)
-        .select(AuditRow::as_select())
-        .load(conn)
+    q
 }

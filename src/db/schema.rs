@@ -96,6 +96,9 @@ diesel::table! {
         request_id -> Nullable<Text>,
         note -> Nullable<Text>,
         summary -> Text,
+        seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
     }
 }
 

@@ -314,6 +314,7 @@ pub fn stream<S: Source>(
         "experiences" => "experiences",
         "recommendations" => "recommendations",
         "progress" => "progress",
+        "audit" => "audit",
         _ => "other",
     };
     let state = Some((pool, source, encoder));

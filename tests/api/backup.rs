@@ -2,7 +2,6 @@
 //! acknowledged before the backup began is there, with its audit row, and the copy is one
 //! moment of the database (the rounds it holds are a prefix of those created one after another).
 
-use std::process::{Command, Output};
 use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
@@ -10,30 +9,8 @@ use diesel::prelude::*;
 use mecigep::db::schema::{audit_log, rounds};
 use mecigep::db::{self, PoolOptions, Target};
 
+use crate::cli::{mecigep, text};
 use crate::util::{round_body, with_database, TestApp};
-
-fn url(target: &Target) -> String {
-    match target {
-        Target::Sqlite(path) => path.to_string_lossy().into_owned(),
-        Target::Postgres(url) => url.clone(),
-    }
-}
-
-fn mecigep(args: &[&str], target: &Target) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mecigep"));
-    cmd.args(args)
-        .env("DATABASE_URL", url(target))
-        .env("MECIGEP_DB_WAIT_SECS", "0");
-    cmd
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// An empty database beside the test's: a new SQLite path, or a new PostgreSQL database.
 struct Empty {

@@ -5,8 +5,10 @@ mod util;
 
 mod attachments;
 mod audit;
+mod audit_chain;
 mod auth;
 mod backup;
+mod cli;
 mod concurrency;
 mod cooperation;
 mod countries;

@@ -74,6 +74,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-log/head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit chain's latest link, for anyone to record: publishing or anchoring this hash elsewhere (a report, a public ledger, another organisation's records) makes any later rewriting of the log up to it detectable with `mecigep audit verify`
+         * @description The audit chain's latest link, for anyone to record: publishing or anchoring this hash
+         *     elsewhere (a report, a public ledger, another organisation's records) makes any later
+         *     rewriting of the log up to it detectable with `mecigep audit verify`. Rows written and not
+         *     yet sealed are sealed first.
+         */
+        get: operations["audit_chain_head"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -749,6 +772,30 @@ export interface paths {
          *     total count.
          */
         get: operations["export_answers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log as CSV or NDJSON, oldest first, with the same filters as `GET /audit-log` (secretariat)
+         * @description The audit log as CSV or NDJSON, oldest first, with the same filters as `GET /audit-log`
+         *     (secretariat). Each row carries its chain fields (`seq, prev_hash, hash`), `at` in the
+         *     chain's canonical form (microseconds, `Z`) and `summary` as the stored JSON text, so that
+         *     anyone holding the export can recompute every hash (see the README's "Audit log").
+         *     Streamed; no total count.
+         */
+        get: operations["export_audit_log"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2653,11 +2700,20 @@ export interface components {
             entity_id: string;
             /** @example user */
             entity_type: string;
+            /** @description SHA-256 of this entry's canonical form (see the README's "Audit log"), lowercase hex. */
+            hash?: string | null;
             /** Format: int64 */
             id: number;
             /** @description The `X-Action-Notes` header of the request. */
             note?: string | null;
+            /** @description The hash of the entry at `seq - 1` (64 zeros for the first). */
+            prev_hash?: string | null;
             request_id?: string | null;
+            /**
+             * Format: int64
+             * @description Its place in the hash chain (from 1); `null` until sealed, within a second of the write.
+             */
+            seq?: number | null;
             /**
              * @description What changed, in brief: free-form, its members depend on the action (say `from` and
              *     `to` of a status, or the fields a patch changed).
@@ -2679,6 +2735,34 @@ export interface components {
             question: string;
             reason: string;
             value: components["schemas"]["AnswerValue"];
+        };
+        /** @description The chain's latest link: what to publish or anchor elsewhere. */
+        ChainHead: {
+            /**
+             * Format: date-time
+             * @description When that entry was written.
+             */
+            at?: string | null;
+            /**
+             * @description Its hash (64 zeros when nothing is sealed yet).
+             * @example 9f2c1e0b6a4d3c2b1a0f9e8d7c6b5a493827160f5e4d3c2b1a09f8e7d6c5b4a3
+             */
+            hash: string;
+            /**
+             * Format: int64
+             * @description Its audit entry's id.
+             */
+            id?: number | null;
+            /**
+             * Format: int64
+             * @description Rows sealed so far; the newest sealed row's place in the chain (0 when none).
+             */
+            seq: number;
+            /**
+             * Format: int64
+             * @description Entries written but not sealed yet (the sealer runs every 200 ms).
+             */
+            unsealed: number;
         };
         /** @description A comment on a report. */
         Comment: {
@@ -4190,11 +4274,20 @@ export interface components {
                 entity_id: string;
                 /** @example user */
                 entity_type: string;
+                /** @description SHA-256 of this entry's canonical form (see the README's "Audit log"), lowercase hex. */
+                hash?: string | null;
                 /** Format: int64 */
                 id: number;
                 /** @description The `X-Action-Notes` header of the request. */
                 note?: string | null;
+                /** @description The hash of the entry at `seq - 1` (64 zeros for the first). */
+                prev_hash?: string | null;
                 request_id?: string | null;
+                /**
+                 * Format: int64
+                 * @description Its place in the hash chain (from 1); `null` until sealed, within a second of the write.
+                 */
+                seq?: number | null;
                 /**
                  * @description What changed, in brief: free-form, its members depend on the action (say `from` and
                  *     `to` of a status, or the fields a patch changed).
@@ -6327,6 +6420,62 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_chain_head: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The newest sealed entry's place, id, time and hash */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainHead"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10763,6 +10912,100 @@ export interface operations {
             };
             /** @description Wide: no such questionnaire */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_audit_log: {
+        parameters: {
+            query?: {
+                /** @description Only actions of this user id. */
+                actor?: number;
+                /** @description Only actions on this kind of entity (`user`, `machine_client`, …). */
+                entity_type?: string;
+                /** @description Only actions on this entity id (with `entity_type`). */
+                entity_id?: string;
+                /** @description Only this action (`auth.login`, `user.update`, …). */
+                action?: string;
+                /** @description From this instant (RFC 3339), inclusive. */
+                since?: string;
+                /** @description Until this instant (RFC 3339), exclusive. */
+                until?: string;
+                /**
+                 * @description `csv` (default; RFC 4180, UTF-8, header row) or `ndjson`; else taken from `Accept`
+                 *     (`text/csv`, `application/x-ndjson`).
+                 */
+                format?: components["schemas"]["Format"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows, streamed */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad filter or format */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
