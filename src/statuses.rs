@@ -92,6 +92,37 @@ crate::stored_enum! {
 }
 
 crate::stored_enum! {
+    /// The assessment of a follow-up declaration by the report's assigned experts or the
+    /// secretariat.
+    pub enum Assessment {
+        Accepted = "accepted",
+        MoreInformationNeeded = "more_information_needed",
+        NotAccepted = "not_accepted",
+    }
+}
+
+crate::stored_enum! {
+    /// Where a recommendation's latest follow-up declaration stands: `awaiting` an assessment,
+    /// or assessed.
+    pub enum AssessmentState {
+        Awaiting = "awaiting",
+        Accepted = "accepted",
+        MoreInformationNeeded = "more_information_needed",
+        NotAccepted = "not_accepted",
+    }
+}
+
+impl From<Assessment> for AssessmentState {
+    fn from(a: Assessment) -> Self {
+        match a {
+            Assessment::Accepted => AssessmentState::Accepted,
+            Assessment::MoreInformationNeeded => AssessmentState::MoreInformationNeeded,
+            Assessment::NotAccepted => AssessmentState::NotAccepted,
+        }
+    }
+}
+
+crate::stored_enum! {
     /// Where a country's cooperation need stands: `open` is on the public board, `in_cooperation`
     /// while an agreed cooperation serves it, `met` once one completes (or it is closed with a note).
     pub enum NeedStatus {
@@ -165,6 +196,8 @@ mod tests {
         names_agree(&ReportKindOut::ALL, ReportKindOut::as_str);
         names_agree(&ReportStatus::ALL, ReportStatus::as_str);
         names_agree(&FollowupStatus::ALL, FollowupStatus::as_str);
+        names_agree(&Assessment::ALL, Assessment::as_str);
+        names_agree(&AssessmentState::ALL, AssessmentState::as_str);
         names_agree(&NeedStatus::ALL, NeedStatus::as_str);
         names_agree(&OfferStatus::ALL, OfferStatus::as_str);
         names_agree(&CooperationStatus::ALL, CooperationStatus::as_str);

@@ -454,6 +454,8 @@ diesel::table! {
         revision -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        assessment -> Nullable<Text>,
+        assessed_status -> Text,
     }
 }
 
@@ -466,6 +468,10 @@ diesel::table! {
         evidence_urls -> Text,
         changed_by -> Nullable<BigInt>,
         changed_at -> Timestamp,
+        assessment -> Nullable<Text>,
+        assessment_reason -> Nullable<Text>,
+        assessed_by -> Nullable<BigInt>,
+        assessed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -13,8 +13,8 @@ use crate::reports::draw;
 use crate::reports::model::{
     NewDrawRow, NewFollowupRow, NewRecommendationRow, NewReportRow, ReportChanges,
 };
-use crate::reports::rules::{FollowupStatus, ReportKindOut, ReportStatus};
-use crate::reports::store;
+use crate::reports::rules::{Assessment, FollowupStatus, ReportKindOut, ReportStatus};
+use crate::reports::store::{self, AssessmentRow};
 
 fn texts(en: String, es: String) -> I18n {
     [(Lang::En, en), (Lang::Es, es)].into_iter().collect()
@@ -162,6 +162,31 @@ pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResul
                         changed_at: now,
                     },
                 )?;
+                // The reviewers have assessed some declarations: accepted in every fourth
+                // country, asked for more in the others' half.
+                let assessment = match i % 4 {
+                    0 => (Assessment::Accepted, None),
+                    _ => (
+                        Assessment::MoreInformationNeeded,
+                        Some("Send the decree or the published data that show it."),
+                    ),
+                };
+                let row = store::find_recommendation(conn, rid)?
+                    .ok_or_else(|| ApiError::internal("demo recommendation vanished"))?;
+                let entries = store::followups(conn, rid)?;
+                if let Some(entry) = entries.last() {
+                    store::assess_followup(
+                        conn,
+                        &row,
+                        entry,
+                        &AssessmentRow {
+                            assessment: assessment.0,
+                            reason: assessment.1,
+                            by: None,
+                            at: now,
+                        },
+                    )?;
+                }
             }
         }
         audit.record(conn, "demo.load", "report", id, json!({"country": code}))?;

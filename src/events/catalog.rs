@@ -31,6 +31,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "comment.created",
     "recommendation.created",
     "recommendation.followup_declared",
+    "recommendation.followup_assessed",
     "need.created",
     "need.opened",
     "need.withdrawn",

@@ -534,7 +534,7 @@ pub struct Recommendations {
 }
 
 impl Recommendations {
-    pub const COLUMNS: [&'static str; 14] = [
+    pub const COLUMNS: [&'static str; 16] = [
         "id",
         "round",
         "country",
@@ -545,6 +545,8 @@ impl Recommendations {
         "target_date",
         "text",
         "status",
+        "assessed_status",
+        "assessment",
         "progress_note",
         "evidence_urls",
         "created_at",
@@ -599,6 +601,8 @@ impl Source for Recommendations {
                 json!(r.target_date),
                 shown(&r.text, self.lang, original),
                 json!(r.status),
+                json!(r.assessed_status),
+                json!(r.assessment),
                 json!(r.progress_note),
                 urls,
                 ts(Some(r.created_at)),

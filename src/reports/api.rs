@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::rules::FollowupStatus;
+use super::rules::{Assessment, AssessmentState, FollowupStatus};
 use super::rules::{ReportKindOut, ReportStatus};
 use crate::auth::Role;
 use crate::http::lang::{Lang, Localized, TextIn};
@@ -121,6 +121,11 @@ pub struct Followup {
     pub changed_at: DateTime<Utc>,
     /// Files attached as evidence of what was declared.
     pub attachments: Vec<crate::files::api::Attachment>,
+    /// The reviewers' assessment of this declaration (`null` until assessed).
+    pub assessment: Option<Assessment>,
+    pub assessment_reason: Option<String>,
+    pub assessed_by: Option<i64>,
+    pub assessed_at: Option<DateTime<Utc>>,
 }
 
 /// A numbered recommendation of a report, with its latest follow-up.
@@ -137,7 +142,13 @@ pub struct Recommendation {
     pub language: Lang,
     pub thematic_area: Option<String>,
     pub target_date: Option<NaiveDate>,
+    /// The status the country declared last.
     pub status: FollowupStatus,
+    /// The status last confirmed by an accepted assessment (`pending` until one is).
+    pub assessed_status: FollowupStatus,
+    /// Where the latest declaration stands: `awaiting` assessment, or its assessment (`null`
+    /// before any declaration).
+    pub assessment: Option<AssessmentState>,
     pub progress_note: Option<String>,
     pub evidence_urls: Vec<String>,
     pub revision: i32,
@@ -182,11 +193,30 @@ pub struct RecommendationQuery {
     pub round: Option<String>,
     pub country: Option<String>,
     pub thematic_area: Option<String>,
+    /// The status declared last.
     #[param(value_type = Option<FollowupStatus>)]
     pub status: Option<String>,
+    /// The status last accepted by the reviewers.
+    #[param(value_type = Option<FollowupStatus>)]
+    pub assessed_status: Option<String>,
+    /// Where the latest declaration stands (`awaiting` for those to assess).
+    #[param(value_type = Option<AssessmentState>)]
+    pub assessment: Option<String>,
     /// Only those changed at or after this instant (RFC 3339), to pick up changes.
     #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub updated_since: Option<String>,
+}
+
+/// An assessment of a recommendation's latest follow-up declaration.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentIn {
+    /// The declaration assessed (a `history` entry's id): it must be the latest.
+    pub followup: i64,
+    pub assessment: Assessment,
+    /// Why: required unless `accepted`.
+    #[schema(max_length = 5000)]
+    pub reason: Option<String>,
 }
 
 /// Filters of a report's comments.

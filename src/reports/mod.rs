@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod assessment;
 pub mod comments;
 pub mod draw;
 pub mod draws;

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::json::Json;
 use crate::http::lang::I18n;
 
-use super::rules::{FollowupStatus, ReportKindOut, ReportStatus};
+use super::rules::{Assessment, AssessmentState, FollowupStatus, ReportKindOut, ReportStatus};
 use crate::auth::Role;
 
 use crate::db::schema::{
@@ -137,6 +137,8 @@ pub struct RecommendationRow {
     pub revision: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub assessment: Option<AssessmentState>,
+    pub assessed_status: FollowupStatus,
 }
 
 #[derive(Debug, Insertable)]
@@ -162,6 +164,10 @@ pub struct FollowupRow {
     pub evidence_urls: Json<Vec<String>>,
     pub changed_by: Option<i64>,
     pub changed_at: NaiveDateTime,
+    pub assessment: Option<Assessment>,
+    pub assessment_reason: Option<String>,
+    pub assessed_by: Option<i64>,
+    pub assessed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::api::{Followup, FollowupIn, NewRecommendation, Recommendation, RecommendationQuery};
 use super::loaded::{load, scope};
 use super::model::{NewFollowupRow, NewRecommendationRow, RecommendationRow, ReportRow};
-use super::rules::{self, FollowupStatus};
+use super::rules::{self, AssessmentState, FollowupStatus};
 use super::store::{self, RecommendationFilter};
 use crate::audit::AuditCtx;
 use crate::auth::{policy, MaybePrincipal, Principal};
@@ -21,7 +21,7 @@ use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
 
-fn render(
+pub(super) fn render(
     r: RecommendationRow,
     report: &ReportRow,
     history: Option<Vec<Followup>>,
@@ -40,6 +40,8 @@ fn render(
         thematic_area: r.thematic_area,
         target_date: r.target_date,
         status: r.status,
+        assessed_status: r.assessed_status,
+        assessment: r.assessment,
         progress_note: r.progress_note,
         evidence_urls: r.evidence_urls.0.clone(),
         revision: r.revision,
@@ -49,7 +51,7 @@ fn render(
     }
 }
 
-fn load_one(
+pub(super) fn load_one(
     conn: &mut DbConn,
     id: i64,
     p: Option<&Principal>,
@@ -61,7 +63,7 @@ fn load_one(
     Ok((r, report))
 }
 
-fn history(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Followup>> {
+pub(super) fn history(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Followup>> {
     let entries = store::followups(conn, id)?;
     let ids: Vec<i64> = entries.iter().map(|f| f.id).collect();
     let mut files = crate::files::attachments::for_parents(
@@ -79,6 +81,10 @@ fn history(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Followup>> {
             evidence_urls: f.evidence_urls.0.clone(),
             changed_by: f.changed_by,
             changed_at: utc(f.changed_at),
+            assessment: f.assessment,
+            assessment_reason: f.assessment_reason,
+            assessed_by: f.assessed_by,
+            assessed_at: f.assessed_at.map(utc),
         })
         .collect())
 }
@@ -255,6 +261,22 @@ impl RecommendationQuery {
                     s,
                     FollowupStatus::parse,
                     "pending, in_progress, implemented, not_applicable",
+                )
+            }),
+            assessed_status: query.assessed_status.as_deref().and_then(|s| {
+                checks.one_of(
+                    "assessed_status",
+                    s,
+                    FollowupStatus::parse,
+                    "pending, in_progress, implemented, not_applicable",
+                )
+            }),
+            assessment: query.assessment.as_deref().and_then(|s| {
+                checks.one_of(
+                    "assessment",
+                    s,
+                    AssessmentState::parse,
+                    "awaiting, accepted, more_information_needed, not_accepted",
                 )
             }),
             updated_since: query

@@ -352,5 +352,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::recommendations::create_recommendation)
         .service(super::recommendations::list_recommendations)
         .service(super::recommendations::get_recommendation)
-        .service(super::recommendations::patch_recommendation);
+        .service(super::recommendations::patch_recommendation)
+        .service(super::assessment::assess_recommendation);
 }

@@ -2,7 +2,9 @@
 
 use crate::error::ApiError;
 use crate::lifecycle::Lifecycle;
-pub use crate::statuses::{FollowupStatus, ReportKindOut, ReportStatus};
+pub use crate::statuses::{
+    Assessment, AssessmentState, FollowupStatus, ReportKindOut, ReportStatus,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportAction {

@@ -9,7 +9,7 @@ use super::model::{
     AssignmentRow, CommentRow, DrawRow, FollowupRow, NewCommentRow, NewDrawRow, NewFollowupRow,
     NewRecommendationRow, NewReportRow, RecommendationRow, ReportChanges, ReportRow,
 };
-use super::rules::{FollowupStatus, ReportKindOut, ReportStatus};
+use super::rules::{Assessment, AssessmentState, FollowupStatus, ReportKindOut, ReportStatus};
 use crate::auth::Role;
 use crate::db::schema::{
     draw_assignments as da, draws, recommendation_followups as fu, recommendations as rec,
@@ -348,6 +348,8 @@ pub struct RecommendationFilter {
     pub country: Option<String>,
     pub thematic_area: Option<String>,
     pub status: Option<FollowupStatus>,
+    pub assessed_status: Option<FollowupStatus>,
+    pub assessment: Option<AssessmentState>,
     pub updated_since: Option<chrono::NaiveDateTime>,
 }
 
@@ -381,6 +383,12 @@ pub fn list_recommendations(
     if let Some(s) = &filter.status {
         q = q.filter(rec::status.eq(*s));
     }
+    if let Some(s) = &filter.assessed_status {
+        q = q.filter(rec::assessed_status.eq(*s));
+    }
+    if let Some(a) = &filter.assessment {
+        q = q.filter(rec::assessment.eq(*a));
+    }
     if let Some(t) = filter.updated_since {
         q = q.filter(rec::updated_at.ge(t));
     }
@@ -411,8 +419,56 @@ pub fn record_followup(
         rec::status.eq(&followup.status),
         rec::progress_note.eq(&followup.progress_note),
         rec::evidence_urls.eq(&followup.evidence_urls),
+        rec::assessment.eq(AssessmentState::Awaiting),
         rec::revision.eq(row.revision + 1),
         rec::updated_at.eq(followup.changed_at),
+    ))
+    .execute(conn)
+}
+
+/// An assessment of a declaration, by whom and when.
+pub struct AssessmentRow<'a> {
+    pub assessment: Assessment,
+    pub reason: Option<&'a str>,
+    /// `None` for content loaded by the server itself (the demo).
+    pub by: Option<i64>,
+    pub at: chrono::NaiveDateTime,
+}
+
+/// Records the assessment of `entry`, the recommendation's latest declaration: the entry's,
+/// and the recommendation's (its status as assessed moves to the declared one when accepted).
+/// 0 when either changed since read.
+pub fn assess_followup(
+    conn: &mut DbConn,
+    row: &RecommendationRow,
+    entry: &FollowupRow,
+    a: &AssessmentRow<'_>,
+) -> QueryResult<usize> {
+    let marked = diesel::update(fu::table.find(entry.id).filter(fu::assessment.is_null()))
+        .set((
+            fu::assessment.eq(a.assessment),
+            fu::assessment_reason.eq(a.reason),
+            fu::assessed_by.eq(a.by),
+            fu::assessed_at.eq(a.at),
+        ))
+        .execute(conn)?;
+    if marked == 0 {
+        return Ok(0);
+    }
+    let assessed = match a.assessment {
+        Assessment::Accepted => entry.status,
+        _ => row.assessed_status,
+    };
+    diesel::update(
+        rec::table
+            .find(row.id)
+            .filter(rec::revision.eq(row.revision)),
+    )
+    .set((
+        rec::assessment.eq(AssessmentState::from(a.assessment)),
+        rec::assessed_status.eq(assessed),
+        rec::revision.eq(row.revision + 1),
+        rec::updated_at.eq(a.at),
     ))
     .execute(conn)
 }

@@ -295,6 +295,23 @@ pub fn update_followup(p: Option<&Principal>, country: &str) -> Result<(), ApiEr
     }
 }
 
+/// Assessing a country's follow-up declarations: the secretariat and the report's assigned
+/// experts (any expert for the hemispheric report); never the reviewed country itself.
+pub fn assess_followup(p: Option<&Principal>, r: &ReportFacts) -> Result<(), ApiError> {
+    let principal = need(p)?;
+    let allowed = match (principal.role, r.kind) {
+        (Role::Secretariat, _) => true,
+        (Role::Expert, ReportKind::Country) => r.caller_assigned,
+        (Role::Expert, ReportKind::Hemispheric) => true,
+        (Role::MemberCountry, _) => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(refuse(sees_report(p, r), "assess follow-up of this report"))
+    }
+}
+
 // ---- accounts and the audit log ------------------------------------------------------------
 
 /// Managing users (and any user's machine clients).

@@ -619,7 +619,7 @@ async fn experiences_recommendations_and_progress() {
     assert_eq!(rows[0][9], "status");
     assert!(rows
         .iter()
-        .any(|r| r[9] == "implemented" && r[11].starts_with("https://")));
+        .any(|r| r[9] == "implemented" && r[13].starts_with("https://")));
 
     let admin = app.secretariat();
     let rows = csv_records(

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod assessment;
 mod attachments;
 mod audit;
 mod audit_chain;

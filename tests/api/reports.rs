@@ -207,21 +207,21 @@ async fn reviewers_are_drawn_by_lot() {
 }
 
 /// An open round with five participants, its draw, and users around CHL's country report.
-struct Review {
-    app: TestApp,
-    admin: TestUser,
-    round: i64,
+pub(crate) struct Review {
+    pub(crate) app: TestApp,
+    pub(crate) admin: TestUser,
+    pub(crate) round: i64,
     /// An expert of a country drawn to review CHL.
-    assigned: TestUser,
+    pub(crate) assigned: TestUser,
     /// An expert of a participant that does not review CHL.
-    other_expert: TestUser,
+    pub(crate) other_expert: TestUser,
     /// An expert of CHL itself.
-    own_expert: TestUser,
-    chile: TestUser,
-    peru: TestUser,
+    pub(crate) own_expert: TestUser,
+    pub(crate) chile: TestUser,
+    pub(crate) peru: TestUser,
 }
 
-async fn review() -> Review {
+pub(crate) async fn review() -> Review {
     let app = TestApp::new().await;
     let admin = app.secretariat();
     let countries = ["ARG", "BRA", "CHL", "PER", "URY"];
@@ -246,7 +246,7 @@ async fn review() -> Review {
 }
 
 impl Review {
-    async fn country_report(&self, country: &str) -> i64 {
+    pub(crate) async fn country_report(&self, country: &str) -> i64 {
         let res = self
             .app
             .post("/api/v1/reports")
@@ -262,7 +262,13 @@ impl Review {
         res.json()["id"].as_i64().unwrap()
     }
 
-    async fn act(&self, who: &TestUser, id: i64, action: &str, body: Value) -> crate::util::Resp {
+    pub(crate) async fn act(
+        &self,
+        who: &TestUser,
+        id: i64,
+        action: &str,
+        body: Value,
+    ) -> crate::util::Resp {
         self.app
             .post(&format!("/api/v1/reports/{id}/{action}"))
             .auth(who)

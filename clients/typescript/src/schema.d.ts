@@ -1611,6 +1611,30 @@ export interface paths {
         patch: operations["patch_recommendation"];
         trace?: never;
     };
+    "/api/v1/recommendations/{id}/assessment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assess the latest follow-up declaration of a recommendation (the report's assigned experts, any expert for the hemispheric report, or the secretariat)
+         * @description Assess the latest follow-up declaration of a recommendation (the report's assigned experts,
+         *     any expert for the hemispheric report, or the secretariat). `accepted` makes the declared
+         *     status the assessed one; `more_information_needed` and `not_accepted` need a reason and leave
+         *     the assessed status as it was. Each declaration is assessed once; a newer declaration is
+         *     assessed anew. Honours `If-Match`.
+         */
+        post: operations["assess_recommendation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports": {
         parameters: {
             query?: never;
@@ -2621,6 +2645,29 @@ export interface components {
          * @enum {string}
          */
         AnswersShape: "long" | "wide";
+        /**
+         * @description The assessment of a follow-up declaration by the report's assigned experts or the
+         *     secretariat.
+         * @enum {string}
+         */
+        Assessment: "accepted" | "more_information_needed" | "not_accepted";
+        /** @description An assessment of a recommendation's latest follow-up declaration. */
+        AssessmentIn: {
+            assessment: components["schemas"]["Assessment"];
+            /**
+             * Format: int64
+             * @description The declaration assessed (a `history` entry's id): it must be the latest.
+             */
+            followup: number;
+            /** @description Why: required unless `accepted`. */
+            reason?: string | null;
+        };
+        /**
+         * @description Where a recommendation's latest follow-up declaration stands: `awaiting` an assessment,
+         *     or assessed.
+         * @enum {string}
+         */
+        AssessmentState: "awaiting" | "accepted" | "more_information_needed" | "not_accepted";
         /** @description The reviewers of one participant, and whom it reviews. */
         Assignment: {
             /** @example CHL */
@@ -3462,6 +3509,12 @@ export interface components {
         FileBytes: string;
         /** @description One change of a recommendation's follow-up. */
         Followup: {
+            /** Format: date-time */
+            assessed_at?: string | null;
+            /** Format: int64 */
+            assessed_by?: number | null;
+            assessment?: null | components["schemas"]["Assessment"];
+            assessment_reason?: string | null;
             /** @description Files attached as evidence of what was declared. */
             attachments: components["schemas"]["Attachment"][];
             /** Format: date-time */
@@ -4867,6 +4920,9 @@ export interface components {
         Page_Recommendation: {
             /** @description The items of this page, in the list's order. */
             data: {
+                /** @description The status last confirmed by an accepted assessment (`pending` until one is). */
+                assessed_status: components["schemas"]["FollowupStatus"];
+                assessment?: null | components["schemas"]["AssessmentState"];
                 /** @description The reviewed country (country reports). */
                 country?: string | null;
                 /** Format: date-time */
@@ -4889,6 +4945,7 @@ export interface components {
                 revision: number;
                 /** Format: int64 */
                 round: number;
+                /** @description The status the country declared last. */
                 status: components["schemas"]["FollowupStatus"];
                 /** Format: date */
                 target_date?: string | null;
@@ -5493,6 +5550,9 @@ export interface components {
         };
         /** @description A numbered recommendation of a report, with its latest follow-up. */
         Recommendation: {
+            /** @description The status last confirmed by an accepted assessment (`pending` until one is). */
+            assessed_status: components["schemas"]["FollowupStatus"];
+            assessment?: null | components["schemas"]["AssessmentState"];
             /** @description The reviewed country (country reports). */
             country?: string | null;
             /** Format: date-time */
@@ -5515,6 +5575,7 @@ export interface components {
             revision: number;
             /** Format: int64 */
             round: number;
+            /** @description The status the country declared last. */
             status: components["schemas"]["FollowupStatus"];
             /** Format: date */
             target_date?: string | null;
@@ -11527,7 +11588,12 @@ export interface operations {
                 round?: number;
                 country?: string;
                 thematic_area?: string;
+                /** @description The status declared last. */
                 status?: components["schemas"]["FollowupStatus"];
+                /** @description The status last accepted by the reviewers. */
+                assessed_status?: components["schemas"]["FollowupStatus"];
+                /** @description Where the latest declaration stands (`awaiting` for those to assess). */
+                assessment?: components["schemas"]["AssessmentState"];
                 /** @description Only those changed at or after this instant (RFC 3339), to pick up changes. */
                 updated_since?: string;
                 /**
@@ -15794,7 +15860,12 @@ export interface operations {
                 round?: number;
                 country?: string;
                 thematic_area?: string;
+                /** @description The status declared last. */
                 status?: components["schemas"]["FollowupStatus"];
+                /** @description The status last accepted by the reviewers. */
+                assessed_status?: components["schemas"]["FollowupStatus"];
+                /** @description Where the latest declaration stands (`awaiting` for those to assess). */
+                assessment?: components["schemas"]["AssessmentState"];
                 /** @description Only those changed at or after this instant (RFC 3339), to pick up changes. */
                 updated_since?: string;
                 /**
@@ -16005,6 +16076,156 @@ export interface operations {
                 };
             };
             /** @description The report is not adopted yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assess_recommendation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The recommendation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentIn"];
+            };
+        };
+        responses: {
+            /** @description Assessed: the recommendation with its history */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendation"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the report's assessors */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the latest declaration, or already assessed */
             409: {
                 headers: {
                     [name: string]: unknown;
