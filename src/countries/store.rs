@@ -72,6 +72,15 @@ pub fn list(
 }
 
 /// A country by alpha-3 or alpha-2 code, any case.
+/// Every country's subregion, by code.
+pub fn subregions(conn: &mut DbConn) -> QueryResult<std::collections::HashMap<String, Subregion>> {
+    Ok(countries::table
+        .select((countries::code, countries::subregion))
+        .load::<(String, Subregion)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 pub fn find(conn: &mut DbConn, code: &str) -> QueryResult<Option<CountryRecord>> {
     let code = code.trim().to_ascii_uppercase();
     let query = countries::table.select(CountryRow::as_select());

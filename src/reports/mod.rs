@@ -12,6 +12,7 @@ pub mod model;
 pub mod recommendations;
 pub mod routes;
 pub mod rules;
+pub mod stats;
 pub mod store;
 
 /// Whether the caller may read a report's annexes, or attach to it (who may draft it, until

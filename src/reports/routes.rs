@@ -353,5 +353,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::recommendations::list_recommendations)
         .service(super::recommendations::get_recommendation)
         .service(super::recommendations::patch_recommendation)
-        .service(super::assessment::assess_recommendation);
+        .service(super::assessment::assess_recommendation)
+        .service(super::stats::recommendation_stats)
+        .service(super::stats::export_recommendation_stats);
 }

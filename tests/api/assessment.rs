@@ -273,3 +273,146 @@ async fn only_the_reports_assessors_assess() {
         "the declaration stays as made"
     );
 }
+
+fn sum(groups: &Value) -> i64 {
+    groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["count"].as_i64().unwrap())
+        .sum()
+}
+
+#[actix_web::test]
+async fn analysts_count_recommendations_across_rounds() {
+    // The demo's review: some declarations accepted, others asked for more.
+    let demo = crate::util::TestApp::new().await;
+    demo.with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
+    for assessment in ["accepted", "more_information_needed"] {
+        let found = demo
+            .get(&format!("/api/v1/recommendations?assessment={assessment}"))
+            .send()
+            .await
+            .json();
+        assert!(
+            !found["data"].as_array().unwrap().is_empty(),
+            "{assessment}"
+        );
+    }
+
+    let r = review().await;
+    let app = &r.app;
+    let rec = adopted_recommendation(&r).await;
+    let entry = latest(&declare(&r, &rec, "implemented").await);
+    let res = assess(
+        &r,
+        &r.assigned,
+        &rec,
+        json!({"followup": entry, "assessment": "accepted"}),
+    )
+    .await;
+    assert_eq!(res.status, 200);
+    // A draft report's recommendation: the secretariat counts it, the public does not.
+    let draft = r.country_report("PER").await;
+    let res = app
+        .post(&format!("/api/v1/reports/{draft}/recommendations"))
+        .auth(&r.admin)
+        .json(&json!({"text": "Draft recommendation.", "thematic_area": "civil-service"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 201);
+
+    let tracker_total = |body: Value| body["data"].as_array().unwrap().len() as i64;
+    let public_all = tracker_total(
+        app.get("/api/v1/recommendations?limit=200")
+            .send()
+            .await
+            .json(),
+    );
+    let res = app
+        .get("/api/v1/recommendation-stats?group_by=round,subregion,assessed_status,assessment")
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    let stats = res.json();
+    assert_eq!(
+        stats["group_by"],
+        json!(["round", "subregion", "assessed_status", "assessment"])
+    );
+    assert_eq!(stats["total"], public_all);
+    assert_eq!(sum(&stats["groups"]), public_all);
+    let groups = stats["groups"].as_array().unwrap();
+    assert!(groups
+        .iter()
+        .all(|g| g["thematic_area"].is_null() && g["status"].is_null()));
+    // The demo's accepted declarations show as confirmed, in their subregions.
+    let confirmed: i64 = groups
+        .iter()
+        .filter(|g| g["assessment"] == "accepted")
+        .map(|g| g["count"].as_i64().unwrap())
+        .sum();
+    let accepted = tracker_total(
+        app.get("/api/v1/recommendations?assessment=accepted&limit=200")
+            .send()
+            .await
+            .json(),
+    );
+    assert_eq!(accepted, 1);
+    assert_eq!(confirmed, accepted);
+
+    let secretariat = app
+        .get("/api/v1/recommendation-stats?group_by=country&country=PER")
+        .auth(&r.admin)
+        .send()
+        .await
+        .json();
+    let public = app
+        .get("/api/v1/recommendation-stats?group_by=country&country=PER")
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        secretariat["total"].as_i64().unwrap(),
+        public["total"].as_i64().unwrap() + 1,
+        "the draft counts for those who may read it"
+    );
+
+    // A subregion filter keeps only its countries.
+    let andean = app
+        .get("/api/v1/recommendation-stats?group_by=subregion,country&subregion=andean")
+        .send()
+        .await
+        .json();
+    assert!(andean["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["subregion"] == "andean"));
+
+    // The same as CSV: the grouped columns, then the count.
+    let csv = app
+        .get("/api/v1/exports/recommendation-stats?group_by=round,thematic_area,status&format=csv")
+        .send()
+        .await;
+    assert_eq!(csv.status, 200);
+    let text = String::from_utf8_lossy(&csv.body).into_owned();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("round,thematic_area,status,count"));
+    let counted: i64 = lines
+        .map(|l| l.rsplit(',').next().unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(counted, public_all);
+
+    let res = app
+        .get("/api/v1/recommendation-stats?group_by=round,colour&subregion=moon&status=done")
+        .send()
+        .await;
+    res.assert_problem(400, "invalid-query");
+    let mut fields = res.error_fields();
+    fields.sort();
+    assert_eq!(fields, vec!["group_by", "status", "subregion"]);
+    app.get("/api/v1/exports/recommendation-stats?format=pdf")
+        .send()
+        .await
+        .assert_problem(400, "invalid-query");
+}

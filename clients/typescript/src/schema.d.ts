@@ -912,6 +912,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/recommendation-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same counts as `GET /recommendation-stats`, one row per group: the grouped dimensions' columns, then `count`
+         * @description The same counts as `GET /recommendation-stats`, one row per group: the grouped dimensions'
+         *     columns, then `count`.
+         */
+        get: operations["export_recommendation_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/recommendations": {
         parameters: {
             query?: never;
@@ -1559,6 +1580,28 @@ export interface paths {
          * @description Start a country's response to a published questionnaire.
          */
         post: operations["create_response"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recommendation-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommendations counted across rounds, by the dimensions asked for (`group_by`), over the reports the caller may read (published ones for the public), with the tracker's filters and `subregion`
+         * @description Recommendations counted across rounds, by the dimensions asked for (`group_by`), over the
+         *     reports the caller may read (published ones for the public), with the tracker's filters and
+         *     `subregion`.
+         */
+        get: operations["recommendation_stats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3093,6 +3136,11 @@ export interface components {
             label: components["schemas"]["Text"];
             value: string;
         };
+        /**
+         * @description A dimension of the counts.
+         * @enum {string}
+         */
+        Dimension: "round" | "thematic_area" | "country" | "subregion" | "status" | "assessed_status" | "assessment";
         /**
          * @description A document of the mechanism's library, as one version of it: the latest published one
          *     for readers, the latest of all for the secretariat (a draft being prepared, say).
@@ -5584,6 +5632,17 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description Recommendations counted by the dimensions asked for. */
+        RecommendationStats: {
+            group_by: components["schemas"]["Dimension"][];
+            /** @description Groups ordered by their dimensions' values. */
+            groups: components["schemas"]["StatsGroup"][];
+            /**
+             * Format: int64
+             * @description Recommendations counted (after the filters).
+             */
+            total: number;
+        };
         /** @description A refresh token. */
         RefreshRequest: {
             refresh_token: string;
@@ -5855,6 +5914,25 @@ export interface components {
          * @enum {string}
          */
         Side: "requester" | "provider";
+        /**
+         * @description One group's count. The dimensions not grouped by are `null`; a grouped one is `null` where
+         *     the recommendations have no value (the hemispheric report's have no country).
+         */
+        StatsGroup: {
+            assessed_status?: null | components["schemas"]["FollowupStatus"];
+            assessment?: null | components["schemas"]["AssessmentState"];
+            /**
+             * Format: int64
+             * @description Recommendations in the group.
+             */
+            count: number;
+            country?: string | null;
+            /** Format: int64 */
+            round?: number | null;
+            status?: null | components["schemas"]["FollowupStatus"];
+            subregion?: null | components["schemas"]["Subregion"];
+            thematic_area?: string | null;
+        };
         /**
          * @description Subregion of the Americas, as the mechanism groups its members.
          * @enum {string}
@@ -11582,6 +11660,98 @@ export interface operations {
             };
         };
     };
+    export_recommendation_stats: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Dimensions, comma-separated, from `round`, `thematic_area`, `country`, `subregion`,
+                 *     `status`, `assessed_status`, `assessment` (default `round,thematic_area,status`).
+                 * @example round,subregion,assessed_status
+                 */
+                group_by?: string;
+                /** @description Only recommendations to countries of this subregion. */
+                subregion?: components["schemas"]["Subregion"];
+                round?: number;
+                country?: string;
+                thematic_area?: string;
+                /** @description The status declared last. */
+                status?: components["schemas"]["FollowupStatus"];
+                /** @description The status last accepted by the reviewers. */
+                assessed_status?: components["schemas"]["FollowupStatus"];
+                /** @description Where the latest declaration stands (`awaiting` for those to assess). */
+                assessment?: components["schemas"]["AssessmentState"];
+                /** @description Only those changed at or after this instant (RFC 3339), to pick up changes. */
+                updated_since?: string;
+                /**
+                 * @description `csv` (default; RFC 4180, UTF-8, header row) or `ndjson`; else taken from `Accept`
+                 *     (`text/csv`, `application/x-ndjson`).
+                 */
+                format?: components["schemas"]["Format"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad dimension, filter or format */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     export_recommendations: {
         parameters: {
             query?: {
@@ -15845,6 +16015,82 @@ export interface operations {
             };
             /** @description The server's storage is full; nothing was written, retry later */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recommendation_stats: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Dimensions, comma-separated, from `round`, `thematic_area`, `country`, `subregion`,
+                 *     `status`, `assessed_status`, `assessment` (default `round,thematic_area,status`).
+                 * @example round,subregion,assessed_status
+                 */
+                group_by?: string;
+                /** @description Only recommendations to countries of this subregion. */
+                subregion?: components["schemas"]["Subregion"];
+                round?: number;
+                country?: string;
+                thematic_area?: string;
+                /** @description The status declared last. */
+                status?: components["schemas"]["FollowupStatus"];
+                /** @description The status last accepted by the reviewers. */
+                assessed_status?: components["schemas"]["FollowupStatus"];
+                /** @description Where the latest declaration stands (`awaiting` for those to assess). */
+                assessment?: components["schemas"]["AssessmentState"];
+                /** @description Only those changed at or after this instant (RFC 3339), to pick up changes. */
+                updated_since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationStats"];
+                };
+            };
+            /** @description Bad dimension or filter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
