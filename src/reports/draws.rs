@@ -58,7 +58,15 @@ fn requested_seed(body: &[u8]) -> ApiResult<i64> {
     };
     let seed = match &body.seed {
         None => Some(rand::random::<i64>().rem_euclid(MAX_SEED + 1)),
-        Some(n) => n.as_i64().filter(|s| (0..=MAX_SEED).contains(s)),
+        // JSON does not tell 42 from 42.0: a whole number written with a fraction is that number.
+        Some(n) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() <= MAX_SEED as f64)
+                    .map(|f| f as i64)
+            })
+            .filter(|s| (0..=MAX_SEED).contains(s)),
     };
     let mut checks = Checks::new();
     if seed.is_none() {

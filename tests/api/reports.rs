@@ -204,6 +204,22 @@ async fn reviewers_are_drawn_by_lot() {
             .contains("at least 4 participants"),
         "{p}"
     );
+    let res = app
+        .post(&path)
+        .auth(&admin)
+        .json(&json!({"seed": 7.5}))
+        .send()
+        .await;
+    res.assert_problem(422, "validation");
+    // A whole number written with a fraction is that number.
+    let res = app
+        .post(&path)
+        .auth(&admin)
+        .json(&json!({"seed": 79542557859.0}))
+        .send()
+        .await;
+    assert_eq!(res.status, 201);
+    assert_eq!(res.json()["seed"], 79542557859i64);
 }
 
 /// An open round with five participants, its draw, and users around CHL's country report.
