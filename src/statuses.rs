@@ -123,6 +123,15 @@ impl From<Assessment> for AssessmentState {
 }
 
 crate::stored_enum! {
+    /// An individual expert's part in a country report's review.
+    pub enum ExpertRole {
+        Lead = "lead",
+        Second = "second",
+        Substitute = "substitute",
+    }
+}
+
+crate::stored_enum! {
     /// Where a country's cooperation need stands: `open` is on the public board, `in_cooperation`
     /// while an agreed cooperation serves it, `met` once one completes (or it is closed with a note).
     pub enum NeedStatus {
@@ -198,6 +207,7 @@ mod tests {
         names_agree(&FollowupStatus::ALL, FollowupStatus::as_str);
         names_agree(&Assessment::ALL, Assessment::as_str);
         names_agree(&AssessmentState::ALL, AssessmentState::as_str);
+        names_agree(&ExpertRole::ALL, ExpertRole::as_str);
         names_agree(&NeedStatus::ALL, NeedStatus::as_str);
         names_agree(&OfferStatus::ALL, OfferStatus::as_str);
         names_agree(&CooperationStatus::ALL, CooperationStatus::as_str);

@@ -137,6 +137,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_comments,
     recommendations,
     recommendation_followups,
+    expert_conflicts,
+    report_experts,
     partners,
     needs,
     offers,
@@ -472,6 +474,26 @@ diesel::table! {
         assessment_reason -> Nullable<Text>,
         assessed_by -> Nullable<BigInt>,
         assessed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    expert_conflicts (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        country -> Text,
+        reason -> Text,
+        declared_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_experts (report_id, role) {
+        report_id -> BigInt,
+        role -> Text,
+        user_id -> BigInt,
+        named_by -> Nullable<BigInt>,
+        named_at -> Timestamp,
     }
 }
 

@@ -33,7 +33,7 @@ pub fn viewer(conn: &mut DbConn, p: Option<&Principal>) -> diesel::QueryResult<V
             },
             Role::Expert => Viewer::Expert {
                 assigned: match &p.country {
-                    Some(c) => crate::reports::store::assigned_to(conn, c)?,
+                    Some(c) => crate::reports::conflicts::assignments_of(conn, p.user_id, c)?,
                     None => Vec::new(),
                 },
                 country: p.country.clone(),

@@ -66,6 +66,42 @@ pub fn draw(participants: &[String], k: usize, seed: u64) -> Result<Vec<(String,
     Ok(pairs)
 }
 
+/// Draws a new order from the seed this many times at most before saying that the declared
+/// conflicts of interest leave no draw.
+pub const CONFLICT_ATTEMPTS: u64 = 500;
+
+/// Like [`draw`], and no reviewer is given a country in `barred[reviewer]` (the countries every
+/// expert of the reviewer declared a conflict of interest with). The seed's own draw comes first;
+/// while it gives a barred pair, the next is drawn from the seed's `attempt`-th successor, so the
+/// same seed and the same conflicts give the same draw. Every draw tried has the fewest mutual
+/// pairs, so the one kept has too.
+pub fn draw_avoiding(
+    participants: &[String],
+    k: usize,
+    seed: u64,
+    barred: &std::collections::HashMap<String, std::collections::HashSet<String>>,
+) -> Result<Vec<(String, String)>, String> {
+    let allowed = |pairs: &[(String, String)]| {
+        pairs
+            .iter()
+            .all(|(reviewed, reviewer)| barred.get(reviewer).is_none_or(|b| !b.contains(reviewed)))
+    };
+    for attempt in 0..CONFLICT_ATTEMPTS {
+        let pairs = draw(
+            participants,
+            k,
+            seed.wrapping_add(attempt.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        )?;
+        if allowed(&pairs) {
+            return Ok(pairs);
+        }
+    }
+    Err(format!(
+        "the declared conflicts of interest leave no draw of {k} reviewers per country: \
+         {CONFLICT_ATTEMPTS} orders were tried; fewer conflicts or more participants are needed"
+    ))
+}
+
 /// The fewest pairs of countries that must review each other when each of `n` is reviewed by
 /// `k` others: `n·k` reviews over `n(n − 1)/2` pairs of countries.
 pub fn fewest_mutual_pairs(n: usize, k: usize) -> usize {
@@ -91,6 +127,36 @@ mod tests {
 
     fn countries(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("C{i:02}")).collect()
+    }
+
+    #[test]
+    fn conflicts_are_avoided_and_the_same_seed_gives_the_same_draw() {
+        let ps = countries(7);
+        let mut barred: HashMap<String, HashSet<String>> = HashMap::new();
+        barred.insert("C01".into(), ["C00", "C02", "C03"].map(String::from).into());
+        barred.insert("C04".into(), ["C05".to_string()].into());
+        for seed in 0..40u64 {
+            let pairs = draw_avoiding(&ps, 2, seed, &barred).unwrap();
+            assert_eq!(pairs.len(), 14);
+            for (reviewed, reviewer) in &pairs {
+                assert!(!barred.get(reviewer).is_some_and(|b| b.contains(reviewed)));
+            }
+            assert_eq!(mutual_pairs(&pairs), 0);
+            assert_eq!(pairs, draw_avoiding(&ps, 2, seed, &barred).unwrap());
+        }
+        // Without conflicts, the seed's own draw.
+        assert_eq!(
+            draw_avoiding(&ps, 2, 9, &HashMap::new()).unwrap(),
+            draw(&ps, 2, 9).unwrap()
+        );
+        // Everyone barred from C00: no draw.
+        let all: HashMap<String, HashSet<String>> = ps
+            .iter()
+            .map(|c| (c.clone(), ["C00".to_string()].into()))
+            .collect();
+        assert!(draw_avoiding(&ps, 2, 1, &all)
+            .unwrap_err()
+            .contains("conflicts of interest"));
     }
 
     #[test]

@@ -83,7 +83,8 @@ fn requested_seed(body: &[u8]) -> ApiResult<i64> {
 /// Draw the reviewers of every participant by lot (secretariat; round `open` or `in_review`).
 /// Each country gets the round's `reviewers_per_country` reviewers among the other
 /// participants: never itself, no two countries reviewing each other when the numbers allow,
-/// each reviewing as many as it is reviewed by. A new draw supersedes the current one; both
+/// each reviewing as many as it is reviewed by, and never a country that every expert of the
+/// reviewer declared a conflict of interest with (the same seed and conflicts, the same draw). A new draw supersedes the current one; both
 /// stay on record with their seeds, in the audit log.
 #[utoipa::path(
     tag = "reports",
@@ -127,7 +128,8 @@ pub async fn create_draw(
             .map(|p| p.country)
             .collect();
         let k = round.reviewers_per_country as usize;
-        let pairs = draw::draw(&participants, k, seed as u64).map_err(|why| {
+        let barred = super::conflicts::barred(conn, &participants)?;
+        let pairs = draw::draw_avoiding(&participants, k, seed as u64, &barred).map_err(|why| {
             ApiError::validation(vec![crate::error::FieldError::new(
                 "participants",
                 "draw_impossible",

@@ -67,7 +67,7 @@ pub fn load(conn: &mut DbConn, id: i64, p: Option<&Principal>) -> ApiResult<Load
         Some(c) => store::reviewers_of(conn, row.round_id, c)?,
         None => Vec::new(),
     };
-    let caller_assigned = p.is_some_and(|p| {
+    let mut caller_assigned = p.is_some_and(|p| {
         p.is(Role::Expert)
             && match (&p.country, &row.country) {
                 (Some(mine), Some(reviewed)) => mine != reviewed && reviewers.contains(mine),
@@ -75,6 +75,10 @@ pub fn load(conn: &mut DbConn, id: i64, p: Option<&Principal>) -> ApiResult<Load
                 (None, _) => false,
             }
     });
+    // An expert who declared a conflict of interest with the reviewed country is not assigned.
+    if let (true, Some(p), Some(reviewed)) = (caller_assigned, p, &row.country) {
+        caller_assigned = !super::conflicts::has(conn, p.user_id, reviewed)?;
+    }
     Ok(Loaded {
         row,
         reviewers,
@@ -142,10 +146,14 @@ pub fn with_experts(conn: &mut DbConn, mut l: Loaded) -> ApiResult<Loaded> {
             .collect(),
         None => Vec::new(),
     };
-    l.experts = Some(if l.row.country.is_some() {
-        store::experts_of(conn, &countries)?
+    l.experts = Some(if let Some(reviewed) = &l.row.country {
+        let ids: Vec<i64> = store::experts_of(conn, &countries)?
             .into_iter()
             .map(|(id, _)| id)
+            .collect();
+        let conflicted = super::conflicts::conflicted(conn, reviewed, &ids)?;
+        ids.into_iter()
+            .filter(|id| !conflicted.contains(id))
             .collect()
     } else {
         store::all_experts(conn)?
@@ -160,7 +168,9 @@ pub fn scope(conn: &mut DbConn, p: Option<&Principal>) -> ApiResult<ReportScope>
         Some(p) => match (p.role, &p.country) {
             (Role::Secretariat, _) => ReportScope::All,
             (Role::MemberCountry, Some(c)) => ReportScope::Country(c.clone()),
-            (Role::Expert, Some(c)) => ReportScope::Expert(store::assigned_to(conn, c)?),
+            (Role::Expert, Some(c)) => {
+                ReportScope::Expert(super::conflicts::assignments_of(conn, p.user_id, c)?)
+            }
             _ => ReportScope::PublishedOnly,
         },
     })

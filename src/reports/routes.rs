@@ -355,5 +355,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::recommendations::patch_recommendation)
         .service(super::assessment::assess_recommendation)
         .service(super::stats::recommendation_stats)
-        .service(super::stats::export_recommendation_stats);
+        .service(super::stats::export_recommendation_stats)
+        .service(super::conflicts::list_my_conflicts)
+        .service(super::conflicts::declare_conflict)
+        .service(super::conflicts::withdraw_conflict)
+        .service(super::conflicts::list_user_conflicts)
+        .service(super::naming::list_report_experts)
+        .service(super::naming::name_report_experts);
 }

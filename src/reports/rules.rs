@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use crate::lifecycle::Lifecycle;
 pub use crate::statuses::{
-    Assessment, AssessmentState, FollowupStatus, ReportKindOut, ReportStatus,
+    Assessment, AssessmentState, ExpertRole, FollowupStatus, ReportKindOut, ReportStatus,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

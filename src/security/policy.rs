@@ -312,6 +312,19 @@ pub fn assess_followup(p: Option<&Principal>, r: &ReportFacts) -> Result<(), Api
     }
 }
 
+/// Declaring one's own conflicts of interest: experts.
+pub fn declare_conflicts(p: Option<&Principal>) -> Result<(), ApiError> {
+    match need(p)?.role {
+        Role::Expert => Ok(()),
+        _ => Err(forbidden("declare conflicts of interest (experts do)")),
+    }
+}
+
+/// Naming the individual experts of a country report: the secretariat.
+pub fn name_report_experts(p: Option<&Principal>) -> Result<(), ApiError> {
+    secretariat_only(p, "name a report's experts")
+}
+
 // ---- accounts and the audit log ------------------------------------------------------------
 
 /// Managing users (and any user's machine clients).

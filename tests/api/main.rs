@@ -11,6 +11,7 @@ mod auth;
 mod backup;
 mod cli;
 mod concurrency;
+mod conflicts;
 mod cooperation;
 mod countries;
 mod documents;

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::util::{TestApp, TestUser};
 
 /// Reviewers of each country in a draw answer.
-fn reviewers(draw: &Value) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn reviewers(draw: &Value) -> BTreeMap<String, Vec<String>> {
     draw["assignments"]
         .as_array()
         .unwrap()
@@ -25,7 +25,7 @@ fn reviewers(draw: &Value) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
-async fn draw(app: &TestApp, admin: &TestUser, round: i64, seed: i64) -> Value {
+pub(crate) async fn draw(app: &TestApp, admin: &TestUser, round: i64, seed: i64) -> Value {
     let res = app
         .post(&format!("/api/v1/rounds/{round}/draws"))
         .auth(admin)

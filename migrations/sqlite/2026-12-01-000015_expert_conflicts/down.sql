@@ -1,0 +1,2 @@
+DROP TABLE report_experts;
+DROP TABLE expert_conflicts;
