@@ -33,6 +33,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(users::routes::configure)
             .configure(audit::routes::configure)
             .configure(countries::routes::configure)
+            .configure(crate::civil_society::configure)
             .configure(crate::documents::configure)
             .configure(crate::files::configure)
             .configure(cooperation::configure)

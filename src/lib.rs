@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod civil_society;
 pub mod config;
 pub mod cooperation;
 pub mod countries;

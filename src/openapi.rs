@@ -41,6 +41,7 @@ use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
         (name = "responses", description = "Countries' responses: answers, submission, review, progress"),
         (name = "exports", description = "Data for analysts: streamed CSV or NDJSON exports and data dictionaries"),
         (name = "reports", description = "Review: reviewers drawn by lot, country and hemispheric reports, comments, recommendations and follow-up"),
+        (name = "civil-society", description = "Civil society's written input on a country's review: the round's window, inputs registered and screened by the secretariat, read by the assigned experts and the reviewed country (which may reply), published with the country report when the round says so"),
         (name = "cooperation", description = "The cooperation cycle: countries' needs, offers of countries and partner organisations, suggestions, cooperations followed to their outcome, and the map"),
         (name = "files", description = "Uploads (typed by their bytes, stored once, up to MECIGEP_FILE_LIMIT), downloads with ranges, and attachments: evidence of answers, annexes of experiences, reports, needs, offers and cooperations, proof of follow-up"),
         (name = "documents", description = "The mechanism's library: Terms of Reference, Methodology, Regulations, studies, reports… a file per language, versions, search"),

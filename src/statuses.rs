@@ -132,6 +132,15 @@ crate::stored_enum! {
 }
 
 crate::stored_enum! {
+    /// Where a civil-society input stands: registered, then screened by the secretariat.
+    pub enum CivilSocietyStatus {
+        Submitted = "submitted",
+        Accepted = "accepted",
+        Rejected = "rejected",
+    }
+}
+
+crate::stored_enum! {
     /// Where a country's cooperation need stands: `open` is on the public board, `in_cooperation`
     /// while an agreed cooperation serves it, `met` once one completes (or it is closed with a note).
     pub enum NeedStatus {
@@ -208,6 +217,7 @@ mod tests {
         names_agree(&Assessment::ALL, Assessment::as_str);
         names_agree(&AssessmentState::ALL, AssessmentState::as_str);
         names_agree(&ExpertRole::ALL, ExpertRole::as_str);
+        names_agree(&CivilSocietyStatus::ALL, CivilSocietyStatus::as_str);
         names_agree(&NeedStatus::ALL, NeedStatus::as_str);
         names_agree(&OfferStatus::ALL, OfferStatus::as_str);
         names_agree(&CooperationStatus::ALL, CooperationStatus::as_str);

@@ -138,6 +138,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     recommendations,
     recommendation_followups,
     expert_conflicts,
+    civil_society_windows,
+    civil_society_inputs,
     report_experts,
     partners,
     needs,
@@ -494,6 +496,41 @@ diesel::table! {
         user_id -> BigInt,
         named_by -> Nullable<BigInt>,
         named_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    civil_society_windows (round_id) {
+        round_id -> BigInt,
+        opens_on -> Date,
+        closes_on -> Date,
+        publish_with_report -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    civil_society_inputs (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        country -> Text,
+        organisation -> Text,
+        contact_email -> Nullable<Text>,
+        title -> Text,
+        body -> Text,
+        language -> Text,
+        received_on -> Date,
+        status -> Text,
+        screening_reason -> Nullable<Text>,
+        screened_by -> Nullable<BigInt>,
+        screened_at -> Nullable<Timestamp>,
+        reply -> Nullable<Text>,
+        replied_by -> Nullable<BigInt>,
+        replied_at -> Nullable<Timestamp>,
+        registered_by -> Nullable<BigInt>,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 

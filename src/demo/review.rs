@@ -218,5 +218,61 @@ pub fn load(conn: &mut DbConn, round_id: i64, participants: &[&str]) -> ApiResul
         id,
         json!({"kind": "hemispheric"}),
     )?;
+    civil_society(conn, round_id, &codes, published)
+}
+
+/// Civil society's input on the round: a window, published with the reports; one input
+/// accepted and answered by the country, one rejected.
+fn civil_society(
+    conn: &mut DbConn,
+    round_id: i64,
+    codes: &[String],
+    at: chrono::NaiveDateTime,
+) -> ApiResult<()> {
+    use crate::civil_society::{store as cs, CivilSocietyStatus};
+    let (Some(first), Some(second)) = (codes.first(), codes.get(1)) else {
+        return Ok(());
+    };
+    let opens = NaiveDate::from_ymd_opt(2025, 8, 1).unwrap_or_default();
+    let closes = NaiveDate::from_ymd_opt(2025, 9, 30).unwrap_or_default();
+    cs::set_window(conn, round_id, opens, closes, true)?;
+    let inputs = [
+        (first, "Observatorio de Gestión Pública", "Budget programs and the national plan",
+         "Program budgets name their plan targets, but the links are not published in a reusable format.",
+         CivilSocietyStatus::Accepted, "Relevant to the round's thematic areas."),
+        (second, "Foro Ciudadano", "Municipal elections",
+         "Observations on the electoral calendar of 2025.",
+         CivilSocietyStatus::Rejected, "Outside the round's thematic areas."),
+    ];
+    for (country, organisation, title, body, status, reason) in inputs {
+        let id = cs::insert(
+            conn,
+            &cs::NewInputRow {
+                round_id,
+                country: country.clone(),
+                organisation: organisation.into(),
+                contact_email: None,
+                title: title.into(),
+                body: body.into(),
+                language: "en".into(),
+                received_on: opens + chrono::Duration::days(20),
+                registered_by: None,
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        let row = cs::find(conn, id)?.ok_or_else(|| ApiError::internal("demo input vanished"))?;
+        cs::screen(conn, &row, status, Some(reason), None)?;
+        if status == CivilSocietyStatus::Accepted {
+            let row =
+                cs::find(conn, id)?.ok_or_else(|| ApiError::internal("demo input vanished"))?;
+            cs::reply(
+                conn,
+                &row,
+                "The links are published as open data since the 2026 budget.",
+                None,
+            )?;
+        }
+    }
     Ok(())
 }

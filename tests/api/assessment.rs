@@ -299,6 +299,11 @@ async fn analysts_count_recommendations_across_rounds() {
             "{assessment}"
         );
     }
+    // And civil society's input, the accepted one public with the published reports.
+    let inputs = demo.get("/api/v1/civil-society-inputs").send().await.json();
+    let inputs = inputs["data"].as_array().unwrap();
+    assert_eq!(inputs.len(), 1);
+    assert!(inputs[0]["reply"].is_string());
 
     let r = review().await;
     let app = &r.app;

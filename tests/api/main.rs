@@ -9,6 +9,7 @@ mod audit;
 mod audit_chain;
 mod auth;
 mod backup;
+mod civil_society;
 mod cli;
 mod concurrency;
 mod conflicts;

@@ -180,6 +180,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/civil-society-inputs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Civil society's inputs the caller may read: all for the secretariat; accepted ones for the reviewed country's focal points and the experts assigned to its report; accepted ones on a published country report for everyone when the round publishes them
+         * @description Civil society's inputs the caller may read: all for the secretariat; accepted ones for the
+         *     reviewed country's focal points and the experts assigned to its report; accepted ones on a
+         *     published country report for everyone when the round publishes them.
+         */
+        get: operations["list_inputs"];
+        put?: never;
+        /**
+         * Register an input received from a civil-society organisation (secretariat): on a participant of the round, received within the round's window
+         * @description Register an input received from a civil-society organisation (secretariat): on a
+         *     participant of the round, received within the round's window.
+         */
+        post: operations["create_input"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/civil-society-inputs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One input (whoever may read it; 404 otherwise)
+         * @description One input (whoever may read it; 404 otherwise).
+         */
+        get: operations["get_input"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/civil-society-inputs/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a submitted input (secretariat): the reviewed country and the experts assigned to its report read it from then on
+         * @description Accept a submitted input (secretariat): the reviewed country and the experts assigned to its
+         *     report read it from then on. Optional `reason`.
+         */
+        post: operations["accept_input"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/civil-society-inputs/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a submitted input, with the reason (secretariat): it stays with the secretariat
+         * @description Reject a submitted input, with the reason (secretariat): it stays with the secretariat.
+         */
+        post: operations["reject_input"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/civil-society-inputs/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply to an accepted input (the reviewed country's focal point, or the secretariat for it); a new reply replaces the earlier one
+         * @description Reply to an accepted input (the reviewed country's focal point, or the secretariat for it);
+         *     a new reply replaces the earlier one. Honours `If-Match`.
+         */
+        post: operations["reply_to_input"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cooperation/map": {
         parameters: {
             query?: never;
@@ -2212,6 +2321,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rounds/{id}/civil-society": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A round's window for civil society's input (anyone)
+         * @description A round's window for civil society's input (anyone).
+         */
+        get: operations["get_window"];
+        /**
+         * Open (or change) a round's window for civil society's input, and say whether accepted inputs are published with the country reports (secretariat)
+         * @description Open (or change) a round's window for civil society's input, and say whether accepted
+         *     inputs are published with the country reports (secretariat).
+         */
+        put: operations["put_window"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rounds/{id}/conclude": {
         parameters: {
             query?: never;
@@ -2948,6 +3082,58 @@ export interface components {
              */
             unsealed: number;
         };
+        /** @description A written input of a civil-society organisation on a country's review. */
+        CivilSocietyInput: {
+            /**
+             * @description Lifecycle actions the status allows now (secretariat).
+             * @example [
+             *       "accept",
+             *       "reject"
+             *     ]
+             */
+            allowed_actions: string[];
+            body: string;
+            /** @description How to reach the organisation (the secretariat's reads only). */
+            contact_email?: string | null;
+            /**
+             * @description The reviewed country the input is about.
+             * @example CHL
+             */
+            country: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            language: components["schemas"]["Lang"];
+            /** @example Transparencia Ciudadana */
+            organisation: string;
+            /**
+             * Format: date
+             * @description When the secretariat received it (within the round's window).
+             */
+            received_on: string;
+            /** Format: date-time */
+            replied_at?: string | null;
+            /** @description The reviewed country's reply. */
+            reply?: string | null;
+            /** Format: int32 */
+            revision: number;
+            /** Format: int64 */
+            round: number;
+            /** Format: date-time */
+            screened_at?: string | null;
+            /** @description Why it was accepted or rejected. */
+            screening_reason?: string | null;
+            status: components["schemas"]["CivilSocietyStatus"];
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description Where a civil-society input stands: registered, then screened by the secretariat.
+         * @enum {string}
+         */
+        CivilSocietyStatus: "submitted" | "accepted" | "rejected";
         /** @description A comment on a report. */
         Comment: {
             /**
@@ -4045,6 +4231,26 @@ export interface components {
             /** @description For `answer` only: the question the file is evidence for. */
             question?: string | null;
         };
+        /** @description An input the secretariat registers as received. */
+        NewCivilSocietyInput: {
+            /** @description 1 to 20,000 characters. */
+            body: string;
+            contact_email?: string | null;
+            /** @description A participant of the round (alpha-3). */
+            country: string;
+            language?: null | components["schemas"]["Lang"];
+            /** @description 1 to 300 characters. */
+            organisation: string;
+            /**
+             * Format: date
+             * @description Default today; within the round's window.
+             */
+            received_on?: string | null;
+            /** Format: int64 */
+            round: number;
+            /** @description 1 to 300 characters. */
+            title: string;
+        };
         /** @description A new comment. */
         NewComment: {
             anchor?: string | null;
@@ -4543,6 +4749,58 @@ export interface components {
                 summary: {
                     [key: string]: unknown;
                 };
+            }[];
+            /** @description Cursor of the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_CivilSocietyInput: {
+            /** @description The items of this page, in the list's order. */
+            data: {
+                /**
+                 * @description Lifecycle actions the status allows now (secretariat).
+                 * @example [
+                 *       "accept",
+                 *       "reject"
+                 *     ]
+                 */
+                allowed_actions: string[];
+                body: string;
+                /** @description How to reach the organisation (the secretariat's reads only). */
+                contact_email?: string | null;
+                /**
+                 * @description The reviewed country the input is about.
+                 * @example CHL
+                 */
+                country: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                language: components["schemas"]["Lang"];
+                /** @example Transparencia Ciudadana */
+                organisation: string;
+                /**
+                 * Format: date
+                 * @description When the secretariat received it (within the round's window).
+                 */
+                received_on: string;
+                /** Format: date-time */
+                replied_at?: string | null;
+                /** @description The reviewed country's reply. */
+                reply?: string | null;
+                /** Format: int32 */
+                revision: number;
+                /** Format: int64 */
+                round: number;
+                /** Format: date-time */
+                screened_at?: string | null;
+                /** @description Why it was accepted or rejected. */
+                screening_reason?: string | null;
+                status: components["schemas"]["CivilSocietyStatus"];
+                title: string;
+                /** Format: date-time */
+                updated_at: string;
             }[];
             /** @description Cursor of the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -5794,6 +6052,11 @@ export interface components {
         RefreshRequest: {
             refresh_token: string;
         };
+        /** @description The reviewed country's reply to an accepted input. */
+        ReplyIn: {
+            /** @description 1 to 20,000 characters; replaces an earlier reply. */
+            text: string;
+        };
         /** @description A Country Report (one per participant per round) or the round's Hemispheric Report. */
         Report: {
             /** Format: date-time */
@@ -6034,6 +6297,11 @@ export interface components {
         };
         /** @enum {string} */
         RoundStatus: "planned" | "open" | "in_review" | "concluded" | "cancelled";
+        /** @description A screening decision. */
+        ScreeningIn: {
+            /** @description Why (required to reject; at most 2000 characters). */
+            reason?: string | null;
+        };
         /** @description A section as clients send it. */
         SectionIn: {
             /** @example B */
@@ -6333,6 +6601,37 @@ export interface components {
          * @enum {string}
          */
         WebhookStatus: "active" | "paused" | "disabled";
+        /**
+         * @description The window a round opens for civil society's input, and whether accepted inputs are
+         *     published with the country report.
+         */
+        Window: {
+            /** Format: date */
+            closes_on: string;
+            /** Format: date */
+            opens_on: string;
+            /**
+             * @description Accepted inputs (and the country's replies) become public when the country report is
+             *     published.
+             */
+            publish_with_report: boolean;
+            /** Format: int64 */
+            round: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A round's window for civil society's input. */
+        WindowIn: {
+            /**
+             * Format: date
+             * @description On or after `opens_on`.
+             */
+            closes_on: string;
+            /** Format: date */
+            opens_on: string;
+            /** @description Default `false`. */
+            publish_with_report?: boolean | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -7153,6 +7452,717 @@ export interface operations {
                 };
             };
             /** @description The body is well-formed JSON but invalid: every problem at once in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_inputs: {
+        parameters: {
+            query?: {
+                round?: number;
+                country?: string;
+                status?: components["schemas"]["CivilSocietyStatus"];
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of inputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CivilSocietyInput"];
+                };
+            };
+            /** @description Bad filter, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_input: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCivilSocietyInput"];
+            };
+        };
+        responses: {
+            /** @description Registered, to be screened */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CivilSocietyInput"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round has no window for civil society */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_input: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The input's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The input */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CivilSocietyInput"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such input, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_input: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The input's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Optional reason */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["ScreeningIn"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CivilSocietyInput"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Screened already (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed JSON but invalid: every problem at once in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_input: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The input's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreeningIn"];
+            };
+        };
+        responses: {
+            /** @description Rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CivilSocietyInput"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Screened already (`allowed` lists what is possible) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reply_to_input: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The input's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyIn"];
+            };
+        };
+        responses: {
+            /** @description Replied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CivilSocietyInput"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the reviewed country */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such input, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's state, or a request with this `Idempotency-Key` is still running (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Empty or too long */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -20348,6 +21358,200 @@ export interface operations {
                 };
             };
             /** @description Invalid input, or an `Idempotency-Key` reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_window: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The round's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The window */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Window"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such round, or it has no window */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_window: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The round's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WindowIn"];
+            };
+        };
+        responses: {
+            /** @description The window */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Window"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such round */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed JSON but invalid: every problem at once in `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;

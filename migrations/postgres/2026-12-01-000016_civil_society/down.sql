@@ -1,0 +1,2 @@
+DROP TABLE civil_society_inputs;
+DROP TABLE civil_society_windows;
