@@ -5,7 +5,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::api::{AssessmentIn, Recommendation};
-use super::recommendations::{history, load_one, render};
+use super::recommendations::{load_one, reread, respond};
 use super::rules::Assessment;
 use super::store::{self, AssessmentRow};
 use crate::audit::AuditCtx;
@@ -14,7 +14,7 @@ use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::Body;
 use crate::http::etag;
-use crate::http::lang::{LangPref, LangTracker};
+use crate::http::lang::LangPref;
 use crate::http::validate::Checks;
 use crate::state::AppState;
 
@@ -139,19 +139,8 @@ pub async fn assess_recommendation(
                 payload: summary,
             },
         )?;
-        let r = store::find_recommendation(conn, id)?
-            .ok_or_else(|| ApiError::internal("recommendation vanished"))?;
-        let hist = history(conn, id)?;
-        Ok((r, report.row, hist))
+        reread(conn, id, report.row)
     })
     .await?;
-    let mut langs = LangTracker::default();
-    let rec = render(r, &report, Some(hist), pref, &mut langs);
-    etag::versioned_json(
-        &req,
-        etag::Entity("recommendation", rec.id),
-        rec.revision,
-        &rec,
-        Some(langs.header_value(pref)),
-    )
+    respond(&req, r, &report, Some(hist), pref)
 }

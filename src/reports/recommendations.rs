@@ -89,6 +89,37 @@ pub(super) fn history(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Followup>> {
         .collect())
 }
 
+/// A recommendation as a write left it, with its report and history, for the answer.
+pub(super) fn reread(
+    conn: &mut DbConn,
+    id: i64,
+    report: ReportRow,
+) -> ApiResult<(RecommendationRow, ReportRow, Vec<Followup>)> {
+    let r = store::find_recommendation(conn, id)?
+        .ok_or_else(|| ApiError::internal("recommendation vanished"))?;
+    let hist = history(conn, id)?;
+    Ok((r, report, hist))
+}
+
+/// One recommendation as JSON, with its ETag and `Content-Language`.
+pub(super) fn respond(
+    req: &HttpRequest,
+    r: RecommendationRow,
+    report: &ReportRow,
+    history: Option<Vec<Followup>>,
+    pref: LangPref,
+) -> ApiResult<HttpResponse> {
+    let mut langs = LangTracker::default();
+    let rec = render(r, report, history, pref, &mut langs);
+    etag::versioned_json(
+        req,
+        etag::Entity("recommendation", rec.id),
+        rec.revision,
+        &rec,
+        Some(langs.header_value(pref)),
+    )
+}
+
 /// The recommendations of a report, by number (those who may read the report).
 #[utoipa::path(
     tag = "reports",
@@ -226,17 +257,9 @@ pub async fn create_recommendation(
         Ok((r, l.row))
     })
     .await?;
-    let mut langs = LangTracker::default();
-    let rec = render(out.0, &out.1, Some(Vec::new()), pref, &mut langs);
-    let location = format!("/api/v1/recommendations/{}", rec.id);
+    let location = format!("/api/v1/recommendations/{}", out.0.id);
     crate::http::created(
-        etag::versioned_json(
-            &req,
-            etag::Entity("recommendation", rec.id),
-            rec.revision,
-            &rec,
-            Some(langs.header_value(pref)),
-        )?,
+        respond(&req, out.0, &out.1, Some(Vec::new()), pref)?,
         &location,
     )
 }
@@ -352,15 +375,7 @@ pub async fn get_recommendation(
         Ok((r, report.row, hist))
     })
     .await?;
-    let mut langs = LangTracker::default();
-    let rec = render(r, &report, Some(hist), pref, &mut langs);
-    etag::versioned_json(
-        &req,
-        etag::Entity("recommendation", rec.id),
-        rec.revision,
-        &rec,
-        Some(langs.header_value(pref)),
-    )
+    respond(&req, r, &report, Some(hist), pref)
 }
 
 /// Report follow-up (the reviewed country's focal point, or the secretariat) once the report
@@ -465,19 +480,8 @@ pub async fn patch_recommendation(
                 payload: json!({"report": report.row.id, "from": r.status, "to": status}),
             },
         )?;
-        let r = store::find_recommendation(conn, id)?
-            .ok_or_else(|| ApiError::internal("recommendation vanished"))?;
-        let hist = history(conn, id)?;
-        Ok((r, report.row, hist))
+        reread(conn, id, report.row)
     })
     .await?;
-    let mut langs = LangTracker::default();
-    let rec = render(r, &report, Some(hist), pref, &mut langs);
-    etag::versioned_json(
-        &req,
-        etag::Entity("recommendation", rec.id),
-        rec.revision,
-        &rec,
-        Some(langs.header_value(pref)),
-    )
+    respond(&req, r, &report, Some(hist), pref)
 }
