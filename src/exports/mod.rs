@@ -2,5 +2,6 @@
 //! streamed batch by batch so memory stays flat whatever the size.
 
 pub mod encode;
+pub mod recommendations;
 pub mod routes;
 pub mod sources;

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::encode::{self, Encoder, Format};
-use super::sources::{shown, Answers, Experiences, Ready, Recommendations};
+use super::recommendations::Recommendations;
+use super::sources::{shown, Answers, Experiences, Ready};
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db;
 use crate::error::{ApiError, ApiResult, FieldError};
