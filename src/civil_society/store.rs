@@ -150,22 +150,28 @@ impl Reader {
             .is_some_and(|p| p.is(Role::MemberCountry) && p.of_country(country))
     }
 
-    pub fn sees(&self, conn: &mut DbConn, row: &InputRow) -> QueryResult<bool> {
+    /// Whether the caller reads `row` by who it is; `None` when that depends on whether the
+    /// input is published.
+    fn sees_as_reader(&self, row: &InputRow) -> Option<bool> {
         if self.is_secretariat() {
-            return Ok(true);
+            return Some(true);
         }
         if row.status != CivilSocietyStatus::Accepted {
-            return Ok(false);
+            return Some(false);
         }
-        if self.of_country(&row.country)
+        let concerned = self.of_country(&row.country)
             || self
                 .assigned
                 .iter()
-                .any(|(r, c)| *r == row.round_id && *c == row.country)
-        {
-            return Ok(true);
+                .any(|(r, c)| *r == row.round_id && *c == row.country);
+        concerned.then_some(true)
+    }
+
+    pub fn sees(&self, conn: &mut DbConn, row: &InputRow) -> QueryResult<bool> {
+        match self.sees_as_reader(row) {
+            Some(seen) => Ok(seen),
+            None => published(conn, row.round_id, &row.country),
         }
-        published(conn, row.round_id, &row.country)
     }
 }
 
@@ -217,9 +223,22 @@ pub fn list(
         q = q.filter(csi::id.gt(a));
     }
     let rows: Vec<InputRow> = q.order(csi::id).select(InputRow::as_select()).load(conn)?;
+    // Publication is read once per (round, country), not once per input.
+    let mut public: std::collections::HashMap<(i64, String), bool> = Default::default();
     let mut seen = Vec::new();
     for row in rows {
-        if reader.sees(conn, &row)? {
+        let visible = match reader.sees_as_reader(&row) {
+            Some(v) => v,
+            None => match public.get(&(row.round_id, row.country.clone())) {
+                Some(v) => *v,
+                None => {
+                    let v = published(conn, row.round_id, &row.country)?;
+                    public.insert((row.round_id, row.country.clone()), v);
+                    v
+                }
+            },
+        };
+        if visible {
             seen.push(row);
             if seen.len() as i64 > limit {
                 break;
