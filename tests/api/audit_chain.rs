@@ -292,9 +292,10 @@ async fn the_jobs_of_two_instances_seal_concurrent_writes_into_one_chain() {
         },
     )
     .unwrap();
+    // Accounts are made behind the API's back, outside its writer turn: before the jobs write.
+    let admin = app.secretariat();
     let one = jobs::start(app.pool.clone(), settings()).unwrap();
     let two = jobs::start(other, settings()).unwrap();
-    let admin = app.secretariat();
     let writes = (1..=12).map(|n| app.create_round(&admin, n));
     futures_util::future::join_all(writes).await;
     let counts = || {
