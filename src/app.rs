@@ -36,6 +36,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(crate::civil_society::configure)
             .configure(crate::documents::configure)
             .configure(crate::files::configure)
+            .configure(crate::meetings::configure)
             .configure(cooperation::configure)
             .configure(events::routes::configure)
             .configure(experiences::routes::configure)

@@ -23,6 +23,7 @@ pub mod http;
 pub mod idempotency;
 pub mod jobs;
 pub mod lifecycle;
+pub mod meetings;
 pub mod memory;
 pub mod openapi;
 pub mod questionnaires;

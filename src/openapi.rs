@@ -41,6 +41,7 @@ use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
         (name = "responses", description = "Countries' responses: answers, submission, review, progress"),
         (name = "exports", description = "Data for analysts: streamed CSV or NDJSON exports and data dictionaries"),
         (name = "reports", description = "Review: reviewers drawn by lot, country and hemispheric reports, comments, recommendations and follow-up"),
+        (name = "meetings", description = "Sessions of the Group of Member Countries and of the Committee of Experts: dates, place or link, agenda items, the decision on each (a report's adoption names its session), attendance by country and minutes; and the mechanism's calendar (`/calendar.ics`, iCalendar)"),
         (name = "civil-society", description = "Civil society's written input on a country's review: the round's window, inputs registered and screened by the secretariat, read by the assigned experts and the reviewed country (which may reply), published with the country report when the round says so"),
         (name = "cooperation", description = "The cooperation cycle: countries' needs, offers of countries and partner organisations, suggestions, cooperations followed to their outcome, and the map"),
         (name = "files", description = "Uploads (typed by their bytes, stored once, up to MECIGEP_FILE_LIMIT), downloads with ranges, and attachments: evidence of answers, annexes of experiences, reports, needs, offers and cooperations, proof of follow-up"),

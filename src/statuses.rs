@@ -141,6 +141,16 @@ crate::stored_enum! {
 }
 
 crate::stored_enum! {
+    /// Where a session stands: `scheduled` until the secretariat records it as `held`, or
+    /// `cancelled`.
+    pub enum MeetingStatus {
+        Scheduled = "scheduled",
+        Held = "held",
+        Cancelled = "cancelled",
+    }
+}
+
+crate::stored_enum! {
     /// Where a country's cooperation need stands: `open` is on the public board, `in_cooperation`
     /// while an agreed cooperation serves it, `met` once one completes (or it is closed with a note).
     pub enum NeedStatus {
@@ -219,6 +229,16 @@ mod tests {
         names_agree(&ExpertRole::ALL, ExpertRole::as_str);
         names_agree(&CivilSocietyStatus::ALL, CivilSocietyStatus::as_str);
         names_agree(&NeedStatus::ALL, NeedStatus::as_str);
+        names_agree(&MeetingStatus::ALL, MeetingStatus::as_str);
+        use crate::meetings::{AgendaItemKind, AttendanceStatus, DecisionOutcome, MeetingBody};
+        names_agree(&MeetingBody::ALL, MeetingBody::as_str);
+        names_agree(
+            &crate::meetings::MeetingMode::ALL,
+            crate::meetings::MeetingMode::as_str,
+        );
+        names_agree(&AgendaItemKind::ALL, AgendaItemKind::as_str);
+        names_agree(&DecisionOutcome::ALL, DecisionOutcome::as_str);
+        names_agree(&AttendanceStatus::ALL, AttendanceStatus::as_str);
         names_agree(&OfferStatus::ALL, OfferStatus::as_str);
         names_agree(&CooperationStatus::ALL, CooperationStatus::as_str);
         use crate::{auth, countries, experiences, questionnaires, rounds};

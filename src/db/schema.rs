@@ -158,6 +158,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     documents,
     document_versions,
+    meetings,
+    meeting_agenda_items,
+    meeting_decisions,
+    meeting_attendance,
 );
 
 diesel::table! {
@@ -426,6 +430,7 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        meeting_id -> Nullable<BigInt>,
     }
 }
 
@@ -806,3 +811,63 @@ diesel::joinable!(blob_chunks -> blobs (sha256));
 diesel::joinable!(files -> blobs (sha256));
 diesel::joinable!(attachments -> files (file_id));
 diesel::joinable!(document_versions -> documents (document_id));
+
+diesel::table! {
+    meetings (id) {
+        id -> BigInt,
+        body -> Text,
+        round_id -> Nullable<BigInt>,
+        title -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        mode -> Text,
+        place -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        status -> Text,
+        cancel_reason -> Nullable<Text>,
+        minutes_document_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_agenda_items (id) {
+        id -> BigInt,
+        meeting_id -> BigInt,
+        position -> Integer,
+        kind -> Text,
+        title -> Text,
+        report_id -> Nullable<BigInt>,
+        questionnaire_id -> Nullable<BigInt>,
+        document_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_decisions (id) {
+        id -> BigInt,
+        meeting_id -> BigInt,
+        agenda_item_id -> BigInt,
+        outcome -> Text,
+        text -> Text,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_attendance (meeting_id, country) {
+        meeting_id -> BigInt,
+        country -> Text,
+        status -> Text,
+        delegates -> Nullable<Integer>,
+    }
+}
+
+diesel::joinable!(meeting_agenda_items -> meetings (meeting_id));
+diesel::joinable!(meeting_decisions -> meeting_agenda_items (agenda_item_id));
+diesel::joinable!(meeting_attendance -> meetings (meeting_id));

@@ -10,6 +10,7 @@ mod answers;
 mod cooperation;
 pub mod guide;
 mod library;
+mod meetings;
 pub mod review;
 
 use crate::audit::AuditCtx;
@@ -326,6 +327,10 @@ pub fn load(conn: &mut DbConn, storage: &crate::files::Storage) -> ApiResult<Vec
         let documents = library::load(conn, storage)?;
         if documents > 0 {
             added.push(format!("{documents} documents of the library"));
+        }
+        let sessions = meetings::load(conn)?;
+        if sessions > 0 {
+            added.push(format!("{sessions} sessions of the mechanism's bodies"));
         }
         Ok(added)
     })

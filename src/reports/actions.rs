@@ -34,6 +34,109 @@ impl Subject<ReportAction> for Loaded {
     }
 }
 
+/// One lifecycle action on a report, as a caller asked for it.
+pub(crate) struct Transition {
+    pub id: i64,
+    pub action: ReportAction,
+    /// The adoption's decision (adopt).
+    pub adopt: Option<AdoptIn>,
+    /// Why it goes back (return).
+    pub reason: Option<String>,
+    /// The session whose decision adopts it (adopt, from a meeting's decision).
+    pub meeting: Option<i64>,
+    pub if_match: Option<String>,
+}
+
+/// Takes `t` inside the caller's transaction: the report's actions share one path
+/// (`lifecycle::act`); the adoption's decision date and note are validated here.
+pub(crate) fn transition(
+    conn: &mut DbConn,
+    principal: &Principal,
+    audit: &AuditCtx,
+    t: Transition,
+) -> ApiResult<Loaded> {
+    let Transition {
+        id,
+        action,
+        adopt,
+        reason,
+        meeting,
+        if_match,
+    } = t;
+    let act = Action {
+        table: "reports",
+        entity: "report",
+        id,
+        action,
+        if_match: if_match.as_deref(),
+        audit,
+    };
+    let authorize = |l: &Loaded| match action {
+        ReportAction::Submit => policy::draft_report(Some(principal), &l.facts()),
+        _ => policy::adopt_or_publish_report(Some(principal), &l.facts()),
+    };
+    let load = |conn: &mut DbConn| load(conn, id, Some(principal));
+    lifecycle::act(conn, act, load, authorize, |conn, l, next| {
+        let now = crate::time::now();
+        let mut changes = ReportChanges {
+            status: Some(next),
+            revision: Some(l.row.revision + 1),
+            updated_at: Some(now),
+            ..ReportChanges::default()
+        };
+        let mut summary = serde_json::Map::new();
+        match action {
+            ReportAction::Submit => {}
+            ReportAction::Return => {
+                changes.version = Some(l.row.version + 1);
+                let mut checks = Checks::new();
+                if let Some(r) = &reason {
+                    summary.insert("reason".into(), json!(checks.text("reason", r, 0, 2000)));
+                }
+                checks.finish()?;
+            }
+            ReportAction::Adopt => {
+                let mut checks = Checks::new();
+                let input = adopt.as_ref();
+                let date = match input.map(|a| a.decision_date.as_str()) {
+                    Some(d) => match checks.date("decision_date", d) {
+                        Some(d) if d > now.date() => {
+                            checks.add("decision_date", "future", "cannot be in the future");
+                            None
+                        }
+                        other => other,
+                    },
+                    None => {
+                        checks.add(
+                            "decision_date",
+                            "required",
+                            "the date of the Committee's decision",
+                        );
+                        None
+                    }
+                };
+                let note = input
+                    .and_then(|a| a.note.as_deref())
+                    .map(|n| checks.text("note", n, 0, 2000))
+                    .filter(|n| !n.is_empty());
+                checks.finish()?;
+                summary.insert("decision_date".into(), json!(date));
+                summary.insert("note".into(), json!(note));
+                if meeting.is_some() {
+                    summary.insert("meeting".into(), json!(meeting));
+                }
+                changes.decision_date = Some(date);
+                changes.decision_note = Some(note);
+                changes.meeting_id = Some(meeting);
+                changes.adopted_at = Some(Some(now));
+            }
+            ReportAction::Publish => changes.published_at = Some(Some(now)),
+        }
+        store::update_report(conn, id, &changes)?;
+        Ok(summary)
+    })
+}
+
 async fn workflow(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -43,80 +146,19 @@ async fn workflow(
     adopt: Option<AdoptIn>,
     reason: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    // Long: the report's actions share one path (lifecycle::act); the adoption's decision date and
-    // note are validated here.
     let if_match = etag::if_match_values(&req);
     let audit = AuditCtx::new(&req, Some(&principal))?;
     let pref = LangPref::from_request_parts(&req)?;
     let loaded = db::run_tx(&state.pool, move |conn| {
-        let act = Action {
-            table: "reports",
-            entity: "report",
+        let t = Transition {
             id,
             action,
-            if_match: if_match.as_deref(),
-            audit: &audit,
+            adopt: adopt.clone(),
+            reason: reason.clone(),
+            meeting: None,
+            if_match: if_match.clone(),
         };
-        let authorize = |l: &Loaded| match action {
-            ReportAction::Submit => policy::draft_report(Some(&principal), &l.facts()),
-            _ => policy::adopt_or_publish_report(Some(&principal), &l.facts()),
-        };
-        let load = |conn: &mut DbConn| load(conn, id, Some(&principal));
-        lifecycle::act(conn, act, load, authorize, |conn, l, next| {
-            let now = crate::time::now();
-            let mut changes = ReportChanges {
-                status: Some(next),
-                revision: Some(l.row.revision + 1),
-                updated_at: Some(now),
-                ..ReportChanges::default()
-            };
-            let mut summary = serde_json::Map::new();
-            match action {
-                ReportAction::Submit => {}
-                ReportAction::Return => {
-                    changes.version = Some(l.row.version + 1);
-                    let mut checks = Checks::new();
-                    if let Some(r) = &reason {
-                        summary.insert("reason".into(), json!(checks.text("reason", r, 0, 2000)));
-                    }
-                    checks.finish()?;
-                }
-                ReportAction::Adopt => {
-                    let mut checks = Checks::new();
-                    let input = adopt.as_ref();
-                    let date = match input.map(|a| a.decision_date.as_str()) {
-                        Some(d) => match checks.date("decision_date", d) {
-                            Some(d) if d > now.date() => {
-                                checks.add("decision_date", "future", "cannot be in the future");
-                                None
-                            }
-                            other => other,
-                        },
-                        None => {
-                            checks.add(
-                                "decision_date",
-                                "required",
-                                "the date of the Committee's decision",
-                            );
-                            None
-                        }
-                    };
-                    let note = input
-                        .and_then(|a| a.note.as_deref())
-                        .map(|n| checks.text("note", n, 0, 2000))
-                        .filter(|n| !n.is_empty());
-                    checks.finish()?;
-                    summary.insert("decision_date".into(), json!(date));
-                    summary.insert("note".into(), json!(note));
-                    changes.decision_date = Some(date);
-                    changes.decision_note = Some(note);
-                    changes.adopted_at = Some(Some(now));
-                }
-                ReportAction::Publish => changes.published_at = Some(Some(now)),
-            }
-            store::update_report(conn, id, &changes)?;
-            Ok(summary)
-        })
+        transition(conn, &principal, &audit, t)
     })
     .await?;
     respond(&req, loaded, pref)

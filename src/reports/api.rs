@@ -33,6 +33,8 @@ pub struct Report {
     /// The Committee's decision to adopt.
     pub decision_date: Option<NaiveDate>,
     pub decision_note: Option<String>,
+    /// The session whose recorded decision adopted it (`/meetings/{id}`), when adopted in one.
+    pub meeting: Option<i64>,
     pub adopted_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     /// Countries drawn to review it (country reports, single reads).
@@ -75,7 +77,7 @@ pub struct ReportPatch {
 }
 
 /// The Committee of Experts' decision, recorded by the secretariat.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdoptIn {
     /// Date of the Committee's decision, not in the future.

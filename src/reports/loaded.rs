@@ -113,6 +113,7 @@ pub(super) fn render(
             .collect(),
         decision_date: l.row.decision_date,
         decision_note: l.row.decision_note.clone(),
+        meeting: l.row.meeting_id,
         adopted_at: l.row.adopted_at.map(utc),
         published_at: l.row.published_at.map(utc),
         reviewers: (with_reviewers && l.row.country.is_some()).then_some(l.reviewers),

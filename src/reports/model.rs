@@ -64,6 +64,7 @@ pub struct ReportRow {
     pub published_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub meeting_id: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -92,6 +93,7 @@ pub struct ReportChanges {
     pub adopted_at: Option<Option<NaiveDateTime>>,
     pub published_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
+    pub meeting_id: Option<Option<i64>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

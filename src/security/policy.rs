@@ -133,6 +133,11 @@ pub fn manage_rounds(p: Option<&Principal>) -> Result<(), ApiError> {
     secretariat_only(p, "manage rounds and questionnaires")
 }
 
+/// Scheduling sessions and recording their agendas, decisions, attendance and minutes.
+pub fn manage_meetings(p: Option<&Principal>) -> Result<(), ApiError> {
+    secretariat_only(p, "manage the mechanism's sessions")
+}
+
 /// A questionnaire: published and retired versions are public working papers; drafts are
 /// the secretariat's.
 pub fn read_questionnaire(p: Option<&Principal>, draft: bool) -> Result<(), ApiError> {

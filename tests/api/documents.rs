@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::util::{Resp, TestApp, TestUser};
 
 impl TestApp {
-    async fn upload_text(&self, who: &TestUser, text: &str, name: &str) -> i64 {
+    pub(crate) async fn upload_text(&self, who: &TestUser, text: &str, name: &str) -> i64 {
         let res = self
             .post("/api/v1/files")
             .auth(who)

@@ -23,6 +23,7 @@ mod exports;
 mod files;
 mod hygiene;
 mod limits;
+mod meetings;
 mod meta;
 mod migrations;
 mod questionnaires;

@@ -549,8 +549,8 @@ async fn demo_content_loads_once_and_is_served() {
         .with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
     assert_eq!(
         added.len(),
-        5,
-        "rounds 1 and 2, the Guide, cooperation, the library: {added:?}"
+        6,
+        "rounds 1 and 2, the Guide, cooperation, the library, sessions: {added:?}"
     );
     let library = app.get("/api/v1/documents").send().await.json();
     assert_eq!(library["data"].as_array().unwrap().len(), 4);

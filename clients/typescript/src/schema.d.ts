@@ -180,6 +180,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The mechanism's calendar as iCalendar (RFC 5545), for calendar applications: its sessions (cancelled ones marked so; the link to join for signed-in callers), each round's opening, response deadline and end, civil society's input windows, and, for a focal point, its country's own response deadline (with any extension)
+         * @description The mechanism's calendar as iCalendar (RFC 5545), for calendar applications: its sessions
+         *     (cancelled ones marked so; the link to join for signed-in callers), each round's opening,
+         *     response deadline and end, civil society's input windows, and, for a focal point, its
+         *     country's own response deadline (with any extension). Each entry keeps its `UID`, and a
+         *     session's `SEQUENCE` moves with it, so calendars update in place.
+         */
+        get: operations["calendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/civil-society-inputs": {
         parameters: {
             query?: never;
@@ -1267,6 +1291,182 @@ export interface paths {
          * @description Change one's own password. Every session of the account ends; log in again.
          */
         post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The mechanism's sessions, in the order they start (anyone; the link to join for signed-in callers)
+         * @description The mechanism's sessions, in the order they start (anyone; the link to join for signed-in
+         *     callers). Filters: `body`, `round`, `status`, `from` (ending on or after), `to` (starting on
+         *     or before).
+         */
+        get: operations["list_meetings"];
+        put?: never;
+        /**
+         * Schedule a session (secretariat)
+         * @description Schedule a session (secretariat).
+         */
+        post: operations["create_meeting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One session with its agenda, decisions and attendance (anyone)
+         * @description One session with its agenda, decisions and attendance (anyone).
+         */
+        get: operations["get_meeting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a session (secretariat; honours `If-Match`): while scheduled, its title, times and venue; once held, only its minutes; a cancelled session no longer changes
+         * @description Change a session (secretariat; honours `If-Match`): while scheduled, its title, times and
+         *     venue; once held, only its minutes; a cancelled session no longer changes.
+         */
+        patch: operations["patch_meeting"];
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/agenda-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an item at the end of a scheduled session's agenda (secretariat; honours `If-Match`)
+         * @description Add an item at the end of a scheduled session's agenda (secretariat; honours `If-Match`).
+         */
+        post: operations["add_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/agenda-items/{item}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an item from a scheduled session's agenda (secretariat; honours `If-Match`)
+         * @description Remove an item from a scheduled session's agenda (secretariat; honours `If-Match`).
+         */
+        delete: operations["delete_item"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/agenda-items/{item}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the decision the session took on an agenda item (secretariat), once the session has begun and unless it was cancelled; one decision per item
+         * @description Record the decision the session took on an agenda item (secretariat), once the session has
+         *     begun and unless it was cancelled; one decision per item. `adopted` on a report's adoption
+         *     adopts the report through its own lifecycle (it must be under review), dated the session's
+         *     first day and naming the session.
+         */
+        post: operations["record_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record attendance by country (secretariat; honours `If-Match`), once the session has begun and unless it was cancelled; replaces what was recorded
+         * @description Record attendance by country (secretariat; honours `If-Match`), once the session has begun
+         *     and unless it was cancelled; replaces what was recorded.
+         */
+        put: operations["put_attendance"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a scheduled session, with the reason (secretariat); not once a decision is recorded
+         * @description Cancel a scheduled session, with the reason (secretariat); not once a decision is recorded.
+         */
+        post: operations["cancel_meeting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record that a scheduled session was held (secretariat), once it has begun; its title, times and venue are kept from then on, its minutes may still be set
+         * @description Record that a scheduled session was held (secretariat), once it has begun; its title, times
+         *     and venue are kept from then on, its minutes may still be set.
+         */
+        post: operations["hold_meeting"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2855,6 +3055,41 @@ export interface components {
             decision_date: string;
             note?: string | null;
         };
+        /** @description One item of a session's agenda. */
+        AgendaItem: {
+            decision?: null | components["schemas"]["Decision"];
+            /**
+             * Format: int64
+             * @description The library document (`document`).
+             */
+            document?: number | null;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["AgendaItemKind"];
+            /** @description The decisions this item's kind can take. */
+            outcomes: components["schemas"]["DecisionOutcome"][];
+            /**
+             * Format: int32
+             * @description Its place in the agenda (ascending; gaps where items were removed).
+             */
+            position: number;
+            /**
+             * Format: int64
+             * @description The questionnaire version to approve (`questionnaire_approval`).
+             */
+            questionnaire?: number | null;
+            /**
+             * Format: int64
+             * @description The report to adopt (`report_adoption`).
+             */
+            report?: number | null;
+            title: string;
+        };
+        /**
+         * @description What an agenda item puts before the session.
+         * @enum {string}
+         */
+        AgendaItemKind: "report_adoption" | "questionnaire_approval" | "document" | "other";
         /**
          * @description Which side agrees. A focal point agrees for its own country's side; the secretariat names
          *     the side it records (a partner's, or a country's on its behalf).
@@ -2991,6 +3226,27 @@ export interface components {
              */
             status_code?: number | null;
         };
+        /** @description A country's attendance at a session. */
+        Attendance: {
+            /** @example CHL */
+            country: string;
+            /**
+             * Format: int32
+             * @description How many delegates attended (0 to 100).
+             */
+            delegates?: number | null;
+            status: components["schemas"]["AttendanceStatus"];
+        };
+        /** @description Attendance by country; replaces what was recorded. */
+        AttendanceIn: {
+            /** @description One entry per country, each at most once. */
+            countries: components["schemas"]["Attendance"][];
+        };
+        /**
+         * @description A country's attendance at a session.
+         * @enum {string}
+         */
+        AttendanceStatus: "present" | "excused" | "absent";
         /**
          * @description Who may read an event (always the secretariat too).
          * @enum {string}
@@ -3360,6 +3616,27 @@ export interface components {
             published_experiences: number;
             subregion: components["schemas"]["Subregion"];
         };
+        /** @description The decision a session took on an agenda item. */
+        Decision: {
+            /** Format: int64 */
+            id: number;
+            outcome: components["schemas"]["DecisionOutcome"];
+            /** Format: date-time */
+            recorded_at: string;
+            text: string;
+        };
+        /** @description The decision taken on an agenda item. */
+        DecisionIn: {
+            /** @description One of the item's `outcomes`. */
+            outcome: components["schemas"]["DecisionOutcome"];
+            /** @description At most 2000 characters; for an adoption, the report's decision note. */
+            text?: string | null;
+        };
+        /**
+         * @description The decision taken on an agenda item.
+         * @enum {string}
+         */
+        DecisionOutcome: "adopted" | "approved" | "noted" | "deferred" | "rejected";
         /** @description One message to a subscription and what became of it. */
         Delivery: {
             attempt_log: components["schemas"]["AttemptOut"][];
@@ -4091,6 +4368,87 @@ export interface components {
         MePatch: {
             display_name?: string | null;
         };
+        /** @description A session of the Group of Member Countries or of the Committee of Experts. */
+        Meeting: {
+            /** @description The agenda, in order, each item with the decision taken on it. */
+            agenda: components["schemas"]["AgendaItem"][];
+            /**
+             * @description Lifecycle actions the status allows now (secretariat).
+             * @example [
+             *       "hold",
+             *       "cancel"
+             *     ]
+             */
+            allowed_actions: string[];
+            /** @description Attendance by country, as recorded once the session began. */
+            attendance: components["schemas"]["Attendance"][];
+            body: components["schemas"]["MeetingBody"];
+            cancel_reason?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description The minutes: a library document of kind `meeting_minutes` (`/documents/{id}`).
+             */
+            minutes_document?: number | null;
+            mode: components["schemas"]["MeetingMode"];
+            /** @description The link to join (virtual and hybrid sessions); shown to signed-in callers only. */
+            online_url?: string | null;
+            /** @description Where (in person and hybrid sessions). */
+            place?: string | null;
+            /** Format: int32 */
+            revision: number;
+            /**
+             * Format: int64
+             * @description The round it serves, if any.
+             */
+            round?: number | null;
+            /** Format: date-time */
+            starts_at: string;
+            status: components["schemas"]["MeetingStatus"];
+            /** @example Fourth meeting of the Committee of Experts */
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description The mechanism's body that meets.
+         * @enum {string}
+         */
+        MeetingBody: "group_of_member_countries" | "committee_of_experts";
+        /**
+         * @description Where a session takes place: a `place`, an `online_url`, or both.
+         * @enum {string}
+         */
+        MeetingMode: "in_person" | "virtual" | "hybrid";
+        /** @description Changes to a session: while scheduled, anything below; once held, only the minutes. */
+        MeetingPatch: {
+            /** Format: date-time */
+            ends_at?: string | null;
+            /**
+             * Format: int64
+             * @description A library document of kind `meeting_minutes`; `null` clears it.
+             */
+            minutes_document?: number | null;
+            mode?: null | components["schemas"]["MeetingMode"];
+            /** @description `null` clears it. */
+            online_url?: string | null;
+            /** @description `null` clears it. */
+            place?: string | null;
+            /** Format: date-time */
+            starts_at?: string | null;
+            title?: string | null;
+        };
+        /**
+         * @description Where a session stands: `scheduled` until the secretariat records it as `held`, or
+         *     `cancelled`.
+         * @enum {string}
+         */
+        MeetingStatus: "scheduled" | "held" | "cancelled";
         /**
          * @description Standing of a member state in the Organization.
          * @enum {string}
@@ -4205,6 +4563,28 @@ export interface components {
          * @enum {string}
          */
         NeedStatus: "draft" | "open" | "in_cooperation" | "met" | "withdrawn";
+        /** @description An item to add at the end of a scheduled session's agenda. */
+        NewAgendaItem: {
+            /**
+             * Format: int64
+             * @description Required for `document`, absent otherwise.
+             */
+            document?: number | null;
+            kind: components["schemas"]["AgendaItemKind"];
+            /**
+             * Format: int64
+             * @description Required for `questionnaire_approval`, absent otherwise.
+             */
+            questionnaire?: number | null;
+            /**
+             * Format: int64
+             * @description Required for `report_adoption` (a report not yet adopted; Committee of Experts'
+             *     sessions), absent otherwise.
+             */
+            report?: number | null;
+            /** @description 1 to 300 characters. */
+            title: string;
+        };
         /**
          * @description Attach an uploaded file. `parent_type` and `parent_id` name what it is attached to; for an
          *     answer's evidence the parent is the response and `question` the question's code.
@@ -4345,6 +4725,34 @@ export interface components {
              * @example Planning ministry data hub
              */
             name: string;
+        };
+        /** @description A session to schedule. */
+        NewMeeting: {
+            body: components["schemas"]["MeetingBody"];
+            /**
+             * Format: date-time
+             * @description RFC 3339, after `starts_at`.
+             * @example 2027-03-12T22:00:00Z
+             */
+            ends_at: string;
+            mode: components["schemas"]["MeetingMode"];
+            /** @description Required virtual and hybrid; an http(s) URL. */
+            online_url?: string | null;
+            /** @description Required in person and hybrid; 1 to 300 characters. */
+            place?: string | null;
+            /**
+             * Format: int64
+             * @description The round it serves.
+             */
+            round?: number | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             * @example 2027-03-10T14:00:00Z
+             */
+            starts_at: string;
+            /** @description 1 to 300 characters. */
+            title: string;
         };
         /**
          * @description A new need; it starts `draft`.
@@ -5443,6 +5851,11 @@ export interface components {
                 id: number;
                 kind: components["schemas"]["ReportKindOut"];
                 language: components["schemas"]["Lang"];
+                /**
+                 * Format: int64
+                 * @description The session whose recorded decision adopted it (`/meetings/{id}`), when adopted in one.
+                 */
+                meeting?: number | null;
                 /** Format: date-time */
                 published_at?: string | null;
                 /** @description Countries drawn to review it (country reports, single reads). */
@@ -6088,6 +6501,11 @@ export interface components {
             id: number;
             kind: components["schemas"]["ReportKindOut"];
             language: components["schemas"]["Lang"];
+            /**
+             * Format: int64
+             * @description The session whose recorded decision adopted it (`/meetings/{id}`), when adopted in one.
+             */
+            meeting?: number | null;
             /** Format: date-time */
             published_at?: string | null;
             /** @description Countries drawn to review it (country reports, single reads). */
@@ -7489,6 +7907,76 @@ export interface operations {
             };
             /** @description The server's storage is full; nothing was written, retry later */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar: {
+        parameters: {
+            query?: {
+                /** @description Sessions ending and milestones falling on or after this date (default a year ago). */
+                from?: string;
+            };
+            header?: {
+                /** @description An `ETag` from an earlier read: 304 when the representation has not changed. */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description The copy held is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `from` is not a date */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14236,6 +14724,1304 @@ export interface operations {
                 };
             };
             /** @description The new password is too short or too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_meetings: {
+        parameters: {
+            query?: {
+                body?: components["schemas"]["MeetingBody"];
+                round?: number;
+                status?: components["schemas"]["MeetingStatus"];
+                /** @description Sessions ending on or after this date. */
+                from?: string;
+                /** @description Sessions starting on or before this date. */
+                to?: string;
+                /**
+                 * @description Page size, 1 to 500 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sessions */
+            200: {
+                headers: {
+                    /** @description rel="next" */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The items of this page, in the list's order. */
+                        data: {
+                            /** @description The agenda, in order, each item with the decision taken on it. */
+                            agenda: components["schemas"]["AgendaItem"][];
+                            /**
+                             * @description Lifecycle actions the status allows now (secretariat).
+                             * @example [
+                             *       "hold",
+                             *       "cancel"
+                             *     ]
+                             */
+                            allowed_actions: string[];
+                            /** @description Attendance by country, as recorded once the session began. */
+                            attendance: components["schemas"]["Attendance"][];
+                            body: components["schemas"]["MeetingBody"];
+                            cancel_reason?: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            ends_at: string;
+                            /** Format: int64 */
+                            id: number;
+                            /**
+                             * Format: int64
+                             * @description The minutes: a library document of kind `meeting_minutes` (`/documents/{id}`).
+                             */
+                            minutes_document?: number | null;
+                            mode: components["schemas"]["MeetingMode"];
+                            /** @description The link to join (virtual and hybrid sessions); shown to signed-in callers only. */
+                            online_url?: string | null;
+                            /** @description Where (in person and hybrid sessions). */
+                            place?: string | null;
+                            /** Format: int32 */
+                            revision: number;
+                            /**
+                             * Format: int64
+                             * @description The round it serves, if any.
+                             */
+                            round?: number | null;
+                            /** Format: date-time */
+                            starts_at: string;
+                            status: components["schemas"]["MeetingStatus"];
+                            /** @example Fourth meeting of the Committee of Experts */
+                            title: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        /** @description Cursor of the next page; `null` on the last page. */
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            /** @description A filter or the cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_meeting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMeeting"];
+            };
+        };
+        responses: {
+            /** @description Scheduled */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's state, or a request with this `Idempotency-Key` is still running (`Retry-After`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the session */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_meeting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_meeting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The session's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeetingPatch"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Cancelled, or held and the change is not the minutes */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the change */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_item: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The session's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAgendaItem"];
+            };
+        };
+        responses: {
+            /** @description The session with the item added */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session is held or cancelled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every problem with the item */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_item: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The session's id */
+                id: number;
+                /** @description The agenda item's id */
+                item: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session without the item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session or item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session is held or cancelled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_decision: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The session's id */
+                id: number;
+                /** @description The agenda item's id */
+                item: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description The session with the decision */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session or item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Cancelled or not begun, the item is decided, or the report is not under review */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outcome this item cannot take, or the text is too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_attendance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The session's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttendanceIn"];
+            };
+        };
+        responses: {
+            /** @description The session with its attendance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Cancelled or not begun */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unknown or repeated country, or delegates out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_meeting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The session's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelIn"];
+            };
+        };
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not scheduled (`allowed` lists what is possible), or decisions are recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hold_meeting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The session's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Held */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meeting"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not scheduled (`allowed` lists what is possible), or not begun yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
             422: {
                 headers: {
                     [name: string]: unknown;
