@@ -34,6 +34,10 @@ pub struct QuestionOut {
     pub thematic_area: Option<String>,
     /// Whether files may, must or may not be attached as evidence of the answer.
     pub evidence: crate::questionnaires::model::Evidence,
+    /// The earlier recommendation a follow-up question asks about; its answer (status, with
+    /// the comment as narrative and attached files as evidence) becomes the country's
+    /// follow-up declaration when the response is accepted.
+    pub recommendation: Option<i64>,
 }
 
 /// A section of questions.
@@ -43,6 +47,8 @@ pub struct SectionOut {
     pub code: String,
     pub title: Localized,
     pub questions: Vec<QuestionOut>,
+    /// Asked of this participant only (a follow-up section); `null`: of every participant.
+    pub country: Option<String>,
 }
 
 /// A questionnaire version, whole.

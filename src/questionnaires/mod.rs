@@ -2,6 +2,7 @@
 //! new-version lifecycle.
 
 pub mod api;
+pub mod follow_up;
 pub mod model;
 pub mod routes;
 pub mod rules;

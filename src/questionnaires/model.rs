@@ -84,6 +84,9 @@ pub struct Question {
     pub thematic_area: Option<String>,
     #[serde(default)]
     pub evidence: Evidence,
+    /// The earlier recommendation a follow-up question asks about (in a country's section).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -91,6 +94,9 @@ pub struct Section {
     pub code: String,
     pub title: I18n,
     pub questions: Vec<Question>,
+    /// Asked of this country only (a follow-up section); `None`: of every participant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 /// A whole questionnaire version.
@@ -115,6 +121,25 @@ impl Document {
 
     pub fn question(&self, code: &str) -> Option<&Question> {
         self.questions().map(|(_, q)| q).find(|q| q.code == code)
+    }
+
+    /// The document as `country`'s response sees it: without the sections asked of other
+    /// countries. `None` when every section is asked of everyone (nothing to take out).
+    pub fn for_country(&self, country: &str) -> Option<Document> {
+        let other = |s: &Section| s.country.as_deref().is_some_and(|c| c != country);
+        if !self.sections.iter().any(other) {
+            return None;
+        }
+        Some(Document {
+            title: self.title.clone(),
+            introduction: self.introduction.clone(),
+            sections: self
+                .sections
+                .iter()
+                .filter(|s| !other(s))
+                .cloned()
+                .collect(),
+        })
     }
 
     /// Every question by code: for looking many up (a whole questionnaire's answers).

@@ -75,8 +75,10 @@ pub fn render(
                         max_length: q.max_length,
                         thematic_area: q.thematic_area.clone(),
                         evidence: q.evidence,
+                        recommendation: q.recommendation,
                     })
                     .collect(),
+                country: s.country.clone(),
             })
             .collect(),
         question_count: doc.question_count(),
@@ -274,6 +276,7 @@ pub async fn create_questionnaire(
             lang,
             &areas,
         );
+        super::follow_up::check(conn, &mut checks, &doc, round.id)?;
         checks.finish()?;
         if let Some(existing) = store::versions_of_round(conn, round.id)?.first() {
             return Err(ApiError::conflict(
@@ -353,6 +356,7 @@ pub async fn put_questionnaire(
             lang_of(&row),
             &areas,
         );
+        super::follow_up::check(conn, &mut checks, &doc, row.round_id)?;
         checks.finish()?;
         store::replace(conn, &row, &doc)?;
         audit.record(
@@ -421,5 +425,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(put_questionnaire)
         .service(delete_questionnaire)
         .service(super::versions::publish_questionnaire)
-        .service(super::versions::new_version);
+        .service(super::versions::new_version)
+        .service(super::follow_up::generate_follow_up);
 }

@@ -50,6 +50,9 @@ pub struct QuestionIn {
     /// Whether files may (`optional`, the default), must (`required`, checked at submission)
     /// or may not (`none`) be attached as evidence of the answer.
     pub evidence: Option<crate::questionnaires::model::Evidence>,
+    /// The earlier recommendation a follow-up question asks about: one of its section's
+    /// country (see `POST /questionnaires/{id}/follow-up`).
+    pub recommendation: Option<i64>,
 }
 
 /// A section as clients send it.
@@ -60,6 +63,9 @@ pub struct SectionIn {
     pub code: String,
     pub title: TextIn,
     pub questions: Vec<QuestionIn>,
+    /// Asked of this participant only (alpha-3): a follow-up section.
+    #[schema(example = json!(null))]
+    pub country: Option<String>,
 }
 
 /// The whole structure of a questionnaire, as `POST` and `PUT` take it.
@@ -237,6 +243,7 @@ fn question(
         max_length: q.max_length,
         thematic_area,
         evidence: q.evidence.unwrap_or_default(),
+        recommendation: q.recommendation,
     })
 }
 
@@ -291,9 +298,17 @@ pub fn validate(
         let title = s
             .title
             .to_i18n(checks, &format!("{path}.title"), lang, true, 300);
+        let country = s.country.as_deref().map(|c| c.trim().to_ascii_uppercase());
         let mut questions = Vec::new();
         for (j, q) in s.questions.iter().enumerate() {
             let qpath = format!("{path}.questions[{j}]");
+            if q.recommendation.is_some() && country.is_none() {
+                checks.add(
+                    &format!("{qpath}.recommendation"),
+                    "not_allowed",
+                    "a recommendation is followed up in its country's section",
+                );
+            }
             if let Some(q) = question(checks, &qpath, q, lang, known_areas) {
                 if code_ok(&q.code, 30) && !question_codes.insert(q.code.clone()) {
                     checks.add(
@@ -309,6 +324,7 @@ pub fn validate(
             code,
             title,
             questions,
+            country,
         });
     }
     Document {

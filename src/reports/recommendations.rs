@@ -63,6 +63,77 @@ pub(super) fn load_one(
     Ok((r, report))
 }
 
+/// A country's follow-up declaration on a recommendation.
+pub struct Declaration {
+    pub status: FollowupStatus,
+    pub note: Option<String>,
+    pub evidence: Vec<String>,
+    pub by: Option<i64>,
+    /// The accepted questionnaire response it came from, if any.
+    pub response: Option<i64>,
+}
+
+/// Records `d` on `r` (whose row the caller locked): its history entry, the recommendation's
+/// state (awaiting assessment), the audit row and the event. Returns the entry's id; 412 when
+/// the recommendation changed since read.
+pub fn declare(
+    conn: &mut DbConn,
+    audit: &AuditCtx,
+    r: &RecommendationRow,
+    report: &super::loaded::Loaded,
+    d: Declaration,
+) -> ApiResult<i64> {
+    let evidence_json = serde_json::to_string(&d.evidence).unwrap_or_else(|_| "[]".into());
+    let entry = store::record_followup(
+        conn,
+        r,
+        &NewFollowupRow {
+            recommendation_id: r.id,
+            status: d.status,
+            progress_note: d.note.clone(),
+            evidence_urls: evidence_json,
+            changed_by: d.by,
+            changed_at: crate::time::now(),
+        },
+    )?;
+    let Some(entry) = entry else {
+        return Err(ApiError::PreconditionFailed(
+            "the recommendation changed while this write was prepared; read it again".into(),
+        ));
+    };
+    audit.record(
+        conn,
+        "recommendation.followup",
+        "recommendation",
+        r.id,
+        json!({"from": r.status, "to": d.status, "progress_note": d.note,
+               "evidence_urls": d.evidence, "response": d.response}),
+    )?;
+    crate::events::emit(
+        conn,
+        audit,
+        crate::events::Event {
+            event_type: "recommendation.followup_declared",
+            entity_type: "recommendation",
+            entity_id: r.id.to_string(),
+            scope: report.event_scope(),
+            payload: json!({"report": report.row.id, "from": r.status, "to": d.status,
+                            "response": d.response}),
+        },
+    )?;
+    Ok(entry)
+}
+
+/// The recommendation `id` (locked) as the caller may read it, for a declaration.
+pub fn load_for_declaration(
+    conn: &mut DbConn,
+    id: i64,
+    p: &Principal,
+) -> ApiResult<(RecommendationRow, super::loaded::Loaded)> {
+    db::lock_id(conn, "recommendations", id)?;
+    load_one(conn, id, Some(p))
+}
+
 pub(super) fn history(conn: &mut DbConn, id: i64) -> ApiResult<Vec<Followup>> {
     let entries = store::followups(conn, id)?;
     let ids: Vec<i64> = entries.iter().map(|f| f.id).collect();
@@ -422,7 +493,11 @@ pub async fn patch_recommendation(
                 vec![],
             ));
         }
-        etag::check_revision(if_match.as_deref(), etag::Entity("recommendation", r.id), r.revision)?;
+        etag::check_revision(
+            if_match.as_deref(),
+            etag::Entity("recommendation", r.id),
+            r.revision,
+        )?;
         let mut checks = Checks::new();
         let note = match &body.progress_note {
             Some(n) => Some(checks.text("progress_note", n, 0, 10_000)).filter(|n| !n.is_empty()),
@@ -441,43 +516,18 @@ pub async fn patch_recommendation(
             None => r.evidence_urls.0.clone(),
         };
         checks.finish()?;
-        let status = body
-            .status
-            .unwrap_or(r.status);
-        let evidence_json = serde_json::to_string(&evidence).unwrap_or_else(|_| "[]".into());
-        let changed = store::record_followup(
-            conn,
-            &r,
-            &NewFollowupRow {
-                recommendation_id: id,
-                status,
-                progress_note: note.clone(),
-                evidence_urls: evidence_json,
-                changed_by: Some(principal.user_id),
-                changed_at: crate::time::now(),
-            },
-        )?;
-        if changed == 0 {
-            return Err(ApiError::PreconditionFailed(
-                "the recommendation changed while this write was prepared; read it again".into(),
-            ));
-        }
-        audit.record(
-            conn,
-            "recommendation.followup",
-            "recommendation",
-            id,
-            json!({"from": r.status, "to": status, "progress_note": note, "evidence_urls": evidence}),
-        )?;
-        crate::events::emit(
+        let status = body.status.unwrap_or(r.status);
+        declare(
             conn,
             &audit,
-            crate::events::Event {
-                event_type: "recommendation.followup_declared",
-                entity_type: "recommendation",
-                entity_id: id.to_string(),
-                scope: report.event_scope(),
-                payload: json!({"report": report.row.id, "from": r.status, "to": status}),
+            &r,
+            &report,
+            Declaration {
+                status,
+                note,
+                evidence,
+                by: Some(principal.user_id),
+                response: None,
             },
         )?;
         reread(conn, id, report.row)

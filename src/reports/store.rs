@@ -401,16 +401,38 @@ pub fn list_recommendations(
         .load(conn)
 }
 
-/// Records a follow-up: the recommendation's state and a history row.
+/// `country`'s recommendations still open as assessed (`pending` or `in_progress`), from the
+/// adopted reports of rounds numbered before `before_round`, with each one's round number; in
+/// round, report and number order.
+pub fn open_recommendations_of(
+    conn: &mut DbConn,
+    country: &str,
+    before_round: i32,
+) -> QueryResult<Vec<(RecommendationRow, i32)>> {
+    use crate::db::schema::rounds;
+    rec::table
+        .inner_join(reports::table.inner_join(rounds::table))
+        .filter(reports::country.eq(country))
+        .filter(reports::status.eq_any([ReportStatus::Adopted, ReportStatus::Published]))
+        .filter(rounds::number.lt(before_round))
+        .filter(rec::assessed_status.eq_any([FollowupStatus::Pending, FollowupStatus::InProgress]))
+        .order((rounds::number, reports::id, rec::number))
+        .select((RecommendationRow::as_select(), rounds::number))
+        .load(conn)
+}
+
+/// Records a follow-up: a history row and the recommendation's state. The history row's id,
+/// or `None` when the recommendation changed since read (the caller rolls back).
 pub fn record_followup(
     conn: &mut DbConn,
     row: &RecommendationRow,
     followup: &NewFollowupRow,
-) -> QueryResult<usize> {
-    diesel::insert_into(fu::table)
+) -> QueryResult<Option<i64>> {
+    let entry: i64 = diesel::insert_into(fu::table)
         .values(followup)
-        .execute(conn)?;
-    diesel::update(
+        .returning(fu::id)
+        .get_result(conn)?;
+    let changed = diesel::update(
         rec::table
             .find(row.id)
             .filter(rec::revision.eq(row.revision)),
@@ -423,7 +445,8 @@ pub fn record_followup(
         rec::revision.eq(row.revision + 1),
         rec::updated_at.eq(followup.changed_at),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    Ok((changed > 0).then_some(entry))
 }
 
 /// An assessment of a declaration, by whom and when.

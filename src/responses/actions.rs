@@ -142,6 +142,11 @@ async fn workflow(
                 }
                 ResponseAction::Accept => {}
             }
+            let declared = if action == ResponseAction::Accept {
+                super::follow_up::declare_answers(conn, &audit, &principal, l)?
+            } else {
+                Vec::new()
+            };
             store::set_status(
                 conn,
                 id,
@@ -153,6 +158,9 @@ async fn workflow(
             let mut summary = serde_json::Map::new();
             summary.insert("late".into(), json!(submitted.map(|s| s.2)));
             summary.insert("reason".into(), json!(return_reason.flatten()));
+            if !declared.is_empty() {
+                summary.insert("followup_declared".into(), json!(declared));
+            }
             Ok(summary)
         })?;
         // The response as the action left it, read by `act`: only its answers remain to read.

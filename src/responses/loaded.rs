@@ -77,8 +77,14 @@ fn load(conn: &mut DbConn, id: i64) -> ApiResult<Loaded> {
         .ok_or_else(|| ApiError::internal("response without round"))?;
     let extension = crate::rounds::store::participant(conn, row.round_id, &row.country)?
         .and_then(|p| p.due_on_extension);
+    // A country's response sees the sections asked of every participant and of it alone.
+    let doc = questionnaire.shared_doc()?;
+    let doc = match doc.for_country(&row.country) {
+        Some(own) => Arc::new(own),
+        None => doc,
+    };
     Ok(Loaded {
-        doc: questionnaire.shared_doc()?,
+        doc,
         due_on: rules::due_on(round.responses_due_on, extension),
         row,
         round,

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod answers;
 pub mod api;
+mod follow_up;
 pub mod insights;
 mod loaded;
 pub mod model;

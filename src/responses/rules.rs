@@ -283,6 +283,7 @@ mod tests {
             max: Some(10.0),
             max_length: Some(5),
             thematic_area: None,
+            recommendation: None,
             evidence: Default::default(),
         }
     }

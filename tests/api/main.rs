@@ -21,6 +21,7 @@ mod events;
 mod experiences;
 mod exports;
 mod files;
+mod follow_up_questions;
 mod hygiene;
 mod limits;
 mod meetings;

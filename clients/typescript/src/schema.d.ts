@@ -1860,6 +1860,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/questionnaires/{id}/follow-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * (Re)generate the follow-up sections of a draft (secretariat): for each participant of the round with recommendations of earlier rounds still open as assessed (`pending`, `in_progress`), a section `FU-<country>` asked of that country alone, one required question per recommendation (`FU-<country>-<recommendation id>`, a choice of its status; the answer's comment is the narrative and its files the evidence)
+         * @description (Re)generate the follow-up sections of a draft (secretariat): for each participant of the
+         *     round with recommendations of earlier rounds still open as assessed (`pending`,
+         *     `in_progress`), a section `FU-<country>` asked of that country alone, one required
+         *     question per recommendation (`FU-<country>-<recommendation id>`, a choice of its status; the
+         *     answer's comment is the narrative and its files the evidence). Earlier follow-up sections
+         *     are replaced; the rest of the document stays. When the response is accepted, each answer
+         *     becomes the country's follow-up declaration on the recommendation. Honours `If-Match`.
+         */
+        post: operations["generate_follow_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/questionnaires/{id}/new-version": {
         parameters: {
             query?: never;
@@ -6257,6 +6283,12 @@ export interface components {
             /** @description For single_choice and multi_choice only. */
             options?: components["schemas"]["OptionIn"][] | null;
             prompt: components["schemas"]["Text"];
+            /**
+             * Format: int64
+             * @description The earlier recommendation a follow-up question asks about: one of its section's
+             *     country (see `POST /questionnaires/{id}/follow-up`).
+             */
+            recommendation?: number | null;
             required?: boolean;
             /** @description Slug of the thematic area the question is about. */
             thematic_area?: string | null;
@@ -6278,6 +6310,13 @@ export interface components {
             /** @description Choices (choice kinds only; empty otherwise). */
             options: components["schemas"]["OptionOut"][];
             prompt: components["schemas"]["Text"];
+            /**
+             * Format: int64
+             * @description The earlier recommendation a follow-up question asks about; its answer (status, with
+             *     the comment as narrative and attached files as evidence) becomes the country's
+             *     follow-up declaration when the response is accepted.
+             */
+            recommendation?: number | null;
             required: boolean;
             thematic_area?: string | null;
         };
@@ -6724,6 +6763,11 @@ export interface components {
         SectionIn: {
             /** @example B */
             code: string;
+            /**
+             * @description Asked of this participant only (alpha-3): a follow-up section.
+             * @example null
+             */
+            country?: string | null;
             questions: components["schemas"]["QuestionIn"][];
             title: components["schemas"]["Text"];
         };
@@ -6731,6 +6775,8 @@ export interface components {
         SectionOut: {
             /** @example B */
             code: string;
+            /** @description Asked of this participant only (a follow-up section); `null`: of every participant. */
+            country?: string | null;
             questions: components["schemas"]["QuestionOut"][];
             title: components["schemas"]["Text"];
         };
@@ -18789,6 +18835,134 @@ export interface operations {
             };
             /** @description The database is unavailable; retry later */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    generate_follow_up: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the representation this change is based on; a stale tag is a 412. */
+                "If-Match"?: string;
+                /** @description Makes the request safe to retry: the same key with the same request replays the first answer (`Idempotency-Replayed: true`) for 48 hours; with another request it is a 422; while the first is still running, a 409 with `Retry-After`. 1 to 255 visible ASCII characters. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The questionnaire's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The questionnaire with its follow-up sections */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Questionnaire"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such questionnaire */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a draft, the round is under review, or the sections would exceed the questionnaire's limits */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or an `Idempotency-Key` reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests of this kind from this caller in a minute (see the README's rate limits): `Retry-After` says when to come back; `RateLimit-Policy` and `RateLimit` (IETF draft) come with every answer of a limited kind */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server's storage is full; nothing was written, retry later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
