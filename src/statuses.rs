@@ -62,6 +62,15 @@ crate::stored_enum! {
     pub enum ReportKindOut {
         Country = "country",
         Hemispheric = "hemispheric",
+        /// A country's follow-up of its earlier rounds' recommendations, in a later round.
+        FollowUp = "follow_up",
+    }
+}
+
+impl ReportKindOut {
+    /// About one country, read and drafted as its country report is.
+    pub fn is_about_a_country(self) -> bool {
+        matches!(self, ReportKindOut::Country | ReportKindOut::FollowUp)
     }
 }
 

@@ -295,6 +295,9 @@ fn load_round(conn: &mut DbConn, r: &DemoRound) -> ApiResult<bool> {
         answers::load(conn, id, qid, &doc, r.participants, dates.1)?;
         review::load(conn, id, r.participants)?;
     }
+    if r.status == RoundStatus::Open {
+        review::follow_up_draft(conn, id, "ARG")?;
+    }
     AuditCtx::default().record(conn, "demo.load", "round", id, json!({"number": r.number}))?;
     Ok(true)
 }

@@ -276,3 +276,36 @@ fn civil_society(
     }
     Ok(())
 }
+
+/// A draft follow-up report of `country` in the open round `round_id`, on its first-round
+/// recommendations.
+pub fn follow_up_draft(conn: &mut DbConn, round_id: i64, country: &str) -> ApiResult<()> {
+    let now = crate::time::now();
+    let id = store::insert_report(
+        conn,
+        &NewReportRow {
+            round_id,
+            kind: ReportKindOut::FollowUp,
+            country: Some(country.to_owned()),
+            language: "en".into(),
+            title: i18n_to_json(&texts(
+                format!("Follow-up Report: {country}"),
+                format!("Informe de Seguimiento: {country}"),
+            )),
+            body: i18n_to_json(&texts(
+                "## Progress\n\nWhat the country reports of the first round's recommendations, and what the Committee's experts found.".into(),
+                "## Avances\n\nLo que el país informa sobre las recomendaciones de la primera ronda y lo que constataron los expertos del Comité.".into(),
+            )),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    AuditCtx::default().record(
+        conn,
+        "report.create",
+        "report",
+        id,
+        json!({"round": round_id, "kind": "follow_up", "country": country}),
+    )?;
+    Ok(())
+}

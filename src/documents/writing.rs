@@ -198,7 +198,9 @@ pub(super) fn render_report(conn: &mut DbConn, report: i64, p: &Principal) -> Ap
     areas.dedup();
     Ok(Rendered {
         kind: match r.kind {
-            crate::reports::rules::ReportKindOut::Country => DocumentKind::CountryReport,
+            // The library files a follow-up report with the country reports.
+            crate::reports::rules::ReportKindOut::Country
+            | crate::reports::rules::ReportKindOut::FollowUp => DocumentKind::CountryReport,
             crate::reports::rules::ReportKindOut::Hemispheric => DocumentKind::HemisphericReport,
         },
         language,

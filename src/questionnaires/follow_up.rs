@@ -221,7 +221,7 @@ pub async fn generate_follow_up(
         doc.sections.retain(|s| s.country.is_none());
         let mut asked = Vec::new();
         for p in crate::rounds::store::participants(conn, row.round_id)? {
-            let open = crate::reports::store::open_recommendations_of(conn, &p.country, number)?;
+            let open = crate::reports::store::earlier_recommendations_of(conn, &p.country, number, true)?;
             if !open.is_empty() {
                 asked.push(json!({"country": p.country, "recommendations": open.len()}));
                 doc.sections.push(section_for(&p.country, &open));

@@ -47,8 +47,31 @@ pub struct Report {
     /// Annexes: files attached with `parent_type` `report` (single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<crate::files::api::Attachment>>,
+    /// A follow-up report's subject (single reads): each recommendation of the country's
+    /// earlier rounds, with its declarations and their assessments up to the report's adoption.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<Vec<FollowedRecommendation>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// An earlier recommendation as a follow-up report shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowedRecommendation {
+    pub recommendation: i64,
+    /// The report it was made in.
+    pub report: i64,
+    /// The number of the round it was made in.
+    pub round: i32,
+    pub number: i32,
+    pub text: Localized,
+    pub thematic_area: Option<String>,
+    /// As declared, at the report's adoption (now, before it).
+    pub status: FollowupStatus,
+    /// As last accepted by the reviewers, at the report's adoption.
+    pub assessed_status: FollowupStatus,
+    /// The country's declarations and their assessments, oldest first.
+    pub declarations: Vec<Followup>,
 }
 
 /// A new report (secretariat), for a round that is open or in review.
@@ -56,10 +79,12 @@ pub struct Report {
 #[serde(deny_unknown_fields)]
 pub struct NewReport {
     pub round: i64,
-    /// `country` or `hemispheric`.
+    /// `country`, `hemispheric`, or `follow_up` (a country's follow-up of its recommendations
+    /// of earlier rounds, in a later round).
     #[schema(example = "country")]
     pub kind: String,
-    /// A participant of the round (country reports only).
+    /// A participant of the round (country and follow-up reports; for a follow-up report, one
+    /// with recommendations in an earlier round's adopted report).
     pub country: Option<String>,
     /// Original language (default `en`).
     pub language: Option<String>,

@@ -25,6 +25,15 @@ pub struct Loaded {
     pub experts: Option<Vec<i64>>,
     /// Its annexes, filled for single reads.
     pub attachments: Option<Vec<crate::files::api::Attachment>>,
+    /// A follow-up report's earlier recommendations (their round numbers) and declarations,
+    /// filled for single reads.
+    pub follow_up: Option<
+        Vec<(
+            super::model::RecommendationRow,
+            i32,
+            Vec<super::api::Followup>,
+        )>,
+    >,
 }
 
 impl Loaded {
@@ -39,7 +48,7 @@ impl Loaded {
         let audience = match (self.status(), self.row.kind) {
             (ReportStatus::Published, _) => Audience::Public,
             (_, ReportKindOut::Hemispheric) => Audience::Experts,
-            (_, ReportKindOut::Country) => Audience::CountryAndReviewers,
+            (_, ReportKindOut::Country | ReportKindOut::FollowUp) => Audience::CountryAndReviewers,
         };
         Scope::new(audience, country).in_round(self.row.round_id)
     }
@@ -48,7 +57,8 @@ impl Loaded {
         ReportFacts {
             kind: match self.row.kind {
                 ReportKindOut::Hemispheric => ReportKind::Hemispheric,
-                ReportKindOut::Country => ReportKind::Country,
+                // A follow-up report is read and drafted as its country's report is.
+                ReportKindOut::Country | ReportKindOut::FollowUp => ReportKind::Country,
             },
             country: self.row.country.as_deref(),
             published: self.status() == ReportStatus::Published,
@@ -85,6 +95,7 @@ pub fn load(conn: &mut DbConn, id: i64, p: Option<&Principal>) -> ApiResult<Load
         caller_assigned,
         experts: None,
         attachments: None,
+        follow_up: None,
     })
 }
 
@@ -119,9 +130,82 @@ pub(super) fn render(
         reviewers: (with_reviewers && l.row.country.is_some()).then_some(l.reviewers),
         assigned_experts: l.experts,
         attachments: l.attachments,
+        follow_up: l.follow_up.map(|items| {
+            items
+                .into_iter()
+                .map(|(r, round, declarations)| followed(r, round, declarations, pref, langs))
+                .collect()
+        }),
         created_at: utc(l.row.created_at),
         updated_at: utc(l.row.updated_at),
     }
+}
+
+fn followed(
+    r: super::model::RecommendationRow,
+    round: i32,
+    declarations: Vec<super::api::Followup>,
+    pref: LangPref,
+    langs: &mut LangTracker,
+) -> super::api::FollowedRecommendation {
+    let lang = Lang::parse(&r.language).unwrap_or(Lang::En);
+    let status = declarations
+        .last()
+        .map_or(rules::FollowupStatus::Pending, |d| d.status);
+    let assessed_status = declarations
+        .iter()
+        .rev()
+        .find(|d| d.assessment == Some(rules::Assessment::Accepted))
+        .map_or(rules::FollowupStatus::Pending, |d| d.status);
+    super::api::FollowedRecommendation {
+        recommendation: r.id,
+        report: r.report_id,
+        round,
+        number: r.number,
+        text: langs.pick(pref, &r.text, lang),
+        thematic_area: r.thematic_area,
+        status,
+        assessed_status,
+        declarations,
+    }
+}
+
+/// A follow-up report's subject: the country's recommendations of earlier rounds, each with
+/// its declarations and their assessments as they stood when the report was adopted (as they
+/// stand now, before).
+fn follow_up_of(
+    conn: &mut DbConn,
+    row: &ReportRow,
+) -> ApiResult<
+    Vec<(
+        super::model::RecommendationRow,
+        i32,
+        Vec<super::api::Followup>,
+    )>,
+> {
+    let Some(country) = &row.country else {
+        return Ok(Vec::new());
+    };
+    let number = crate::rounds::store::find(conn, row.round_id)?.map_or(0, |r| r.number);
+    let cutoff = row.adopted_at.map(utc);
+    let mut out = Vec::new();
+    for (r, round) in store::earlier_recommendations_of(conn, country, number, false)? {
+        let mut declarations = super::recommendations::history(conn, r.id)?;
+        if let Some(at) = cutoff {
+            declarations.retain(|d| d.changed_at <= at);
+            for d in declarations
+                .iter_mut()
+                .filter(|d| d.assessed_at.is_some_and(|a| a > at))
+            {
+                d.assessment = None;
+                d.assessment_reason = None;
+                d.assessed_by = None;
+                d.assessed_at = None;
+            }
+        }
+        out.push((r, round, declarations));
+    }
+    Ok(out)
 }
 
 pub(super) fn respond(req: &HttpRequest, l: Loaded, pref: LangPref) -> ApiResult<HttpResponse> {
@@ -131,8 +215,11 @@ pub(super) fn respond(req: &HttpRequest, l: Loaded, pref: LangPref) -> ApiResult
     etag::versioned_json(req, entity, revision, &body, Some(langs.header_value(pref)))
 }
 
-/// Adds the assigned experts and the annexes, for a single read.
+/// Adds the assigned experts, the annexes and a follow-up report's subject, for a single read.
 pub fn with_experts(conn: &mut DbConn, mut l: Loaded) -> ApiResult<Loaded> {
+    if l.row.kind == ReportKindOut::FollowUp {
+        l.follow_up = Some(follow_up_of(conn, &l.row)?);
+    }
     l.attachments = Some(crate::files::attachments::for_parent(
         conn,
         crate::files::parents::ParentType::Report,

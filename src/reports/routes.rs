@@ -47,10 +47,14 @@ pub async fn list_reports(
             .country
             .as_deref()
             .map(|c| c.trim().to_ascii_uppercase()),
-        kind: query
-            .kind
-            .as_deref()
-            .and_then(|k| checks.one_of("kind", k, ReportKindOut::parse, "country, hemispheric")),
+        kind: query.kind.as_deref().and_then(|k| {
+            checks.one_of(
+                "kind",
+                k,
+                ReportKindOut::parse,
+                "country, hemispheric, follow_up",
+            )
+        }),
         status: query.status.as_deref().and_then(|s| {
             checks.one_of(
                 "status",
@@ -87,6 +91,7 @@ pub async fn list_reports(
                     caller_assigned: false,
                     experts: None,
                     attachments: None,
+                    follow_up: None,
                 },
                 pref,
                 &mut langs,
@@ -155,7 +160,7 @@ pub async fn create_report(
             "kind",
             &body.kind,
             ReportKindOut::parse,
-            "country, hemispheric",
+            "country, hemispheric, follow_up",
         );
         let lang = match body.language.as_deref() {
             None => Lang::En,
@@ -183,19 +188,31 @@ pub async fn create_report(
             _ => true,
         };
         match (kind, &country) {
-            (Some(ReportKindOut::Country), None) => {
-                checks.add("country", "required", "a country report names its country")
-            }
+            (Some(k), None) if k.is_about_a_country() => checks.add(
+                "country",
+                "required",
+                "a country or follow-up report names its country",
+            ),
             (Some(ReportKindOut::Hemispheric), Some(_)) => checks.add(
                 "country",
                 "not_allowed",
                 "the hemispheric report covers the whole round",
             ),
-            (Some(ReportKindOut::Country), Some(c)) if !participates => checks.add(
+            (Some(k), Some(c)) if k.is_about_a_country() && !participates => checks.add(
                 "country",
                 "not_participant",
                 format!("{c} does not participate in round {}", body.round),
             ),
+            (Some(ReportKindOut::FollowUp), Some(c)) => {
+                let number = crate::rounds::store::find(conn, body.round)?.map_or(0, |r| r.number);
+                if store::earlier_recommendations_of(conn, c, number, false)?.is_empty() {
+                    checks.add(
+                        "country",
+                        "nothing_to_follow_up",
+                        format!("{c} has no recommendation of an earlier round to follow up"),
+                    );
+                }
+            }
             _ => {}
         }
         checks.finish()?;

@@ -401,22 +401,28 @@ pub fn list_recommendations(
         .load(conn)
 }
 
-/// `country`'s recommendations still open as assessed (`pending` or `in_progress`), from the
-/// adopted reports of rounds numbered before `before_round`, with each one's round number; in
-/// round, report and number order.
-pub fn open_recommendations_of(
+/// `country`'s recommendations in the adopted reports of rounds numbered before `before_round`
+/// (only those still open as assessed, `pending` or `in_progress`, when `open_only`), with each
+/// one's round number; in round, report and number order.
+pub fn earlier_recommendations_of(
     conn: &mut DbConn,
     country: &str,
     before_round: i32,
+    open_only: bool,
 ) -> QueryResult<Vec<(RecommendationRow, i32)>> {
     use crate::db::schema::rounds;
-    rec::table
+    let mut q = rec::table
         .inner_join(reports::table.inner_join(rounds::table))
         .filter(reports::country.eq(country))
         .filter(reports::status.eq_any([ReportStatus::Adopted, ReportStatus::Published]))
         .filter(rounds::number.lt(before_round))
-        .filter(rec::assessed_status.eq_any([FollowupStatus::Pending, FollowupStatus::InProgress]))
-        .order((rounds::number, reports::id, rec::number))
+        .into_boxed();
+    if open_only {
+        q = q.filter(
+            rec::assessed_status.eq_any([FollowupStatus::Pending, FollowupStatus::InProgress]),
+        );
+    }
+    q.order((rounds::number, reports::id, rec::number))
         .select((RecommendationRow::as_select(), rounds::number))
         .load(conn)
 }

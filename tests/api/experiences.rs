@@ -692,7 +692,7 @@ async fn search_keeps_published_words_through_the_search_rows_migration() {
         .is_some_and(|v: &String| v.contains("000009"))
     {
         reverted.push(app.with_conn(|c| mecigep::db::dialect::revert_last_migration(c).unwrap()));
-        assert!(reverted.len() < 10, "000009 is applied: {reverted:?}");
+        assert!(reverted.len() < 30, "000009 is applied: {reverted:?}");
     }
     assert_eq!(search("ventanilla").await, vec![b], "searched below it");
     let applied = app.with_conn(|c| mecigep::db::dialect::run_pending_migrations(c).unwrap());

@@ -320,3 +320,144 @@ async fn open_recommendations_are_asked_again_and_answers_become_declarations() 
             && summary.contains(&format!("\"response\":{rid}"))));
     assert!(!app.audit_rows("response.accept").is_empty());
 }
+
+#[actix_web::test]
+async fn a_follow_up_report_shows_earlier_recommendations_as_they_stood_at_adoption() {
+    let r = review().await;
+    let app = &r.app;
+    let (first, second) = adopted_pair(&r).await;
+    let res = app
+        .patch(&format!("/api/v1/recommendations/{first}"))
+        .auth(&r.chile)
+        .json(&json!({"status": "in_progress", "progress_note": "A bill is in Congress."}))
+        .send()
+        .await;
+    let entry = res.json()["history"].as_array().unwrap().last().unwrap()["id"].clone();
+    let res = app
+        .post(&format!("/api/v1/recommendations/{first}/assessment"))
+        .auth(&r.assigned)
+        .json(&json!({"followup": entry, "assessment": "accepted"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let (round, q) = next_round(&r).await;
+    app.post(&format!("/api/v1/questionnaires/{q}/publish"))
+        .auth(&r.admin)
+        .send()
+        .await;
+    let res = app
+        .post(&format!("/api/v1/rounds/{round}/open"))
+        .auth(&r.admin)
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+
+    let create = |body: Value| {
+        app.post("/api/v1/reports")
+            .auth(&r.admin)
+            .json(&body)
+            .send()
+    };
+    let res = create(json!({"round": round, "kind": "follow_up", "title": {"en": "x"}})).await;
+    assert_eq!(res.error_fields(), ["country"]);
+    let res = create(
+        json!({"round": round, "kind": "follow_up", "country": "PER", "title": {"en": "x"}}),
+    )
+    .await;
+    res.assert_problem(422, "validation");
+    assert_eq!(res.json()["errors"][0]["code"], "nothing_to_follow_up");
+    app.post("/api/v1/reports")
+        .auth(&r.chile)
+        .json(&json!({"round": round, "kind": "follow_up", "country": "CHL", "title": {"en": "x"}}))
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    let body = json!({"round": round, "kind": "follow_up", "country": "CHL",
+                      "title": {"en": "Follow-up report: Chile"}, "body": "## Progress\n\nSteady."});
+    let res = create(body.clone()).await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let id = res.json()["id"].as_i64().unwrap();
+    assert_eq!(res.json()["kind"], "follow_up");
+    create(body).await.assert_problem(409, "report-exists");
+
+    let path = format!("/api/v1/reports/{id}");
+    let report = app.get(&path).auth(&r.chile).send().await.json();
+    let items = report["follow_up"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["recommendation"], first);
+    assert_eq!(items[0]["round"], 1);
+    assert_eq!(items[0]["status"], "in_progress");
+    assert_eq!(items[0]["assessed_status"], "in_progress");
+    assert_eq!(items[0]["declarations"][0]["assessment"], "accepted");
+    assert_eq!(items[1]["recommendation"], second);
+    assert_eq!(items[1]["status"], "pending");
+    assert_eq!(items[1]["declarations"], json!([]));
+    // Another country does not read Chile's draft; the public, once it is published.
+    app.get(&path)
+        .auth(&r.peru)
+        .send()
+        .await
+        .assert_problem(404, "not-found");
+    app.get(&path).send().await.assert_problem(404, "not-found");
+
+    // The country report's cycle; after adoption the report keeps what stood then.
+    assert_eq!(r.act(&r.admin, id, "submit", json!({})).await.status, 200);
+    let today = chrono::Utc::now().date_naive().to_string();
+    let res = r
+        .act(&r.admin, id, "adopt", json!({"decision_date": today}))
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let res = app
+        .patch(&format!("/api/v1/recommendations/{second}"))
+        .auth(&r.chile)
+        .json(&json!({"status": "implemented", "progress_note": "Done after the session."}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(r.act(&r.admin, id, "publish", json!({})).await.status, 200);
+    let public = app.get(&path).send().await.json();
+    let items = public["follow_up"].as_array().unwrap();
+    assert_eq!(items[1]["status"], "pending", "as it stood at adoption");
+    assert_eq!(items[1]["declarations"], json!([]));
+    let listed = app
+        .get(&format!("/api/v1/reports?round={round}&kind=follow_up"))
+        .send()
+        .await
+        .json();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed["data"][0].get("follow_up"),
+        None,
+        "single reads only"
+    );
+}
+
+#[actix_web::test]
+async fn the_demo_drafts_a_follow_up_report_for_the_open_round() {
+    let app = crate::util::TestApp::new().await;
+    app.with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
+    let admin = app.secretariat();
+    let list = app
+        .get("/api/v1/reports?kind=follow_up")
+        .auth(&admin)
+        .send()
+        .await
+        .json();
+    let list = list["data"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["country"], "ARG");
+    assert_eq!(list[0]["status"], "draft");
+    let one = app
+        .get(&format!("/api/v1/reports/{}", list[0]["id"]))
+        .auth(&admin)
+        .send()
+        .await
+        .json();
+    let items = one["follow_up"].as_array().unwrap();
+    assert_eq!(
+        items.len(),
+        3,
+        "Argentina's three first-round recommendations"
+    );
+    assert!(items.iter().any(|i| i["assessed_status"] == "implemented"));
+}

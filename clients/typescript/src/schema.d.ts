@@ -4167,6 +4167,31 @@ export interface components {
          * @description A file's bytes, as they were uploaded.
          */
         FileBytes: string;
+        /** @description An earlier recommendation as a follow-up report shows it. */
+        FollowedRecommendation: {
+            /** @description As last accepted by the reviewers, at the report's adoption. */
+            assessed_status: components["schemas"]["FollowupStatus"];
+            /** @description The country's declarations and their assessments, oldest first. */
+            declarations: components["schemas"]["Followup"][];
+            /** Format: int32 */
+            number: number;
+            /** Format: int64 */
+            recommendation: number;
+            /**
+             * Format: int64
+             * @description The report it was made in.
+             */
+            report: number;
+            /**
+             * Format: int32
+             * @description The number of the round it was made in.
+             */
+            round: number;
+            /** @description As declared, at the report's adoption (now, before it). */
+            status: components["schemas"]["FollowupStatus"];
+            text: components["schemas"]["Text"];
+            thematic_area?: string | null;
+        };
         /** @description One change of a recommendation's follow-up. */
         Followup: {
             /** Format: date-time */
@@ -4958,10 +4983,14 @@ export interface components {
         /** @description A new report (secretariat), for a round that is open or in review. */
         NewReport: {
             body?: null | components["schemas"]["Text"];
-            /** @description A participant of the round (country reports only). */
+            /**
+             * @description A participant of the round (country and follow-up reports; for a follow-up report, one
+             *     with recommendations in an earlier round's adopted report).
+             */
             country?: string | null;
             /**
-             * @description `country` or `hemispheric`.
+             * @description `country`, `hemispheric`, or `follow_up` (a country's follow-up of its recommendations
+             *     of earlier rounds, in a later round).
              * @example country
              */
             kind: string;
@@ -5873,6 +5902,11 @@ export interface components {
                  */
                 decision_date?: string | null;
                 decision_note?: string | null;
+                /**
+                 * @description A follow-up report's subject (single reads): each recommendation of the country's
+                 *     earlier rounds, with its declarations and their assessments up to the report's adoption.
+                 */
+                follow_up?: components["schemas"]["FollowedRecommendation"][] | null;
                 /** Format: int64 */
                 id: number;
                 kind: components["schemas"]["ReportKindOut"];
@@ -6536,6 +6570,11 @@ export interface components {
              */
             decision_date?: string | null;
             decision_note?: string | null;
+            /**
+             * @description A follow-up report's subject (single reads): each recommendation of the country's
+             *     earlier rounds, with its declarations and their assessments up to the report's adoption.
+             */
+            follow_up?: components["schemas"]["FollowedRecommendation"][] | null;
             /** Format: int64 */
             id: number;
             kind: components["schemas"]["ReportKindOut"];
@@ -6567,7 +6606,7 @@ export interface components {
             version: number;
         };
         /** @enum {string} */
-        ReportKindOut: "country" | "hemispheric";
+        ReportKindOut: "country" | "hemispheric" | "follow_up";
         /** @description Changes to a draft or a report under review; texts in `lang=` or the report's language. */
         ReportPatch: {
             body?: null | components["schemas"]["Text"];
