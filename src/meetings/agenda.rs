@@ -1,15 +1,15 @@
 //! A session's agenda items, the decisions taken on them, and its attendance. Each write moves
 //! the session's revision, so its ETag and `If-Match` see the change.
 
-use actix_web::{delete, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde_json::{json, Map};
 
-use super::api::{AttendanceIn, DecisionIn, Meeting, NewAgendaItem};
+use super::api::{AgendaList, AttendanceIn, DecisionIn, DecisionList, Meeting, NewAgendaItem};
 use super::routes::{emit, load, lock, require_started, respond};
 use super::store::{self, AttendanceRow, DecisionRow, MeetingRow, NewItemRow};
 use super::{AgendaItemKind, DecisionOutcome, MeetingBody, MeetingStatus};
 use crate::audit::AuditCtx;
-use crate::auth::{policy, Principal};
+use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::Body;
@@ -116,6 +116,52 @@ fn check_item(
         }
     }
     Ok(())
+}
+
+/// A session's agenda, in order, each item with the decision taken on it (anyone).
+#[utoipa::path(
+    tag = "meetings",
+    params(("id" = i64, Path, description = "The session's id")),
+    responses(
+        (status = 200, description = "The agenda", body = AgendaList),
+        (status = 404, description = "No such session", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/meetings/{id}/agenda-items")]
+pub async fn list_items(
+    state: web::Data<AppState>,
+    caller: MaybePrincipal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let full = db::run(&state.pool, move |conn| load(conn, id)).await?;
+    let data = super::routes::render(full, caller.0.as_ref()).agenda;
+    Ok(HttpResponse::Ok().json(AgendaList { data }))
+}
+
+/// The decisions a session took, in the agenda's order (anyone).
+#[utoipa::path(
+    tag = "meetings",
+    params(("id" = i64, Path, description = "The session's id")),
+    responses(
+        (status = 200, description = "The decisions", body = DecisionList),
+        (status = 404, description = "No such session", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/meetings/{id}/decisions")]
+pub async fn list_decisions(
+    state: web::Data<AppState>,
+    caller: MaybePrincipal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let full = db::run(&state.pool, move |conn| load(conn, id)).await?;
+    let data = super::routes::render(full, caller.0.as_ref())
+        .agenda
+        .into_iter()
+        .filter_map(|i| i.decision)
+        .collect();
+    Ok(HttpResponse::Ok().json(DecisionList { data }))
 }
 
 /// Add an item at the end of a scheduled session's agenda (secretariat; honours `If-Match`).

@@ -64,9 +64,23 @@ pub struct AgendaItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Decision {
     pub id: i64,
+    /// The agenda item decided.
+    pub agenda_item: i64,
     pub outcome: DecisionOutcome,
     pub text: String,
     pub recorded_at: DateTime<Utc>,
+}
+
+/// A session's agenda, in order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaList {
+    pub data: Vec<AgendaItem>,
+}
+
+/// The decisions a session took, in the agenda's order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionList {
+    pub data: Vec<Decision>,
 }
 
 /// A country's attendance at a session.

@@ -136,6 +136,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routes::patch_meeting)
         .service(actions::hold_meeting)
         .service(actions::cancel_meeting)
+        .service(agenda::list_items)
+        .service(agenda::list_decisions)
         .service(agenda::add_item)
         .service(agenda::delete_item)
         .service(agenda::record_decision)

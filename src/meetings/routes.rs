@@ -69,6 +69,7 @@ pub fn render(full: Full, p: Option<&Principal>) -> Meeting {
                 document: i.document_id,
                 decision: d.map(|d| Decision {
                     id: d.id,
+                    agenda_item: d.agenda_item_id,
                     outcome: d.outcome,
                     text: d.text,
                     recorded_at: utc(d.recorded_at),

@@ -38,6 +38,27 @@ async fn adopted_pair(r: &Review) -> (i64, i64) {
     (recs[0], recs[1])
 }
 
+/// Chile declares `status` on `rec` and the assigned expert accepts the declaration.
+async fn declared_and_accepted(r: &Review, rec: i64, status: &str, note: &str) {
+    let res = r
+        .app
+        .patch(&format!("/api/v1/recommendations/{rec}"))
+        .auth(&r.chile)
+        .json(&json!({"status": status, "progress_note": note}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let entry = res.json()["history"].as_array().unwrap().last().unwrap()["id"].clone();
+    let res = r
+        .app
+        .post(&format!("/api/v1/recommendations/{rec}/assessment"))
+        .auth(&r.assigned)
+        .json(&json!({"followup": entry, "assessment": "accepted"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+}
+
 /// Round 2 with CHL and PER, and its draft questionnaire's id.
 async fn next_round(r: &Review) -> (i64, i64) {
     let round = r.app.create_round(&r.admin, 2).await["id"]
@@ -73,20 +94,7 @@ async fn open_recommendations_are_asked_again_and_answers_become_declarations() 
     let app = &r.app;
     let (open, settled) = adopted_pair(&r).await;
     // The second is settled: declared implemented, and the reviewers accepted it.
-    let res = app
-        .patch(&format!("/api/v1/recommendations/{settled}"))
-        .auth(&r.chile)
-        .json(&json!({"status": "implemented", "progress_note": "Done."}))
-        .send()
-        .await;
-    let entry = res.json()["history"].as_array().unwrap().last().unwrap()["id"].clone();
-    let res = app
-        .post(&format!("/api/v1/recommendations/{settled}/assessment"))
-        .auth(&r.assigned)
-        .json(&json!({"followup": entry, "assessment": "accepted"}))
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    declared_and_accepted(&r, settled, "implemented", "Done.").await;
     let (round, q) = next_round(&r).await;
     let generate = format!("/api/v1/questionnaires/{q}/follow-up");
 
@@ -326,20 +334,7 @@ async fn a_follow_up_report_shows_earlier_recommendations_as_they_stood_at_adopt
     let r = review().await;
     let app = &r.app;
     let (first, second) = adopted_pair(&r).await;
-    let res = app
-        .patch(&format!("/api/v1/recommendations/{first}"))
-        .auth(&r.chile)
-        .json(&json!({"status": "in_progress", "progress_note": "A bill is in Congress."}))
-        .send()
-        .await;
-    let entry = res.json()["history"].as_array().unwrap().last().unwrap()["id"].clone();
-    let res = app
-        .post(&format!("/api/v1/recommendations/{first}/assessment"))
-        .auth(&r.assigned)
-        .json(&json!({"followup": entry, "assessment": "accepted"}))
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    declared_and_accepted(&r, first, "in_progress", "A bill is in Congress.").await;
     let (round, q) = next_round(&r).await;
     app.post(&format!("/api/v1/questionnaires/{q}/publish"))
         .auth(&r.admin)

@@ -470,6 +470,32 @@ async fn a_committee_session_adopts_reports_by_its_decisions() {
     assert_eq!(peru["status"], "draft");
     assert_eq!(peru["meeting"], Value::Null);
     decide(app, admin, id, other, json!({"outcome": "noted"})).await;
+    let decisions = app.get(&format!("{path}/decisions")).send().await.json();
+    let decided: Vec<(i64, &str)> = decisions["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["agenda_item"].as_i64().unwrap(),
+                d["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        decided,
+        [
+            (chile_item, "adopted"),
+            (peru_item, "deferred"),
+            (other, "noted")
+        ]
+    );
+    let agenda = app.get(&format!("{path}/agenda-items")).send().await.json();
+    assert_eq!(agenda["data"].as_array().unwrap().len(), 3);
+    app.get("/api/v1/meetings/999999/decisions")
+        .send()
+        .await
+        .assert_problem(404, "not-found");
 
     // Attendance, by country: every problem at once, then replaced whole.
     let att = format!("{path}/attendance");

@@ -1355,7 +1355,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A session's agenda, in order, each item with the decision taken on it (anyone)
+         * @description A session's agenda, in order, each item with the decision taken on it (anyone).
+         */
+        get: operations["list_items"];
         put?: never;
         /**
          * Add an item at the end of a scheduled session's agenda (secretariat; honours `If-Match`)
@@ -1446,6 +1450,26 @@ export interface paths {
          * @description Cancel a scheduled session, with the reason (secretariat); not once a decision is recorded.
          */
         post: operations["cancel_meeting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The decisions a session took, in the agenda's order (anyone)
+         * @description The decisions a session took, in the agenda's order (anyone).
+         */
+        get: operations["list_decisions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3116,6 +3140,10 @@ export interface components {
          * @enum {string}
          */
         AgendaItemKind: "report_adoption" | "questionnaire_approval" | "document" | "other";
+        /** @description A session's agenda, in order. */
+        AgendaList: {
+            data: components["schemas"]["AgendaItem"][];
+        };
         /**
          * @description Which side agrees. A focal point agrees for its own country's side; the secretariat names
          *     the side it records (a partner's, or a country's on its behalf).
@@ -3644,6 +3672,11 @@ export interface components {
         };
         /** @description The decision a session took on an agenda item. */
         Decision: {
+            /**
+             * Format: int64
+             * @description The agenda item decided.
+             */
+            agenda_item: number;
             /** Format: int64 */
             id: number;
             outcome: components["schemas"]["DecisionOutcome"];
@@ -3657,6 +3690,10 @@ export interface components {
             outcome: components["schemas"]["DecisionOutcome"];
             /** @description At most 2000 characters; for an adoption, the report's decision note. */
             text?: string | null;
+        };
+        /** @description The decisions a session took, in the agenda's order. */
+        DecisionList: {
+            data: components["schemas"]["Decision"][];
         };
         /**
          * @description The decision taken on an agenda item.
@@ -15321,6 +15358,74 @@ export interface operations {
             };
         };
     };
+    list_items: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agenda */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgendaList"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     add_item: {
         parameters: {
             query?: never;
@@ -16017,6 +16122,74 @@ export interface operations {
             };
             /** @description The server's storage is full; nothing was written, retry later */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_decisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The decisions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionList"];
+                };
+            };
+            /** @description Malformed request: JSON syntax, a bad query or path parameter, a bad header, or a control character in a path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bearer token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the problem carries the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
