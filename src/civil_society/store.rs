@@ -68,6 +68,14 @@ pub fn window(conn: &mut DbConn, round: i64) -> QueryResult<Option<WindowRow>> {
         .optional()
 }
 
+/// The windows of these rounds.
+pub fn windows(conn: &mut DbConn, rounds: &[i64]) -> QueryResult<Vec<WindowRow>> {
+    csw::table
+        .filter(csw::round_id.eq_any(rounds))
+        .select(WindowRow::as_select())
+        .load(conn)
+}
+
 pub fn set_window(
     conn: &mut DbConn,
     round: i64,

@@ -118,6 +118,16 @@ fn check_item(
     Ok(())
 }
 
+/// The session's agenda as the caller reads it, each item with its decision.
+async fn agenda(
+    state: &AppState,
+    caller: MaybePrincipal,
+    id: i64,
+) -> ApiResult<Vec<super::api::AgendaItem>> {
+    let full = db::run(&state.pool, move |conn| load(conn, id)).await?;
+    Ok(super::routes::render(full, caller.0.as_ref()).agenda)
+}
+
 /// A session's agenda, in order, each item with the decision taken on it (anyone).
 #[utoipa::path(
     tag = "meetings",
@@ -133,9 +143,7 @@ pub async fn list_items(
     caller: MaybePrincipal,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let full = db::run(&state.pool, move |conn| load(conn, id)).await?;
-    let data = super::routes::render(full, caller.0.as_ref()).agenda;
+    let data = agenda(&state, caller, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(AgendaList { data }))
 }
 
@@ -154,10 +162,8 @@ pub async fn list_decisions(
     caller: MaybePrincipal,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let full = db::run(&state.pool, move |conn| load(conn, id)).await?;
-    let data = super::routes::render(full, caller.0.as_ref())
-        .agenda
+    let data = agenda(&state, caller, id.into_inner())
+        .await?
         .into_iter()
         .filter_map(|i| i.decision)
         .collect();

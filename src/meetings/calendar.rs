@@ -58,17 +58,18 @@ fn read(conn: &mut DbConn, from: NaiveDate, p: Option<&Principal>) -> ApiResult<
             .into_iter()
             .filter(|r| r.row.status != RoundStatus::Cancelled && r.row.ends_on >= from)
             .collect();
-    let mut due = Vec::new();
-    let mut civil_society = Vec::new();
+    let ids: Vec<i64> = rounds.iter().map(|r| r.row.id).collect();
+    let civil_society = crate::civil_society::store::windows(conn, &ids)?
+        .into_iter()
+        .map(|w| (w.round_id, w.opens_on, w.closes_on))
+        .collect();
     let focal_country = p
         .filter(|p| p.is(Role::MemberCountry))
         .and_then(|p| p.country.clone());
-    for r in &rounds {
-        if let Some(w) = crate::civil_society::store::window(conn, r.row.id)? {
-            civil_society.push((r.row.id, w.opens_on, w.closes_on));
-        }
-        if let Some(c) = &focal_country {
-            if let Some(part) = crate::rounds::store::participant(conn, r.row.id, c)? {
+    let mut due = Vec::new();
+    if let Some(c) = &focal_country {
+        for part in crate::rounds::store::participations_of(conn, c)? {
+            if let Some(r) = rounds.iter().find(|r| r.row.id == part.round_id) {
                 let extended = part.due_on_extension.is_some();
                 due.push((
                     r.row.id,

@@ -203,6 +203,14 @@ pub fn participant(
         .optional()
 }
 
+/// Where `country` takes part, round by round.
+pub fn participations_of(conn: &mut DbConn, country: &str) -> QueryResult<Vec<ParticipantRow>> {
+    round_participants::table
+        .filter(round_participants::country.eq(country))
+        .select(ParticipantRow::as_select())
+        .load(conn)
+}
+
 pub fn participant_count(conn: &mut DbConn, round_id: i64) -> QueryResult<i64> {
     round_participants::table
         .filter(round_participants::round_id.eq(round_id))
