@@ -198,6 +198,13 @@ pub struct ServeArgs {
     #[arg(long, env = "MECIGEP_GUIDE_CACHE_RECHECK_MS", default_value_t = 100,
           value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub guide_cache_recheck_ms: u64,
+    /// Milliseconds a server keeps what an account's row said of an access token: the most a
+    /// deactivation, role change or client revocation made through another instance takes to
+    /// end access here (through this instance it is at once). 0 reads the account on every
+    /// request.
+    #[arg(long, env = "MECIGEP_AUTH_RECHECK_MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(0..=1000))]
+    pub auth_recheck_ms: u64,
     /// Let webhooks target loopback and private addresses (10/8, 192.168/16, fc00::/7…):
     /// for a receiver on the operator's own network. Off, such targets are refused, so that
     /// no subscriber can make the server call into its network.
@@ -312,6 +319,7 @@ impl ServeArgs {
                     jwt_secret,
                     access_ttl_secs: self.access_token_ttl,
                     refresh_ttl_days: self.refresh_token_days,
+                    recheck: std::time::Duration::from_millis(self.auth_recheck_ms),
                     ..AuthSettings::default()
                 },
                 guide_cache_entries: self.guide_cache_entries as usize,

@@ -61,6 +61,9 @@ pub struct AuthSettings {
     /// Login attempts allowed per account, and per client address, per 15 minutes.
     pub login_attempts_per_account: u32,
     pub login_attempts_per_address: u32,
+    /// How long an account's answer for a token is kept (at most 1 s; zero reads it on every
+    /// request): the most a deactivation made through another instance takes to end access.
+    pub recheck: std::time::Duration,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -88,6 +91,7 @@ impl Default for AuthSettings {
             refresh_ttl_days: 30,
             login_attempts_per_account: 10,
             login_attempts_per_address: 60,
+            recheck: crate::auth::principals::MAX_RECHECK,
         }
     }
 }
@@ -97,6 +101,7 @@ pub struct AuthState {
     pub keys: JwtKeys,
     pub throttle: LoginThrottle,
     pub refresh_ttl: chrono::Duration,
+    pub principals: crate::auth::principals::PrincipalCache,
 }
 
 /// Shared state of every worker: cheap to clone.
@@ -120,6 +125,7 @@ impl AppState {
                 std::time::Duration::from_secs(15 * 60),
             ),
             refresh_ttl: chrono::Duration::days(a.refresh_ttl_days),
+            principals: crate::auth::principals::PrincipalCache::new(a.recheck),
         };
         let guide_cache = Arc::new(GuideCache::new(
             settings.guide_cache_entries,

@@ -56,6 +56,7 @@ pub fn revoke_refresh_tokens(conn: &mut DbConn, user_id: i64) -> QueryResult<usi
 /// which means a copy is in other hands and which copy is the thief's cannot be told.
 pub fn end_all_sessions(conn: &mut DbConn, user_id: i64) -> QueryResult<()> {
     revoke_refresh_tokens(conn, user_id)?;
+    super::principals::account_changed();
     diesel::update(users::table.find(user_id))
         .set(users::auth_epoch.eq(users::auth_epoch + 1))
         .execute(conn)?;

@@ -199,6 +199,7 @@ fn revoke(conn: &mut DbConn, audit: &AuditCtx, owner: i64, id: i64) -> ApiResult
         .filter(|c| c.user_id == owner)
         .ok_or_else(|| ApiError::not_found(format!("no machine client {id}")))?;
     if row.revoked_at.is_none() {
+        super::principals::account_changed();
         diesel::update(machine_clients::table.find(id))
             .set(machine_clients::revoked_at.eq(crate::time::now()))
             .execute(conn)?;

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod clients;
 pub mod password;
+pub mod principals;
 pub mod routes;
 pub mod store;
 
@@ -58,11 +59,21 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Principal>, ApiError> {
         .parse()
         .map_err(|_| ApiError::Unauthorized("the access token is invalid".into()))?;
     // The token must still describe the account as it is: deactivation, a new role or
-    // country, or a password change end it at once.
-    let principal = db::run(&state.pool, move |conn| {
-        store::current_principal(conn, user_id, &claims)
-    })
-    .await?;
+    // country, or a password change end it (within the recheck bound, `principals`).
+    let kept = &state.auth.principals;
+    let principal = match kept.get(user_id, &claims).await {
+        Some(p) => p,
+        None => {
+            let mark = kept.mark();
+            let read = claims.clone();
+            let p = db::run(&state.pool, move |conn| {
+                store::current_principal(conn, user_id, &read)
+            })
+            .await?;
+            kept.keep(user_id, &claims, p.clone(), mark).await;
+            p
+        }
+    };
     principal
         .ok_or_else(|| ApiError::Unauthorized("the access token is no longer valid".into()))
         .map(Some)

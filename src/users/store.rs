@@ -94,6 +94,7 @@ pub fn list(
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<usize> {
+    crate::auth::principals::account_changed();
     diesel::update(users::table.find(id))
         .set(changes)
         .execute(conn)

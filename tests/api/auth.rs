@@ -833,3 +833,64 @@ async fn an_accounts_failed_logins_count_on_every_instance() {
         .await;
     assert_eq!(res.status, 200);
 }
+
+/// Another instance's change reaches this one's kept account answers within the recheck
+/// bound: here it is written to the database behind the server's back, as another process
+/// would.
+#[actix_web::test]
+async fn a_change_made_elsewhere_ends_access_within_the_recheck_bound() {
+    let app = TestApp::new().await;
+    let member = app.member("URY");
+    let expert = app.expert("BRA");
+    for user in [&member, &expert] {
+        assert_eq!(app.get("/api/v1/me").auth(user).send().await.status, 200);
+    }
+    let (member_id, expert_id) = (member.id, expert.id);
+    app.with_conn(move |conn| {
+        use mecigep::db::schema::users;
+        diesel::update(users::table.find(member_id))
+            .set(users::active.eq(false))
+            .execute(conn)
+            .unwrap();
+        diesel::update(users::table.find(expert_id))
+            .set(users::role.eq("member_country"))
+            .execute(conn)
+            .unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    for user in [&member, &expert] {
+        app.get("/api/v1/me")
+            .auth(user)
+            .send()
+            .await
+            .assert_problem(401, "unauthorized");
+    }
+}
+
+/// With no recheck interval every request reads the account.
+#[actix_web::test]
+async fn a_zero_recheck_reads_the_account_on_every_request() {
+    let app = TestApp::with_settings(AppSettings {
+        auth: AuthSettings {
+            recheck: std::time::Duration::ZERO,
+            ..AuthSettings::default()
+        },
+        ..AppSettings::default()
+    })
+    .await;
+    let member = app.member("URY");
+    assert_eq!(app.get("/api/v1/me").auth(&member).send().await.status, 200);
+    let id = member.id;
+    app.with_conn(move |conn| {
+        use mecigep::db::schema::users;
+        diesel::update(users::table.find(id))
+            .set(users::active.eq(false))
+            .execute(conn)
+            .unwrap();
+    });
+    app.get("/api/v1/me")
+        .auth(&member)
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+}
