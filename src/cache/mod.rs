@@ -272,6 +272,44 @@ impl GuideCache {
     }
 }
 
+/// Answers a public list (one whose page depends on its request line and language alone)
+/// from the pages kept under the current generation; a missing page is computed by
+/// `compute`, once however many requests ask for it meanwhile. A failed computation keeps
+/// nothing, and this request computes again to answer with the error.
+pub async fn public_page<F, Fut>(
+    state: &crate::state::AppState,
+    req: &actix_web::HttpRequest,
+    lang: LangPref,
+    compute: F,
+) -> crate::error::ApiResult<actix_web::HttpResponse>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = crate::error::ApiResult<PageBody>>,
+{
+    let cache = state.guide_cache.clone();
+    if !cache.enabled() {
+        return Ok(compute().await?.respond());
+    }
+    let generation = match cache.claim_generation() {
+        Some(g) => g,
+        None => {
+            let reader = cache.clone();
+            crate::db::run(&state.pool, move |conn| Ok(reader.read_generation(conn)?)).await?
+        }
+    };
+    let key = PageKey {
+        uri: req.uri().to_string(),
+        lang,
+    };
+    match cache
+        .page(generation, key, async { compute().await.ok() })
+        .await
+    {
+        Some(page) => Ok(page.respond()),
+        None => Ok(compute().await?.respond()),
+    }
+}
+
 /// The Guide's generation: changes with anything the public Guide shows (bumped by
 /// triggers in the transaction of the change).
 pub fn guide_generation(conn: &mut DbConn) -> diesel::QueryResult<i64> {

@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{write_language, Lang, LangParam, LangPref, LangTracker, WriteLangParam};
-use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::pagination::{Page, PageBody, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
@@ -85,19 +85,25 @@ pub async fn list_countries(
     if !errors.is_empty() {
         return Err(ApiError::invalid_query(errors));
     }
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(store::list(conn, &filter, page.after.as_deref(), limit)?)
+    let (state, req) = (&state, &req);
+    crate::cache::public_page(state, req, pref, || {
+        let (filter, after, limit) = (filter.clone(), page.after.clone(), page.limit);
+        async move {
+            let rows = db::run(&state.pool, move |conn| {
+                Ok(store::list(conn, &filter, after.as_deref(), limit)?)
+            })
+            .await?;
+            let mut langs = LangTracker::default();
+            let page = Page::from_rows(
+                rows,
+                limit,
+                |r| r.row.code.clone(),
+                |r| Country::from_record(r, pref, &mut langs),
+            );
+            PageBody::new(req, &page, Some(langs.header_value(pref)))
+        }
     })
-    .await?;
-    let mut langs = LangTracker::default();
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |r| r.row.code.clone(),
-        |r| Country::from_record(r, pref, &mut langs),
-    );
-    page_response(&req, &page, Some(langs.header_value(pref)))
+    .await
 }
 
 /// One member state, by alpha-3 or alpha-2 code (any case).

@@ -13,7 +13,6 @@ use super::search::{self, Hit, ListCursor, ListSpec, Sort};
 use super::shown::{lang_of, parse_version, public_status, status_of, Shown};
 use super::store::{self, Scope};
 use crate::auth::{policy, MaybePrincipal, Principal};
-use crate::cache::PageKey;
 use crate::countries::model::Subregion;
 use crate::db;
 use crate::error::ApiResult;
@@ -180,36 +179,14 @@ pub async fn list_experiences(
     pref: LangPref,
 ) -> ApiResult<HttpResponse> {
     let spec = list_spec(&query, Some(&page), principal.0.as_ref())?;
-    let cache = state.guide_cache.clone();
-    // Only pages everyone may see are kept (a published-scope list depends on its query alone),
-    // under the request line, which names the query and how the page's Link reads, and the
-    // language it is worded in.
-    if !(cache.enabled() && spec.scope == Scope::Published) {
+    // Only pages everyone may see are kept: a published-scope list depends on its query alone.
+    if spec.scope != Scope::Published {
         return Ok(compute_page(&state, &req, spec, pref).await?.respond());
     }
-    let generation = match cache.claim_generation() {
-        Some(g) => g,
-        None => {
-            let reader = cache.clone();
-            db::run(&state.pool, move |conn| Ok(reader.read_generation(conn)?)).await?
-        }
-    };
-    let request = PageKey {
-        uri: req.uri().to_string(),
-        lang: pref,
-    };
-    // One request computes a missing page; the others asking for it meanwhile wait for it
-    // (after a publication, the same searches arrive together). A failed computation keeps
-    // nothing, and this request computes again to answer with the error.
-    let page = cache
-        .page(generation, request, async {
-            compute_page(&state, &req, spec.clone(), pref).await.ok()
-        })
-        .await;
-    match page {
-        Some(page) => Ok(page.respond()),
-        None => Ok(compute_page(&state, &req, spec, pref).await?.respond()),
-    }
+    crate::cache::public_page(&state, &req, pref, || {
+        compute_page(&state, &req, spec.clone(), pref)
+    })
+    .await
 }
 
 /// Reads and renders one page of the list.

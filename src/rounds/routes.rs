@@ -16,7 +16,7 @@ use crate::http::etag;
 use crate::http::lang::{
     i18n_to_json, write_language, Lang, LangParam, LangPref, LangTracker, TextIn, WriteLangParam,
 };
-use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::pagination::{Page, PageBody, PageParams};
 use crate::http::validate::Checks;
 use crate::lifecycle::{self};
 use crate::state::AppState;
@@ -143,19 +143,25 @@ pub async fn list_rounds(
     };
     let page = page.parse::<i32>(&mut checks.errors);
     checks.finish_query()?;
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(store::list(conn, &filter, page.after, limit)?)
+    let (state, req) = (&state, &req);
+    crate::cache::public_page(state, req, pref, || {
+        let (filter, after, limit) = (filter.clone(), page.after, page.limit);
+        async move {
+            let rows = db::run(&state.pool, move |conn| {
+                Ok(store::list(conn, &filter, after, limit)?)
+            })
+            .await?;
+            let mut langs = LangTracker::default();
+            let page = Page::from_rows(
+                rows,
+                limit,
+                |r| r.row.number,
+                |r| Round::from_record(r, pref, &mut langs),
+            );
+            PageBody::new(req, &page, Some(langs.header_value(pref)))
+        }
     })
-    .await?;
-    let mut langs = LangTracker::default();
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |r| r.row.number,
-        |r| Round::from_record(r, pref, &mut langs),
-    );
-    page_response(&req, &page, Some(langs.header_value(pref)))
+    .await
 }
 
 /// One round.

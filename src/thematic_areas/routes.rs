@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::body::Body;
 use crate::http::etag;
 use crate::http::lang::{write_language, Lang, LangParam, LangPref, LangTracker, WriteLangParam};
-use crate::http::pagination::{page_response, Page, PageParams};
+use crate::http::pagination::{Page, PageBody, PageParams};
 use crate::http::validate::Checks;
 use crate::state::AppState;
 use crate::time::utc;
@@ -54,19 +54,25 @@ pub async fn list_thematic_areas(
     if !errors.is_empty() {
         return Err(ApiError::invalid_query(errors));
     }
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(store::list(conn, page.after.as_ref(), limit)?)
+    let (state, req) = (&state, &req);
+    crate::cache::public_page(state, req, pref, || {
+        let (after, limit) = (page.after.clone(), page.limit);
+        async move {
+            let rows = db::run(&state.pool, move |conn| {
+                Ok(store::list(conn, after.as_ref(), limit)?)
+            })
+            .await?;
+            let mut langs = LangTracker::default();
+            let page = Page::from_rows(
+                rows,
+                limit,
+                |r| (r.row.position, r.row.slug.clone()),
+                |r| ThematicArea::from_record(r, pref, &mut langs),
+            );
+            PageBody::new(req, &page, Some(langs.header_value(pref)))
+        }
     })
-    .await?;
-    let mut langs = LangTracker::default();
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |r| (r.row.position, r.row.slug.clone()),
-        |r| ThematicArea::from_record(r, pref, &mut langs),
-    );
-    page_response(&req, &page, Some(langs.header_value(pref)))
+    .await
 }
 
 /// One thematic area by slug.

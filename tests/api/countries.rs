@@ -364,3 +364,44 @@ async fn the_secretariat_corrects_a_member_state() {
         "withdrawn"
     );
 }
+
+/// The reference lists are kept per process under the Guide's generation: a change written by
+/// another instance (here, straight to the database) shows once the recheck interval is over;
+/// a change through this server shows at once.
+#[actix_web::test]
+async fn kept_reference_lists_follow_changes_from_anywhere() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let name_of = |page: &Value, code: &str| {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .map(|c| c["name"].clone())
+            .unwrap()
+    };
+    let page = app.get("/api/v1/countries?limit=100").send().await.json();
+    assert_eq!(name_of(&page, "URY"), "Uruguay");
+    app.with_conn(|conn| {
+        diesel::update(
+            country_names::table
+                .filter(country_names::country_code.eq("URY"))
+                .filter(country_names::lang.eq("en")),
+        )
+        .set(country_names::name.eq("Oriental Republic of Uruguay"))
+        .execute(conn)
+        .unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let page = app.get("/api/v1/countries?limit=100").send().await.json();
+    assert_eq!(name_of(&page, "URY"), "Oriental Republic of Uruguay");
+
+    // Rounds: a new one through this server is listed on the next request.
+    let before = app.get("/api/v1/rounds").send().await.json();
+    let count = before["data"].as_array().unwrap().len();
+    app.create_round(&admin, 7).await;
+    let after = app.get("/api/v1/rounds").send().await.json();
+    assert_eq!(after["data"].as_array().unwrap().len(), count + 1);
+    assert_eq!(after["data"][count]["number"], 7);
+}
