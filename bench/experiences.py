@@ -2,6 +2,7 @@
 """Generates a Guide of many experiences through the API (standard library only).
 
     bench/experiences.py BASE_URL ADMIN_EMAIL ADMIN_PASSWORD [COUNT] [CLIENTS]
+    bench/experiences.py --lua-vocabulary     # the word list, for bench/search_mix.lua
 
 Creates COUNT experiences (default 10,000) spread over the 35 member states and the 12
 thematic areas, in Spanish with an English title, each with two institutions, three legal
@@ -63,8 +64,19 @@ class Client:
         return res.status, res.read()
 
 
+# Word frequencies follow Zipf's law, as in real text: the k-th word of WORDS is drawn with
+# weight 1/k. The searches of the mixed load (bench/search_mix.lua) draw their words the same way.
+ZIPF = [1.0 / (k + 1) for k in range(len(WORDS))]
+
+
 def words(rng, n):
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+    return " ".join(rng.choices(WORDS, weights=ZIPF, k=n))
+
+
+def lua_vocabulary():
+    """The vocabulary and its weights as a Lua table, for the load scripts."""
+    items = ", ".join(f'"{w}"' for w in WORDS)
+    return f"local words = {{{items}}}\n"
 
 
 def experience(i):
@@ -133,4 +145,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--lua-vocabulary"]:
+        sys.stdout.write(lua_vocabulary())
+    else:
+        main()

@@ -6,7 +6,13 @@
 # filtered + `q` list (random area and search word); each twice: from a cold cache, then warm.
 # EXPERIENCES=0 skips it.
 #
-# Then the focal points' writes (bench/responses.py): 300-answer PUTs and submits, 8 clients.
+# Then the mixed load (bench/search_mix.lua): random searches drawn from the Guide's vocabulary
+# with random filters, random reads, anonymous and as 25 signed-in callers of every kind
+# (bench/tokens.py), against this server and a second one on the same database with nothing
+# kept.
+#
+# Then the focal points' writes (bench/responses.py): 300-answer PUTs and submits, WRITERS (35)
+# clients; then the same saves again while the mixed reads run beside them.
 #
 # Then the analysts' export (bench/exports.py): EXPORT_ANSWERS (default 1,000,000) answers are
 # generated through the API and exported as CSV and NDJSON, with the server's RSS sampled.
@@ -57,7 +63,7 @@ ADMIN_PASSWORD=bench-password-0123
 DATABASE_URL="$DB_URL" MECIGEP_BIND="127.0.0.1:$PORT" RUST_LOG=warn \
     MECIGEP_RATE_LIMIT_WRITES=0 MECIGEP_RATE_LIMIT_LOGINS=0 MECIGEP_RATE_LIMIT_EXPORTS=0 MECIGEP_RATE_LIMIT_SEARCH=0 \
     MECIGEP_ADMIN_EMAIL="$ADMIN_EMAIL" MECIGEP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-    ./target/release/mecigep serve >"$work/server.log" 2>&1 &
+    MECIGEP_ACCESS_TOKEN_TTL=86400 ./target/release/mecigep serve >"$work/server.log" 2>&1 &
 pid=$!
 started=$(date +%s%N)
 for _ in $(seq 1 1000); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.01; done
@@ -136,9 +142,53 @@ LUA
         ratio="$(awk -v a="$rps" -v b="$live_rps" 'BEGIN {printf "%.2f", a / b}')"
         printf '%-34s %12s %10s %10s %8s\n' "/api/v1/experiences?area&q ($run)" "$rps" "$p50" "$p99" "$ratio"
     done
+
+    # The mixed load: every request draws its own search (1–3 words of the Guide's vocabulary,
+    # Zipf-distributed, typed with or without accents; random area, country, subregion and
+    # language filters) or experience, anonymous or as one of 25 signed-in callers of every
+    # kind (bench/search_mix.lua, bench/tokens.py). A second instance on the same database with
+    # nothing kept (MECIGEP_GUIDE_CACHE_ENTRIES=0) gives the uncached figures.
+    { cat bench/threads.lua; python3 bench/experiences.py --lua-vocabulary; cat bench/search_mix.lua; } >"$work/mix.lua"
+    UNCACHED="http://127.0.0.1:$((PORT + 1))"
+    DATABASE_URL="$DB_URL" MECIGEP_BIND="127.0.0.1:$((PORT + 1))" RUST_LOG=warn \
+        MECIGEP_RATE_LIMIT_WRITES=0 MECIGEP_RATE_LIMIT_LOGINS=0 MECIGEP_RATE_LIMIT_EXPORTS=0 MECIGEP_RATE_LIMIT_SEARCH=0 \
+        MECIGEP_GUIDE_CACHE_ENTRIES=0 \
+        ./target/release/mecigep serve >"$work/uncached.log" 2>&1 &
+    uncached_pid=$!
+    for _ in $(seq 1 1000); do curl -fs "$UNCACHED/health/ready" >/dev/null && break; sleep 0.01; done
+    python3 bench/tokens.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" >"$work/tokens"
+    all_tokens="$(cut -d= -f2 "$work/tokens" | paste -sd,)"
+    mixed() { # label base MIX [TOKENS]
+        read -r rps p50 p99 <<<"$(MIX="$3" TOKENS="${4:-}" FIRST="$first" LAST="$last" measure "$2" -s "$work/mix.lua")"
+        ratio="$(awk -v a="$rps" -v b="$live_rps" 'BEGIN {printf "%.2f", a / b}')"
+        printf '%-34s %12s %10s %10s %8s\n' "$1" "$rps" "$p50" "$p99" "$ratio"
+    }
+    echo "mixed load: random searches and reads ($EXPERIENCES experiences)"
+    mixed "search mix, anonymous" "$BASE" search
+    mixed "search mix, anonymous, uncached" "$UNCACHED" search
+    mixed "search mix, signed-in (25 callers)" "$BASE" search "$all_tokens"
+    mixed "by id, anonymous" "$BASE" read
+    mixed "by id, anonymous, uncached" "$UNCACHED" read
+    for role in secretariat member_country expert client; do
+        mixed "by id, signed-in: $role" "$BASE" read "$(grep -o "^$role=.*" "$work/tokens" | cut -d= -f2)"
+    done
+    mixed "70/30 search/read, signed-in" "$BASE" mixed "$all_tokens"
 fi
 
-python3 bench/responses.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "${WRITERS:-8}" "${DURATION%s}"
+python3 bench/responses.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "${WRITERS:-35}" "${DURATION%s}"
+
+# The same saves while the mixed reads run beside them (wrk is stopped, and reports, when the
+# saves are done).
+if [ "$EXPERIENCES" -gt 0 ]; then
+    MIX=mixed TOKENS="$all_tokens" FIRST="$first" LAST="$last" \
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d600s --latency -s "$work/mix.lua" "$BASE" >"$work/beside.txt" 2>&1 &
+    wrk_pid=$!
+    echo "35 focal-point systems saving while the mixed reads run:"
+    python3 bench/responses.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "${WRITERS:-35}" "${DURATION%s}"
+    kill -INT "$wrk_pid"; wait "$wrk_pid" || true
+    printf '%-34s %12s %10s %10s\n' "reads beside the saves" "$(awk '/Requests\/sec/ {print $2}' "$work/beside.txt")" \
+        "$(to_ms "$(awk '$1=="50%" {print $2}' "$work/beside.txt")")" "$(to_ms "$(awk '$1=="99%" {print $2}' "$work/beside.txt")")"
+fi
 
 EXPORT_ANSWERS="${EXPORT_ANSWERS:-1000000}"
 if [ "$EXPORT_ANSWERS" -gt 0 ]; then
