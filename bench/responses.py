@@ -246,12 +246,17 @@ def main():
     token = must(*anon.call("POST", "/api/v1/auth/login", {"email": EMAIL, "password": PASSWORD}), 200)["access_token"]
     admin = Client(token)
     by_round = setup(admin, rounds=4)
+    # One response per client, across rounds when there are more clients than countries.
+    ids = [rid for round_ids in by_round for rid in round_ids]
+    if len(ids) <= CLIENTS:
+        sys.exit(f"{len(ids)} responses for {CLIENTS} clients: too many clients")
+    put_ids, submit_ids = ids[:CLIENTS], ids[CLIENTS:]
     if os.environ.get("PUT_LOAD") != "python" and shutil.which("wrk"):
-        bench_put_wrk(token, by_round[0], minimal=False)
-        bench_put_wrk(token, by_round[0], minimal=True)
+        bench_put_wrk(token, put_ids, minimal=False)
+        bench_put_wrk(token, put_ids, minimal=True)
     else:
-        bench_put(token, by_round[0])
-    bench_submit(token, [rid for ids in by_round[1:] for rid in ids])
+        bench_put(token, put_ids)
+    bench_submit(token, submit_ids)
 
 
 if __name__ == "__main__":
