@@ -198,6 +198,11 @@ pub struct ServeArgs {
     #[arg(long, env = "MECIGEP_GUIDE_CACHE_RECHECK_MS", default_value_t = 100,
           value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub guide_cache_recheck_ms: u64,
+    /// Rank searches of the published Guide in an index kept in this process's memory, built
+    /// at the first search and brought up to date from the database under the Guide's
+    /// generation; false ranks every search in the database.
+    #[arg(long, env = "MECIGEP_SEARCH_INDEX", default_value_t = true, action = clap::ArgAction::Set)]
+    pub search_index: bool,
     /// Milliseconds a server keeps what an account's row said of an access token: the most a
     /// deactivation, role change or client revocation made through another instance takes to
     /// end access here (through this instance it is at once). 0 reads the account on every
@@ -324,6 +329,7 @@ impl ServeArgs {
                 },
                 guide_cache_entries: self.guide_cache_entries as usize,
                 guide_cache_recheck: std::time::Duration::from_millis(self.guide_cache_recheck_ms),
+                search_index: self.search_index,
                 hsts: self.hsts,
                 metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
                 rate_limits: crate::http::rate_limit::RateLimits {

@@ -22,6 +22,9 @@ pub struct AppSettings {
     /// How long the Guide's generation read from the database is trusted when this process
     /// wrote nothing since: the most a change made by another instance may take to show.
     pub guide_cache_recheck: std::time::Duration,
+    /// Rank searches of the published Guide in an index kept in this process (false: in the
+    /// database).
+    pub search_index: bool,
     /// Send `Strict-Transport-Security` (the service is reached over TLS only).
     pub hsts: bool,
     /// The bearer token `/metrics` asks for on the API's listener; no `/metrics` there without.
@@ -42,6 +45,7 @@ impl Default for AppSettings {
             auth: AuthSettings::default(),
             guide_cache_entries: 1024,
             guide_cache_recheck: std::time::Duration::from_millis(100),
+            search_index: true,
             hsts: false,
             metrics_token: None,
             rate_limits: crate::http::rate_limit::RateLimits::OFF,
@@ -111,6 +115,8 @@ pub struct AppState {
     pub settings: Arc<AppSettings>,
     pub auth: Arc<AuthState>,
     pub guide_cache: Arc<GuideCache>,
+    /// The published Guide's full-text index in this process.
+    pub guide_index: Arc<crate::experiences::guide_index::GuideIndex>,
     pub rate_limits: Arc<crate::http::rate_limit::Limiter>,
 }
 
@@ -132,7 +138,11 @@ impl AppState {
             settings.guide_cache_recheck,
             pool.write_counter(),
         ));
+        let guide_index = Arc::new(crate::experiences::guide_index::GuideIndex::new(
+            settings.search_index,
+        ));
         AppState {
+            guide_index,
             rate_limits: Arc::new(crate::http::rate_limit::Limiter::new(settings.rate_limits)),
             pool,
             guide_cache,

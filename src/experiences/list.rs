@@ -7,6 +7,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::api::View;
 use super::api::{ExperienceQuery, ExperienceSummary};
+use super::guide_index::GuideIndex;
 use super::model::ExperienceRow;
 use super::rules::ExperienceStatus;
 use super::search::{self, Hit, ListCursor, ListSpec, Sort};
@@ -197,7 +198,9 @@ async fn compute_page(
     pref: LangPref,
 ) -> ApiResult<PageBody> {
     let (q, sort, limit) = (spec.q.clone(), spec.sort, spec.limit);
-    let (hits, mut shown) = db::run(&state.pool, move |conn| read_page(conn, &spec)).await?;
+    let indexed = GuideIndex::hits(state, &spec).await?;
+    let (hits, mut shown) =
+        db::run(&state.pool, move |conn| read_page(conn, &spec, indexed)).await?;
     let mut langs = LangTracker::default();
     let with_q = q.is_some();
     let items: Vec<(Hit, Shown)> = hits
@@ -217,8 +220,12 @@ async fn compute_page(
 fn read_page(
     conn: &mut db::DbConn,
     spec: &ListSpec,
+    indexed: Option<Vec<Hit>>,
 ) -> ApiResult<(Vec<Hit>, BTreeMap<i64, Shown>)> {
-    let hits = search::list(conn, spec)?;
+    let hits = match indexed {
+        Some(hits) => hits,
+        None => search::list(conn, spec)?,
+    };
     let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
     let mut rows = store::find_many(conn, &ids)?;
     let mut shown = BTreeMap::new();

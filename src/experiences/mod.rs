@@ -5,6 +5,7 @@ pub mod actions;
 pub mod api;
 pub mod coverage;
 mod edit;
+pub mod guide_index;
 pub mod list;
 pub mod model;
 pub mod routes;

@@ -371,32 +371,7 @@ pub fn reindex(
             .filter(experience_search::scope.eq(scope)),
     )
     .execute(conn)?;
-    let mut search = SearchTexts::default();
-    for (lang, title) in &doc.title {
-        search.titles.push((*lang, title.clone()));
-    }
-    for lang in Lang::ALL {
-        let body: Vec<&str> = [doc.introduction.get(&lang), doc.strategies.get(&lang)]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect();
-        if !body.is_empty() {
-            search.bodies.push((lang, body.join("\n")));
-        }
-    }
-    let mut neutral: Vec<&str> = Vec::new();
-    for i in &doc.institutions {
-        neutral.push(&i.name);
-        neutral.extend(i.acronym.as_deref());
-        neutral.extend(i.role.as_deref());
-    }
-    for l in &doc.legal_framework {
-        neutral.push(&l.title);
-        neutral.extend(l.number.as_deref());
-    }
-    neutral.extend(doc.tags.iter().map(String::as_str));
-    search.neutral = neutral.join("\n");
+    let mut search = search_texts(doc);
     let (country, area): (String, String) = experiences::table
         .find(id)
         .select((experiences::country, experiences::thematic_area))
@@ -429,4 +404,35 @@ pub fn reindex(
         .returning(experience_search::id)
         .get_result(conn)?;
     search_index::index_experience_texts(conn, row_id, &search)
+}
+
+/// The texts of `doc` that the full-text search reads, by language where they have one.
+pub fn search_texts(doc: &Document) -> SearchTexts {
+    let mut search = SearchTexts::default();
+    for (lang, title) in &doc.title {
+        search.titles.push((*lang, title.clone()));
+    }
+    for lang in Lang::ALL {
+        let body: Vec<&str> = [doc.introduction.get(&lang), doc.strategies.get(&lang)]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if !body.is_empty() {
+            search.bodies.push((lang, body.join("\n")));
+        }
+    }
+    let mut neutral: Vec<&str> = Vec::new();
+    for i in &doc.institutions {
+        neutral.push(&i.name);
+        neutral.extend(i.acronym.as_deref());
+        neutral.extend(i.role.as_deref());
+    }
+    for l in &doc.legal_framework {
+        neutral.push(&l.title);
+        neutral.extend(l.number.as_deref());
+    }
+    neutral.extend(doc.tags.iter().map(String::as_str));
+    search.neutral = neutral.join("\n");
+    search
 }

@@ -32,6 +32,7 @@ mod reliability;
 mod reports;
 mod responses;
 mod rounds;
+mod search_relevance;
 mod thematic_areas;
 mod traces;
 mod users;

@@ -27,7 +27,7 @@ use mecigep::app;
 use mecigep::db::{self, DbPool, PoolOptions, Target};
 use mecigep::state::{AppSettings, AppState};
 
-type Svc = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
+pub type Svc = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
 
 /// Migrates and seeds `target` with the application's own start-up preparation, then closes
 /// every connection to it (a template must have none).

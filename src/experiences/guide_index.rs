@@ -1,0 +1,618 @@
+//! The published Guide's full-text index, kept and ranked in each server process (tantivy, in
+//! memory), so that a public or signed-in search of the published Guide costs no ranking in the
+//! database.
+//!
+//! A search in the database ranked every match of its words: with real word frequencies a
+//! common word matches most of the Guide, and one search took tens to hundreds of milliseconds
+//! of database time. Here a search is a few index lookups and a top-k ranking in memory.
+//!
+//! The index follows the database through the Guide's generation, the number triggers bump with
+//! any change the public Guide shows: a search first learns the generation as the kept pages do
+//! ([`crate::cache::GuideCache`]: at once after a write through this process, within
+//! `MECIGEP_GUIDE_CACHE_RECHECK_MS` for another instance's), and when the index is older it
+//! compares what each indexed row was built from (its [`Stamp`]) with the database and indexes
+//! again only what changed. One request brings the index up to date; the others meanwhile ask
+//! the database, so no answer is older than the generation it was asked under. Starting empty,
+//! the first search indexes the whole published Guide.
+//!
+//! Words are matched as the database matched them: split on anything not a letter or digit,
+//! lower-cased, accents removed, then stemmed with the Snowball stemmer of the text's language
+//! (names, acronyms, numbers and tags without stemming), on both backends. Ranking is BM25 with
+//! titles weighing ten times the rest; every word must match.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use tantivy::collector::TopDocs;
+use tantivy::columnar::ColumnValues;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader};
+use tantivy::{TantivyDocument, Term};
+
+use super::rules::Document;
+use super::search::{Hit, ListCursor, ListSpec, Sort};
+use super::search_index::has_search_terms;
+use super::shown::parse_version;
+use super::store::{self, Scope};
+use crate::db::schema::{countries, experience_search, experiences};
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
+use crate::http::lang::Lang;
+use crate::state::AppState;
+
+/// Titles weigh this many times the other texts, as they did in the database's ranking.
+const TITLE_WEIGHT: Score = 10.0;
+
+/// Versions read from the database per statement while indexing.
+const BATCH: usize = 500;
+
+struct Fields {
+    id: Field,
+    status: Field,
+    country: Field,
+    area: Field,
+    subregion: Field,
+    tag: Field,
+    lang: Field,
+    snapshot: Field,
+    updated: Field,
+    /// The country code as a number that sorts as the code does ([`country_key`]).
+    country_key: Field,
+    /// Texts by language, in [`Lang::ALL`]'s order.
+    title: [Field; 4],
+    body: [Field; 4],
+    /// Names, acronyms, numbers and tags: no stemming.
+    neutral: Field,
+}
+
+/// The analyzer names, registered with the index.
+fn analyzer_name(lang: Option<Lang>) -> &'static str {
+    match lang {
+        Some(Lang::En) => "mecigep_en",
+        Some(Lang::Es) => "mecigep_es",
+        Some(Lang::Fr) => "mecigep_fr",
+        Some(Lang::Pt) => "mecigep_pt",
+        None => "mecigep_simple",
+    }
+}
+
+fn analyzer(lang: Option<Lang>) -> TextAnalyzer {
+    let base = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter);
+    let stem = match lang {
+        Some(Lang::En) => Language::English,
+        Some(Lang::Es) => Language::Spanish,
+        Some(Lang::Fr) => Language::French,
+        Some(Lang::Pt) => Language::Portuguese,
+        None => return base.build(),
+    };
+    base.filter(Stemmer::new(stem)).build()
+}
+
+fn lang_index(lang: Lang) -> usize {
+    Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
+}
+
+struct Engine {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter<TantivyDocument>>,
+    fields: Fields,
+}
+
+impl Engine {
+    fn new() -> tantivy::Result<Engine> {
+        let mut schema = Schema::builder();
+        let number = NumericOptions::default().set_indexed().set_fast();
+        let text = |lang: Option<Lang>| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyzer_name(lang))
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            )
+        };
+        let fields = Fields {
+            id: schema.add_i64_field("id", number.clone()),
+            status: schema.add_text_field("status", STRING),
+            country: schema.add_text_field("country", STRING),
+            area: schema.add_text_field("area", STRING),
+            subregion: schema.add_text_field("subregion", STRING),
+            tag: schema.add_text_field("tag", STRING),
+            lang: schema.add_text_field("lang", STRING),
+            snapshot: schema.add_i64_field("snapshot", number.clone()),
+            updated: schema.add_i64_field("updated", number),
+            country_key: schema.add_u64_field("country_key", NumericOptions::default().set_fast()),
+            title: Lang::ALL
+                .map(|l| schema.add_text_field(&format!("title_{}", l.code()), text(Some(l)))),
+            body: Lang::ALL
+                .map(|l| schema.add_text_field(&format!("body_{}", l.code()), text(Some(l)))),
+            neutral: schema.add_text_field("neutral", text(None)),
+        };
+        let index = Index::create_in_ram(schema.build());
+        for lang in Lang::ALL.map(Some).into_iter().chain([None]) {
+            index
+                .tokenizers()
+                .register(analyzer_name(lang), analyzer(lang));
+        }
+        // One indexing thread, the smallest arena tantivy allows: the Guide is small and
+        // written rarely.
+        let writer = index.writer_with_num_threads(1, 15_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Engine {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    /// The text fields a word is looked up in, with their weights.
+    fn text_fields(&self) -> Vec<(Field, Score)> {
+        let f = &self.fields;
+        let mut all: Vec<(Field, Score)> = f.title.iter().map(|t| (*t, TITLE_WEIGHT)).collect();
+        all.extend(f.body.iter().map(|b| (*b, 1.0)));
+        all.push((f.neutral, 1.0));
+        all
+    }
+
+    /// The terms `word` stands for in `field`, as the field's analyzer makes them.
+    fn terms(&self, field: Field, word: &str) -> Vec<Term> {
+        let Ok(mut analyzer) = self.index.tokenizer_for_field(field) else {
+            return Vec::new();
+        };
+        let mut stream = analyzer.token_stream(word);
+        let mut terms = Vec::new();
+        while stream.advance() {
+            terms.push(Term::from_field_text(field, &stream.token().text));
+        }
+        terms
+    }
+
+    fn document(&self, stamp: &Stamp, doc: &Document) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_i64(f.id, stamp.experience);
+        d.add_text(f.status, &stamp.status);
+        d.add_text(f.country, &stamp.country);
+        d.add_text(f.area, &stamp.area);
+        d.add_text(f.subregion, &stamp.subregion);
+        for tag in &doc.tags {
+            d.add_text(f.tag, tag);
+        }
+        for lang in doc.languages() {
+            d.add_text(f.lang, lang.code());
+        }
+        d.add_i64(f.snapshot, days(doc.snapshot_date));
+        d.add_i64(f.updated, micros(stamp.updated_at));
+        d.add_u64(f.country_key, country_key(&stamp.country));
+        let texts = store::search_texts(doc);
+        for (lang, title) in &texts.titles {
+            d.add_text(f.title[lang_index(*lang)], title);
+        }
+        for (lang, body) in &texts.bodies {
+            d.add_text(f.body[lang_index(*lang)], body);
+        }
+        d.add_text(f.neutral, &texts.neutral);
+        d
+    }
+
+    /// Up to `limit + 1` hits of the published Guide for `spec` (which has words), in the
+    /// list's order, after its cursor.
+    fn search(&self, spec: &ListSpec, q: &str) -> tantivy::Result<Vec<Hit>> {
+        let f = &self.fields;
+        let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (field, weight) in self.text_fields() {
+                for term in self.terms(field, word) {
+                    let query: Box<dyn Query> =
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                    let query: Box<dyn Query> = if weight == 1.0 {
+                        query
+                    } else {
+                        Box::new(BoostQuery::new(query, weight))
+                    };
+                    any.push((Occur::Should, query));
+                }
+            }
+            if any.is_empty() {
+                continue;
+            }
+            all.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if all.is_empty() {
+            return Ok(Vec::new());
+        }
+        let statuses: Vec<String> = spec.statuses.iter().map(|s| s.as_str().into()).collect();
+        let mut filters = vec![any_of(f.status, &statuses)];
+        if let Some(own) = &spec.only_country {
+            filters.push(any_of(f.country, std::slice::from_ref(own)));
+        }
+        for (field, values) in [
+            (f.country, &spec.countries),
+            (f.area, &spec.areas),
+            (f.tag, &spec.tags),
+        ] {
+            if !values.is_empty() {
+                filters.push(any_of(field, values));
+            }
+        }
+        if let Some(s) = &spec.subregion {
+            filters.push(any_of(f.subregion, std::slice::from_ref(s)));
+        }
+        if let Some(l) = spec.language {
+            filters.push(any_of(f.lang, &[l.code().to_owned()]));
+        }
+        let range = |field: Field, from: Option<i64>, to: Option<i64>| -> Box<dyn Query> {
+            let bound = |v: Option<i64>| {
+                v.map_or(Bound::Unbounded, |v| {
+                    Bound::Included(Term::from_field_i64(field, v))
+                })
+            };
+            Box::new(RangeQuery::new(bound(from), bound(to)))
+        };
+        if spec.snapshot_from.is_some() || spec.snapshot_to.is_some() {
+            filters.push(range(
+                f.snapshot,
+                spec.snapshot_from.map(days),
+                spec.snapshot_to.map(days),
+            ));
+        }
+        if let Some(t) = spec.updated_since {
+            filters.push(range(f.updated, Some(micros(t)), None));
+        }
+        for filter in filters {
+            all.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
+        }
+        let query = BooleanQuery::new(all);
+
+        let sort = spec.sort;
+        let cursor = spec.after.as_ref().and_then(|c| cursor_key(c, sort));
+        let limit = usize::try_from(spec.limit + 1).unwrap_or(1);
+        let top = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
+            let fast = segment.fast_fields();
+            let i64s = |name: &str| fast.i64(name).ok().map(|c| c.first_or_default_col(0));
+            let (ids, snapshots, updates) = (i64s("id"), i64s("snapshot"), i64s("updated"));
+            let countries = fast
+                .u64("country_key")
+                .ok()
+                .map(|c| c.first_or_default_col(0));
+            move |doc: DocId, score: Score| {
+                let get = |c: &Option<Arc<dyn ColumnValues<i64>>>| {
+                    c.as_ref().map_or(0, |c| c.get_val(doc))
+                };
+                Key::new(
+                    sort,
+                    cursor,
+                    Row {
+                        id: get(&ids),
+                        score,
+                        snapshot: get(&snapshots),
+                        updated: get(&updates),
+                        country: countries.as_ref().map_or(0, |c| c.get_val(doc)),
+                    },
+                )
+            }
+        });
+        let found = self.reader.searcher().search(&query, &top)?;
+        Ok(found
+            .into_iter()
+            .filter(|(key, _)| key.after)
+            .filter_map(|(key, _)| key.row.hit())
+            .collect())
+    }
+}
+
+/// Matches any of `values` in a keyword field.
+fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        values
+            .iter()
+            .map(|v| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(field, v),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, q)
+            })
+            .collect(),
+    ))
+}
+
+fn days(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce())
+}
+
+fn micros(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp_micros()
+}
+
+/// A country code as a number that sorts as the code does (up to 8 ASCII characters).
+fn country_key(code: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    for (b, c) in bytes.iter_mut().zip(code.bytes()) {
+        *b = c;
+    }
+    u64::from_be_bytes(bytes)
+}
+
+fn country_code(key: u64) -> String {
+    key.to_be_bytes()
+        .iter()
+        .filter(|b| **b != 0)
+        .map(|b| char::from(*b))
+        .collect()
+}
+
+/// What the list needs of an indexed row.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+struct Row {
+    id: i64,
+    score: Score,
+    snapshot: i64,
+    updated: i64,
+    country: u64,
+}
+
+impl Row {
+    fn hit(self) -> Option<Hit> {
+        Some(Hit {
+            id: self.id,
+            country: country_code(self.country),
+            snapshot_date: NaiveDate::from_num_days_from_ce_opt(
+                i32::try_from(self.snapshot).ok()?,
+            )?,
+            updated_at: DateTime::from_timestamp_micros(self.updated)?.naive_utc(),
+            rank: -f64::from(self.score),
+        })
+    }
+}
+
+/// A row's place in the list: greater comes first. `after` is false for rows at or before the
+/// cursor, which then rank below every row after it.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+struct Key {
+    after: bool,
+    primary: f64,
+    secondary: i64,
+    row: Row,
+}
+
+impl Key {
+    fn new(sort: Sort, cursor: Option<(f64, i64)>, row: Row) -> Key {
+        let (primary, secondary) = order(sort, &row);
+        Key {
+            after: cursor.is_none_or(|c| (primary, secondary) < c),
+            primary,
+            secondary,
+            row,
+        }
+    }
+}
+
+/// The sort key of a row, greater first: the list's orders as the database sorted them
+/// (relevance, then id ascending; snapshot or update descending, then id descending; country
+/// ascending, then id ascending).
+fn order(sort: Sort, row: &Row) -> (f64, i64) {
+    match sort {
+        Sort::Relevance => (f64::from(row.score), -row.id),
+        Sort::SnapshotDesc => (row.snapshot as f64, row.id),
+        Sort::UpdatedDesc => (row.updated as f64, row.id),
+        Sort::Country => (-(row.country as f64), -row.id),
+    }
+}
+
+/// The sort key of the row a cursor names.
+fn cursor_key(c: &ListCursor, sort: Sort) -> Option<(f64, i64)> {
+    Some(match sort {
+        Sort::Relevance => (-c.r?, -c.i),
+        Sort::SnapshotDesc => (days(c.d?) as f64, c.i),
+        Sort::UpdatedDesc => (micros(c.t?) as f64, c.i),
+        Sort::Country => (-(country_key(c.c.as_deref()?) as f64), -c.i),
+    })
+}
+
+/// What an indexed row was built from: when any of it changes, the row is indexed again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    /// The search row's id, new each time the database indexes the experience again.
+    row: i64,
+    experience: i64,
+    version: i32,
+    status: String,
+    country: String,
+    area: String,
+    subregion: String,
+    updated_at: NaiveDateTime,
+}
+
+type StampRow = (i64, i64, i32, String, String, String, String, NaiveDateTime);
+
+impl Stamp {
+    fn from_row(r: StampRow) -> Stamp {
+        Stamp {
+            row: r.0,
+            experience: r.1,
+            version: r.2,
+            status: r.3,
+            country: r.4,
+            area: r.5,
+            subregion: r.6,
+            updated_at: r.7,
+        }
+    }
+}
+
+/// What the index holds: the generation it is at least as new as, and each experience's stamp.
+#[derive(Default)]
+struct Indexed {
+    generation: i64,
+    stamps: HashMap<i64, Stamp>,
+}
+
+/// The index of one server process; built at the first search.
+pub struct GuideIndex {
+    enabled: bool,
+    engine: OnceLock<Option<Engine>>,
+    indexed: Arc<tokio::sync::Mutex<Indexed>>,
+    /// `Indexed::generation`, readable without the lock; -1 before the first indexing.
+    at: AtomicI64,
+}
+
+impl GuideIndex {
+    /// `enabled` false leaves every search to the database.
+    pub fn new(enabled: bool) -> GuideIndex {
+        GuideIndex {
+            enabled,
+            engine: OnceLock::new(),
+            indexed: Arc::default(),
+            at: AtomicI64::new(-1),
+        }
+    }
+
+    fn engine(&self) -> Option<&Engine> {
+        self.engine
+            .get_or_init(|| match Engine::new() {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    tracing::error!(error = %e, "the in-memory search index could not be made; searches use the database");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// The hits of a list from the index: `None` when the database is to answer (a list of
+    /// unpublished work, no words to search, the index off or being brought up to date by
+    /// another request).
+    pub async fn hits(state: &AppState, spec: &ListSpec) -> ApiResult<Option<Vec<Hit>>> {
+        let this = state.guide_index.clone();
+        if !this.enabled || spec.scope != Scope::Published {
+            return Ok(None);
+        }
+        let Some(q) = spec.q.as_deref().filter(|q| has_search_terms(q)) else {
+            return Ok(None);
+        };
+        if this.engine().is_none() {
+            return Ok(None);
+        }
+        // The answer must be at least as new as the generation the kept pages trust.
+        let cache = state.guide_cache.clone();
+        let wanted = match cache.trusted_generation() {
+            Some(g) => g,
+            None => {
+                crate::db::run(&state.pool, move |conn| Ok(cache.read_generation(conn)?)).await?
+            }
+        };
+        if this.at.load(Ordering::Acquire) < wanted {
+            let Ok(mut indexed) = this.indexed.clone().try_lock_owned() else {
+                return Ok(None);
+            };
+            if indexed.generation < wanted || this.at.load(Ordering::Acquire) < 0 {
+                let me = this.clone();
+                indexed = crate::db::run(&state.pool, move |conn| {
+                    me.refresh(conn, &mut indexed)?;
+                    Ok(indexed)
+                })
+                .await?;
+                this.at.store(indexed.generation, Ordering::Release);
+            }
+        }
+        let engine = this
+            .engine()
+            .ok_or_else(|| ApiError::internal("search index missing"))?;
+        engine
+            .search(spec, q)
+            .map(Some)
+            .map_err(|e| ApiError::internal(format!("searching the index: {e}")))
+    }
+
+    /// Brings the index up to the database's current generation: indexes again the published
+    /// rows whose stamp changed and drops those gone.
+    fn refresh(&self, conn: &mut DbConn, indexed: &mut Indexed) -> ApiResult<()> {
+        let engine = self
+            .engine()
+            .ok_or_else(|| ApiError::internal("search index missing"))?;
+        // Read first: everything read after it is at least as new.
+        let generation = crate::cache::guide_generation(conn)?;
+        let rows: Vec<StampRow> = experience_search::table
+            .inner_join(experiences::table.on(experiences::id.eq(experience_search::experience_id)))
+            .inner_join(countries::table.on(countries::code.eq(experiences::country)))
+            .filter(experience_search::scope.eq(Scope::Published))
+            .select((
+                experience_search::id,
+                experiences::id,
+                experiences::version,
+                experiences::status,
+                experiences::country,
+                experiences::thematic_area,
+                countries::subregion,
+                experience_search::updated_at,
+            ))
+            .load(conn)?;
+        let mut current: HashMap<i64, Stamp> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let stamp = Stamp::from_row(row);
+            current.insert(stamp.experience, stamp);
+        }
+        let gone: Vec<i64> = indexed
+            .stamps
+            .keys()
+            .filter(|id| !current.contains_key(id))
+            .copied()
+            .collect();
+        let changed: Vec<&Stamp> = current
+            .values()
+            .filter(|s| indexed.stamps.get(&s.experience) != Some(*s))
+            .collect();
+        if gone.is_empty() && changed.is_empty() {
+            indexed.generation = generation;
+            return Ok(());
+        }
+        let mut writer = engine.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let index_error =
+            |e: tantivy::TantivyError| ApiError::internal(format!("indexing the Guide: {e}"));
+        for id in &gone {
+            writer.delete_term(Term::from_field_i64(engine.fields.id, *id));
+        }
+        for batch in changed.chunks(BATCH) {
+            let pairs: Vec<(i64, i32)> = batch.iter().map(|s| (s.experience, s.version)).collect();
+            let versions = store::versions_of(conn, &pairs)?;
+            for stamp in batch {
+                writer.delete_term(Term::from_field_i64(engine.fields.id, stamp.experience));
+                if let Some(v) = versions.get(&stamp.experience) {
+                    writer
+                        .add_document(engine.document(stamp, &parse_version(v)?))
+                        .map_err(index_error)?;
+                }
+            }
+        }
+        writer.commit().map_err(index_error)?;
+        engine.reader.reload().map_err(index_error)?;
+        drop(writer);
+        indexed.stamps = current;
+        indexed.generation = generation;
+        Ok(())
+    }
+}
