@@ -52,6 +52,7 @@ fi
 
 cleanup() {
     [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+    [ -n "${uncached_pid:-}" ] && kill "$uncached_pid" 2>/dev/null && wait "$uncached_pid" 2>/dev/null || true
     [ -n "$dropdb" ] && psql "$BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $dropdb WITH (FORCE)" || true
     rm -rf "$work"
 }
@@ -60,6 +61,11 @@ trap cleanup EXIT
 ADMIN_EMAIL=bench@example.org
 ADMIN_PASSWORD=bench-password-0123
 # The rate limits guard a service from runaway callers; the load generator is one caller.
+for p in "$PORT" "$((PORT + 1))"; do
+    if curl -s -o /dev/null "http://127.0.0.1:$p/health/live"; then
+        echo "port $p is in use (a server left from another run?): stop it first" >&2; exit 1
+    fi
+done
 DATABASE_URL="$DB_URL" MECIGEP_BIND="127.0.0.1:$PORT" RUST_LOG=warn \
     MECIGEP_RATE_LIMIT_WRITES=0 MECIGEP_RATE_LIMIT_LOGINS=0 MECIGEP_RATE_LIMIT_EXPORTS=0 MECIGEP_RATE_LIMIT_SEARCH=0 \
     MECIGEP_ADMIN_EMAIL="$ADMIN_EMAIL" MECIGEP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
@@ -111,6 +117,8 @@ if [ "$EXPERIENCES" -gt 0 ]; then
     # checkpoint writes the load's pages back now: left to itself, it spreads over the next
     # minutes (the reads measured below) and once held a by-id run's p99 at 28 ms.
     if [ -n "$dropdb" ]; then psql "$DB_URL" -qc "VACUUM ANALYZE" -c "CHECKPOINT"; fi
+    # The first search indexes the whole published Guide in this process (src/experiences/guide_index.rs).
+    echo "first search (indexes the Guide): $(curl -s -o /dev/null -w '%{time_total}' "$BASE/api/v1/experiences?q=gestion") s"
     # Each of wrk's threads draws its own ids (bench/threads.lua).
     { cat bench/threads.lua; cat <<LUA; } >"$work/by_id.lua"
 request = function()

@@ -13,7 +13,8 @@
 //! compares what each indexed row was built from (its [`Stamp`]) with the database and indexes
 //! again only what changed. One request brings the index up to date; the others meanwhile ask
 //! the database, so no answer is older than the generation it was asked under. Starting empty,
-//! the first search indexes the whole published Guide.
+//! the first search indexes the whole published Guide, and the searches arriving meanwhile wait
+//! for it.
 //!
 //! Words are matched as the database matched them: split on anything not a letter or digit,
 //! lower-cased, accents removed, then stemmed with the Snowball stemmer of the text's language
@@ -525,11 +526,20 @@ impl GuideIndex {
                 crate::db::run(&state.pool, move |conn| Ok(cache.read_generation(conn)?)).await?
             }
         };
-        if this.at.load(Ordering::Acquire) < wanted {
-            let Ok(mut indexed) = this.indexed.clone().try_lock_owned() else {
-                return Ok(None);
+        let at = this.at.load(Ordering::Acquire);
+        if at < wanted {
+            // Never indexed: wait for the first indexing rather than rank in the database
+            // meanwhile (under load, those rankings took the CPU the indexing needed). Later,
+            // while one request brings the index up to date, the database answers the others.
+            let mut indexed = if at < 0 {
+                this.indexed.clone().lock_owned().await
+            } else {
+                match this.indexed.clone().try_lock_owned() {
+                    Ok(indexed) => indexed,
+                    Err(_) => return Ok(None),
+                }
             };
-            if indexed.generation < wanted || this.at.load(Ordering::Acquire) < 0 {
+            if indexed.generation < wanted {
                 let me = this.clone();
                 indexed = crate::db::run(&state.pool, move |conn| {
                     me.refresh(conn, &mut indexed)?;

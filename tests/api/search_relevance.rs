@@ -120,7 +120,11 @@ async fn searches_find_other_forms_of_a_word_on_every_backend() {
         .json();
     let first: &Value = &page["data"][0];
     assert!(
-        first["title"].as_str().unwrap().to_lowercase().contains("budget"),
+        first["title"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("budget"),
         "{first}"
     );
 }
