@@ -6,6 +6,7 @@ pub mod api;
 pub mod coverage;
 mod edit;
 pub mod guide_index;
+mod index_order;
 pub mod list;
 pub mod model;
 pub mod routes;
