@@ -24,12 +24,11 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use tantivy::collector::TopDocs;
-use tantivy::columnar::ColumnValues;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
@@ -43,11 +42,15 @@ use tantivy::tokenizer::{
 use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader};
 use tantivy::{TantivyDocument, Term};
 
-use super::index_order::{country_key, cursor_key, days, micros, Key, Row};
+use super::api::View;
+use super::index_order::{country_key, cursor_key, days, micros, page_size, Key, Row};
+use super::index_snapshot::{facets_of, Snapshot, Stamp, StampRow};
+use super::index_words::{self, DocFacts, Names};
+use super::list::Brief;
 use super::rules::Document;
 use super::search::{Hit, ListSpec};
 use super::search_index::has_search_terms;
-use super::shown::parse_version;
+use super::shown::current_versions;
 use super::store::{self, Scope};
 use crate::db::schema::{countries, experience_search, experiences};
 use crate::db::DbConn;
@@ -55,8 +58,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::lang::Lang;
 use crate::state::AppState;
 
+/// A page's hits in order, each with what the list shows of it.
+pub(super) type Found = Vec<(Hit, Arc<Brief>)>;
+
 /// Titles weigh this many times the other texts, as they did in the database's ranking.
 const TITLE_WEIGHT: Score = 10.0;
+
+/// Segments the index may have before the small ones are merged.
+const MAX_SEGMENTS: usize = 8;
 
 /// Versions read from the database per statement while indexing.
 const BATCH: usize = 500;
@@ -115,6 +124,8 @@ struct Engine {
     reader: IndexReader,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     fields: Fields,
+    /// What searches read, replaced whole after each indexing.
+    current: RwLock<Arc<Snapshot>>,
 }
 
 impl Engine {
@@ -154,15 +165,25 @@ impl Engine {
         // One indexing thread, the smallest arena tantivy allows: the Guide is small and
         // written rarely.
         let writer = index.writer_with_num_threads(1, 15_000_000)?;
+        // Segments are merged when the index is refreshed ([`Engine::merge`]): in the
+        // background, merged segments would stay unseen until the next refresh anyway.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let current = RwLock::new(Arc::new(Snapshot::new(
+            reader.searcher(),
+            HashMap::new(),
+            &HashMap::new(),
+            Names::default(),
+        )?));
         Ok(Engine {
             index,
             reader,
             writer: Mutex::new(writer),
             fields,
+            current,
         })
     }
 
@@ -216,15 +237,47 @@ impl Engine {
         d
     }
 
+    /// Merges segments, as a search reads each of them: every one into one after the first
+    /// indexing; the small ones into one when there are more than [`MAX_SEGMENTS`] (each
+    /// refresh that changes something adds one).
+    fn merge(&self, writer: &mut IndexWriter<TantivyDocument>, all: bool) -> tantivy::Result<()> {
+        let mut segments = self.index.searchable_segment_metas()?;
+        if segments.len() < 2 || (!all && segments.len() <= MAX_SEGMENTS) {
+            return Ok(());
+        }
+        if !all {
+            segments.sort_by_key(|m| std::cmp::Reverse(m.num_docs()));
+            segments.remove(0);
+        }
+        let ids: Vec<_> = segments.iter().map(|m| m.id()).collect();
+        writer.merge(&ids).wait()?;
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Up to `limit + 1` hits of the published Guide for `spec` (which has words), in the
-    /// list's order, after its cursor.
-    fn search(&self, spec: &ListSpec, q: &str) -> tantivy::Result<Vec<Hit>> {
+    /// list's order, after its cursor, each with its summary (`None` if one is missing, which
+    /// a snapshot never lets happen).
+    fn search(&self, spec: &ListSpec, q: &str) -> tantivy::Result<Option<Found>> {
         let f = &self.fields;
-        let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut words: Vec<(String, Box<dyn Query>)> = Vec::new();
         for word in q
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
         {
+            // Every analyzer starts as the plainest one does: what it makes of the word
+            // stands for the word.
+            let plain: Vec<String> = self
+                .terms(f.neutral, word)
+                .iter()
+                .filter_map(|t| t.value().as_str().map(str::to_owned))
+                .collect();
             let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for (field, weight) in self.text_fields() {
                 for term in self.terms(field, word) {
@@ -241,11 +294,39 @@ impl Engine {
             if any.is_empty() {
                 continue;
             }
-            all.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            words.push((plain.join(" "), Box::new(BooleanQuery::new(any))));
         }
-        if all.is_empty() {
-            return Ok(Vec::new());
+        if words.is_empty() {
+            return Ok(Some(Vec::new()));
         }
+        let snapshot = self.snapshot();
+        let keys = if index_words::answerable(spec) {
+            let docs: Vec<&[DocFacts]> = snapshot.docs.iter().map(Vec::as_slice).collect();
+            snapshot
+                .words
+                .ranked(&snapshot.searcher, &words, &docs, &snapshot.names, spec)?
+        } else {
+            self.ranked(&snapshot, words, spec)?
+        };
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| key.row.hit())
+            .map(|hit| snapshot.briefs.get(&hit.id).map(|b| (hit, b.clone())))
+            .collect())
+    }
+
+    /// The keys of the documents matching every word and all of `spec`'s filters, greatest
+    /// first, up to `limit`: a query through the index.
+    fn ranked(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        words: Vec<(String, Box<dyn Query>)>,
+        spec: &ListSpec,
+    ) -> tantivy::Result<Vec<Key>> {
+        let cursor = spec.after.as_ref().and_then(|c| cursor_key(c, spec.sort));
+        let f = &self.fields;
+        let mut all: Vec<(Occur, Box<dyn Query>)> =
+            words.into_iter().map(|(_, q)| (Occur::Must, q)).collect();
         let statuses: Vec<String> = spec.statuses.iter().map(|s| s.as_str().into()).collect();
         let mut filters = vec![any_of(f.status, &statuses)];
         if let Some(own) = &spec.only_country {
@@ -290,38 +371,25 @@ impl Engine {
         let query = BooleanQuery::new(all);
 
         let sort = spec.sort;
-        let cursor = spec.after.as_ref().and_then(|c| cursor_key(c, sort));
-        let limit = usize::try_from(spec.limit + 1).unwrap_or(1);
-        let top = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
-            let fast = segment.fast_fields();
-            let i64s = |name: &str| fast.i64(name).ok().map(|c| c.first_or_default_col(0));
-            let (ids, snapshots, updates) = (i64s("id"), i64s("snapshot"), i64s("updated"));
-            let countries = fast
-                .u64("country_key")
-                .ok()
-                .map(|c| c.first_or_default_col(0));
-            move |doc: DocId, score: Score| {
-                let get = |c: &Option<Arc<dyn ColumnValues<i64>>>| {
-                    c.as_ref().map_or(0, |c| c.get_val(doc))
-                };
-                Key::new(
-                    sort,
-                    cursor,
-                    Row {
-                        id: get(&ids),
-                        score,
-                        snapshot: get(&snapshots),
-                        updated: get(&updates),
-                        country: countries.as_ref().map_or(0, |c| c.get_val(doc)),
-                    },
-                )
-            }
-        });
-        let found = self.reader.searcher().search(&query, &top)?;
+        let facts = Arc::clone(snapshot);
+        let top =
+            TopDocs::with_limit(page_size(spec)).tweak_score(move |segment: &SegmentReader| {
+                let facts = Arc::clone(&facts);
+                let ord = facts.ords.get(&segment.segment_id()).copied();
+                move |doc: DocId, score: Score| {
+                    // A document the snapshot lacks (none should) gets id 0, which has no summary:
+                    // the database then answers.
+                    let row = ord
+                        .and_then(|o| facts.docs[o].get(doc as usize))
+                        .map_or_else(Row::default, |d| Row { score, ..d.row });
+                    Key::new(sort, cursor, row)
+                }
+            });
+        let found = snapshot.searcher.search(&query, &top)?;
         Ok(found
             .into_iter()
-            .filter(|(key, _)| key.after)
-            .filter_map(|(key, _)| key.row.hit())
+            .map(|(key, _)| key)
+            .filter(|key| key.after)
             .collect())
     }
 }
@@ -340,37 +408,6 @@ fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
             })
             .collect(),
     ))
-}
-
-/// What an indexed row was built from: when any of it changes, the row is indexed again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp {
-    /// The search row's id, new each time the database indexes the experience again.
-    row: i64,
-    experience: i64,
-    version: i32,
-    status: String,
-    country: String,
-    area: String,
-    subregion: String,
-    updated_at: NaiveDateTime,
-}
-
-type StampRow = (i64, i64, i32, String, String, String, String, NaiveDateTime);
-
-impl Stamp {
-    fn from_row(r: StampRow) -> Stamp {
-        Stamp {
-            row: r.0,
-            experience: r.1,
-            version: r.2,
-            status: r.3,
-            country: r.4,
-            area: r.5,
-            subregion: r.6,
-            updated_at: r.7,
-        }
-    }
 }
 
 /// What the index holds: the generation it is at least as new as, and each experience's stamp.
@@ -415,7 +452,7 @@ impl GuideIndex {
     /// The hits of a list from the index: `None` when the database is to answer (a list of
     /// unpublished work, no words to search, the index off or being brought up to date by
     /// another request).
-    pub async fn hits(state: &AppState, spec: &ListSpec) -> ApiResult<Option<Vec<Hit>>> {
+    pub(super) async fn hits(state: &AppState, spec: &ListSpec) -> ApiResult<Option<Found>> {
         let this = state.guide_index.clone();
         if !this.enabled || spec.scope != Scope::Published {
             return Ok(None);
@@ -462,7 +499,6 @@ impl GuideIndex {
             .ok_or_else(|| ApiError::internal("search index missing"))?;
         engine
             .search(spec, q)
-            .map(Some)
             .map_err(|e| ApiError::internal(format!("searching the index: {e}")))
     }
 
@@ -514,20 +550,40 @@ impl GuideIndex {
         for id in &gone {
             writer.delete_term(Term::from_field_i64(engine.fields.id, *id));
         }
+        let mut briefs = engine.snapshot().briefs.clone();
+        for id in &gone {
+            briefs.remove(id);
+        }
         for batch in changed.chunks(BATCH) {
-            let pairs: Vec<(i64, i32)> = batch.iter().map(|s| (s.experience, s.version)).collect();
-            let versions = store::versions_of(conn, &pairs)?;
+            let ids: Vec<i64> = batch.iter().map(|s| s.experience).collect();
+            let rows = store::find_many(conn, &ids)?;
             for stamp in batch {
                 writer.delete_term(Term::from_field_i64(engine.fields.id, stamp.experience));
-                if let Some(v) = versions.get(&stamp.experience) {
-                    writer
-                        .add_document(engine.document(stamp, &parse_version(v)?))
-                        .map_err(index_error)?;
-                }
+                briefs.remove(&stamp.experience);
+            }
+            let stamps: HashMap<i64, &Stamp> = batch.iter().map(|s| (s.experience, *s)).collect();
+            for (row, v, doc) in current_versions(conn, rows.into_values())? {
+                let Some(stamp) = stamps.get(&row.id) else {
+                    continue;
+                };
+                writer
+                    .add_document(engine.document(stamp, &doc))
+                    .map_err(index_error)?;
+                briefs.insert(
+                    row.id,
+                    Arc::new(Brief::new(&row, &doc, View::Published, Some(&v))),
+                );
             }
         }
         writer.commit().map_err(index_error)?;
+        engine
+            .merge(&mut writer, indexed.stamps.is_empty())
+            .map_err(index_error)?;
         engine.reader.reload().map_err(index_error)?;
+        let (facets, names) = facets_of(&current, &briefs);
+        let snapshot =
+            Snapshot::new(engine.reader.searcher(), briefs, &facets, names).map_err(index_error)?;
+        *engine.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
         drop(writer);
         indexed.stamps = current;
         indexed.generation = generation;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
 use tantivy::Score;
 
-use super::search::{Hit, ListCursor, Sort};
+use super::search::{Hit, ListCursor, ListSpec, Sort};
 
 pub(super) fn days(d: NaiveDate) -> i64 {
     i64::from(d.num_days_from_ce())
@@ -33,7 +33,7 @@ pub(super) fn country_code(key: u64) -> String {
 }
 
 /// What the list needs of an indexed row.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
 pub(super) struct Row {
     pub(super) id: i64,
     pub(super) score: Score,
@@ -98,4 +98,9 @@ pub(super) fn cursor_key(c: &ListCursor, sort: Sort) -> Option<(f64, i64)> {
         Sort::UpdatedDesc => (micros(c.t?) as f64, c.i),
         Sort::Country => (-(country_key(c.c.as_deref()?) as f64), -c.i),
     })
+}
+
+/// How many keys a page is read with: one more than it shows, to know whether another follows.
+pub(super) fn page_size(spec: &ListSpec) -> usize {
+    usize::try_from(spec.limit + 1).unwrap_or(1)
 }

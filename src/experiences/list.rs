@@ -1,23 +1,26 @@
 //! `GET /experiences`: the Guide's list — filters, full-text search, sorts and cursor pages —
 //! and the list parameters the export shares.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::api::View;
 use super::api::{ExperienceQuery, ExperienceSummary};
-use super::guide_index::GuideIndex;
-use super::model::ExperienceRow;
-use super::rules::ExperienceStatus;
-use super::search::{self, Hit, ListCursor, ListSpec, Sort};
-use super::shown::{lang_of, parse_version, public_status, status_of, Shown};
+use super::guide_index::{Found, GuideIndex};
+use super::model::{ExperienceRow, VersionRow};
+use super::rules::{Document, ExperienceStatus};
+use super::search::{self, ListCursor, ListSpec, Sort};
+use super::shown::{current_versions, lang_of, public_status, status_of};
 use super::store::{self, Scope};
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::countries::model::Subregion;
 use crate::db;
 use crate::error::ApiResult;
-use crate::http::lang::{I18n, LangParam, LangPref, LangTracker};
+use crate::http::lang::{I18n, Lang, LangParam, LangPref, LangTracker};
 use crate::http::pagination::{Page, PageBody, PageParams, PageRequest};
 use crate::http::validate::Checks;
 use crate::state::AppState;
@@ -190,82 +193,53 @@ pub async fn list_experiences(
     .await
 }
 
-/// Reads and renders one page of the list.
+/// Reads and renders one page of the list: from the Guide's index when it answers (no database
+/// read), otherwise from the database.
 async fn compute_page(
     state: &AppState,
     req: &HttpRequest,
     spec: ListSpec,
     pref: LangPref,
 ) -> ApiResult<PageBody> {
-    let (q, sort, limit) = (spec.q.clone(), spec.sort, spec.limit);
-    let indexed = GuideIndex::hits(state, &spec).await?;
-    let (hits, mut shown) =
-        db::run(&state.pool, move |conn| read_page(conn, &spec, indexed)).await?;
+    let (with_q, sort, limit) = (spec.q.is_some(), spec.sort, spec.limit);
+    let items = match GuideIndex::hits(state, &spec).await? {
+        Some(found) => found,
+        None => db::run(&state.pool, move |conn| read_page(conn, &spec)).await?,
+    };
     let mut langs = LangTracker::default();
-    let with_q = q.is_some();
-    let items: Vec<(Hit, Shown)> = hits
-        .into_iter()
-        .filter_map(|h| shown.remove(&h.id).map(|s| (h, s)))
-        .collect();
     let page = Page::from_rows(
         items,
         limit,
         |(h, _)| h.cursor(sort),
-        |(h, s)| summary(s, with_q.then_some(-h.rank), pref, &mut langs),
+        |(h, b)| b.summary(with_q.then_some(-h.rank), pref, &mut langs),
     );
     PageBody::new(req, &page, Some(langs.header_value(pref)))
 }
 
-/// The page's hits, and each one's row and document in the list's scope.
-fn read_page(
-    conn: &mut db::DbConn,
-    spec: &ListSpec,
-    indexed: Option<Vec<Hit>>,
-) -> ApiResult<(Vec<Hit>, BTreeMap<i64, Shown>)> {
-    let hits = match indexed {
-        Some(hits) => hits,
-        None => search::list(conn, spec)?,
-    };
+/// The page's hits in the database, each with what the list shows of it in the list's scope.
+fn read_page(conn: &mut db::DbConn, spec: &ListSpec) -> ApiResult<Found> {
+    let hits = search::list(conn, spec)?;
     let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
-    let mut rows = store::find_many(conn, &ids)?;
-    let mut shown = BTreeMap::new();
-    if spec.scope == Scope::Working {
+    let rows = store::find_many(conn, &ids)?;
+    let mut briefs = if spec.scope == Scope::Working {
         let refs: Vec<&ExperienceRow> = rows.values().collect();
         let mut docs = store::working_documents(conn, &refs)?;
-        for (id, row) in rows.drain() {
-            if let Some(doc) = docs.remove(&id) {
-                shown.insert(
-                    id,
-                    Shown {
-                        row,
-                        doc,
-                        view: View::Working,
-                        version: None,
-                        attachments: Vec::new(),
-                    },
-                );
-            }
-        }
+        rows.into_values()
+            .filter_map(|row| {
+                let doc = docs.remove(&row.id)?;
+                Some((row.id, Brief::new(&row, &doc, View::Working, None)))
+            })
+            .collect()
     } else {
-        let pairs: Vec<(i64, i32)> = rows.values().map(|r| (r.id, r.version)).collect();
-        let mut versions = store::versions_of(conn, &pairs)?;
-        for (id, row) in rows.drain() {
-            if let Some(v) = versions.remove(&id) {
-                let doc = parse_version(&v)?;
-                shown.insert(
-                    id,
-                    Shown {
-                        row,
-                        doc,
-                        view: View::Published,
-                        version: Some(v),
-                        attachments: Vec::new(),
-                    },
-                );
-            }
-        }
-    }
-    Ok((hits, shown))
+        current_versions(conn, rows.into_values())?
+            .into_iter()
+            .map(|(row, v, doc)| (row.id, Brief::new(&row, &doc, View::Published, Some(&v))))
+            .collect::<HashMap<_, _>>()
+    };
+    Ok(hits
+        .into_iter()
+        .filter_map(|h| briefs.remove(&h.id).map(|b| (h, Arc::new(b))))
+        .collect())
 }
 
 fn excerpt(texts: &I18n) -> I18n {
@@ -283,36 +257,86 @@ fn excerpt(texts: &I18n) -> I18n {
         .collect()
 }
 
-fn summary(
-    s: Shown,
-    relevance: Option<f64>,
-    pref: LangPref,
-    langs: &mut LangTracker,
-) -> ExperienceSummary {
-    let lang = lang_of(&s.row);
-    let working = s.view == View::Working;
-    ExperienceSummary {
-        id: s.row.id,
-        country: s.row.country.clone(),
-        thematic_area: s.row.thematic_area.clone(),
-        language: lang,
-        status: if working {
-            status_of(&s.row)
-        } else {
-            public_status(&s.row)
-        },
-        view: s.view,
-        version: s.row.version,
-        snapshot_date: s.doc.snapshot_date,
-        title: langs.pick(pref, &s.doc.title, lang),
-        excerpt: langs.pick(pref, &excerpt(&s.doc.introduction), lang),
-        available_languages: s.doc.languages(),
-        tags: s.doc.tags,
-        relevance,
-        updated_at: match &s.version {
-            Some(v) if !working => utc(v.published_at),
-            _ => utc(s.row.updated_at),
-        },
-        published_at: s.row.published_at.map(utc),
+/// What the list shows of one experience, in every language it has; the reader's languages are
+/// chosen when a page is rendered.
+#[derive(Debug)]
+pub(super) struct Brief {
+    id: i64,
+    country: String,
+    thematic_area: String,
+    language: Lang,
+    status: ExperienceStatus,
+    view: View,
+    version: i32,
+    snapshot_date: NaiveDate,
+    title: I18n,
+    excerpt: I18n,
+    available_languages: Vec<Lang>,
+    tags: Vec<String>,
+    updated_at: DateTime<Utc>,
+    published_at: Option<DateTime<Utc>>,
+}
+
+impl Brief {
+    pub(super) fn new(
+        row: &ExperienceRow,
+        doc: &Document,
+        view: View,
+        version: Option<&VersionRow>,
+    ) -> Brief {
+        let working = view == View::Working;
+        Brief {
+            id: row.id,
+            country: row.country.clone(),
+            thematic_area: row.thematic_area.clone(),
+            language: lang_of(row),
+            status: if working {
+                status_of(row)
+            } else {
+                public_status(row)
+            },
+            view,
+            version: row.version,
+            snapshot_date: doc.snapshot_date,
+            title: doc.title.clone(),
+            excerpt: excerpt(&doc.introduction),
+            available_languages: doc.languages(),
+            tags: doc.tags.clone(),
+            updated_at: match version {
+                Some(v) if !working => utc(v.published_at),
+                _ => utc(row.updated_at),
+            },
+            published_at: row.published_at.map(utc),
+        }
+    }
+
+    /// The languages the experience is written in.
+    pub(super) fn languages(&self) -> &[Lang] {
+        &self.available_languages
+    }
+
+    fn summary(
+        &self,
+        relevance: Option<f64>,
+        pref: LangPref,
+        langs: &mut LangTracker,
+    ) -> ExperienceSummary {
+        ExperienceSummary {
+            id: self.id,
+            country: self.country.clone(),
+            thematic_area: self.thematic_area.clone(),
+            language: self.language,
+            status: self.status,
+            view: self.view,
+            version: self.version,
+            snapshot_date: self.snapshot_date,
+            title: langs.pick(pref, &self.title, self.language),
+            excerpt: langs.pick(pref, &self.excerpt, self.language),
+            available_languages: self.available_languages.clone(),
+            tags: self.tags.clone(),
+            relevance,
+            updated_at: self.updated_at,
+            published_at: self.published_at,
+        }
     }
 }

@@ -7,6 +7,8 @@ pub mod coverage;
 mod edit;
 pub mod guide_index;
 mod index_order;
+mod index_snapshot;
+mod index_words;
 pub mod list;
 pub mod model;
 pub mod routes;

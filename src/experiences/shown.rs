@@ -180,3 +180,21 @@ pub(super) fn published(conn: &mut DbConn, row: ExperienceRow, n: i32) -> ApiRes
         version: Some(v),
     })
 }
+
+/// Each of these experiences with its published version (the row's current one), parsed;
+/// experiences without one are left out.
+pub(super) fn current_versions(
+    conn: &mut DbConn,
+    rows: impl IntoIterator<Item = ExperienceRow>,
+) -> ApiResult<Vec<(ExperienceRow, VersionRow, Document)>> {
+    let rows: Vec<ExperienceRow> = rows.into_iter().collect();
+    let pairs: Vec<(i64, i32)> = rows.iter().map(|r| (r.id, r.version)).collect();
+    let mut versions = store::versions_of(conn, &pairs)?;
+    rows.into_iter()
+        .filter_map(|row| versions.remove(&row.id).map(|v| (row, v)))
+        .map(|(row, v)| {
+            let doc = parse_version(&v)?;
+            Ok((row, v, doc))
+        })
+        .collect()
+}

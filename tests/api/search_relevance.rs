@@ -128,3 +128,51 @@ async fn searches_find_other_forms_of_a_word_on_every_backend() {
         "{first}"
     );
 }
+
+/// Every page of a search, walked with `limit` and the cursor: each item's id and relevance.
+async fn walked(svc: &Svc, query: &str) -> Vec<(i64, Value)> {
+    let mut all = Vec::new();
+    let mut uri = format!("/api/v1/experiences?limit=3&{query}");
+    loop {
+        let res = Req::on(svc, Method::GET, &uri).send().await;
+        assert_eq!(
+            res.status,
+            200,
+            "{query}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        let page = res.json();
+        for e in page["data"].as_array().unwrap() {
+            all.push((e["id"].as_i64().unwrap(), e["relevance"].clone()));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => uri = format!("/api/v1/experiences?limit=3&{query}&cursor={c}"),
+            None => break,
+        }
+    }
+    all
+}
+
+/// Searches with the usual filters are ranked from each word's kept matches, searches with a
+/// date through the index: with a date every experience passes, both give the same pages, in
+/// every order, with the same relevance.
+#[actix_web::test]
+async fn kept_word_matches_rank_and_page_as_the_index_does() {
+    let app = TestApp::new().await;
+    app.with_conn(|conn| mecigep::demo::load(conn, &mecigep::files::Storage::Database).unwrap());
+    let svc = service(app.pool.clone(), AppSettings::default()).await;
+    let mut compared = 0;
+    for q in QUERIES {
+        for sort in ["relevance", "-snapshot_date", "-updated_at", "country"] {
+            let kept = walked(&svc, &format!("{q}&sort={sort}")).await;
+            let through = walked(&svc, &format!("{q}&sort={sort}&snapshot_from=1900-01-01")).await;
+            assert_eq!(kept, through, "{q}&sort={sort}");
+            compared += kept.len();
+        }
+    }
+    assert!(compared > 300, "{compared}");
+    // A filter the index holds no such value of matches nothing, as in the database.
+    assert!(walked(&svc, "q=presupuesto&thematic_area=no-such-area")
+        .await
+        .is_empty());
+}
