@@ -187,8 +187,9 @@ pub struct ServeArgs {
     #[arg(long, env = "MECIGEP_DEMO")]
     pub demo: bool,
     /// Public Guide search pages kept in memory (at most 6 MiB), beside the public's reads of
-    /// single experiences (an 8 MiB ring), dropped as soon as the published Guide changes; 0
-    /// turns both off.
+    /// single experiences (an 8 MiB ring), dropped as soon as the published Guide changes, and
+    /// the working documents editors read (at most 16 MiB, each under its revision); 0 turns
+    /// all three off.
     #[arg(long, env = "MECIGEP_GUIDE_CACHE_ENTRIES", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub guide_cache_entries: u32,

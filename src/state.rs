@@ -117,6 +117,8 @@ pub struct AppState {
     pub guide_cache: Arc<GuideCache>,
     /// The published Guide's full-text index in this process.
     pub guide_index: Arc<crate::experiences::guide_index::GuideIndex>,
+    /// The working documents editors read, kept in this process.
+    pub working_docs: Arc<crate::experiences::working_docs::WorkingDocs>,
     pub rate_limits: Arc<crate::http::rate_limit::Limiter>,
 }
 
@@ -141,8 +143,12 @@ impl AppState {
         let guide_index = Arc::new(crate::experiences::guide_index::GuideIndex::new(
             settings.search_index,
         ));
+        let working_docs = Arc::new(crate::experiences::working_docs::WorkingDocs::new(
+            settings.guide_cache_entries > 0,
+        ));
         AppState {
             guide_index,
+            working_docs,
             rate_limits: Arc::new(crate::http::rate_limit::Limiter::new(settings.rate_limits)),
             pool,
             guide_cache,

@@ -16,6 +16,7 @@ use super::rules::{Document, ExperienceStatus};
 use super::search::{self, ListCursor, ListSpec, Sort};
 use super::shown::{current_versions, lang_of, public_status, status_of};
 use super::store::{self, Scope};
+use super::working_docs::WorkingDocs;
 use crate::auth::{policy, MaybePrincipal, Principal};
 use crate::countries::model::Subregion;
 use crate::db;
@@ -204,7 +205,10 @@ async fn compute_page(
     let (with_q, sort, limit) = (spec.q.is_some(), spec.sort, spec.limit);
     let items = match GuideIndex::hits(state, &spec).await? {
         Some(found) => found,
-        None => db::run(&state.pool, move |conn| read_page(conn, &spec)).await?,
+        None => {
+            let kept = state.working_docs.clone();
+            db::run(&state.pool, move |conn| read_page(conn, &kept, &spec)).await?
+        }
     };
     let mut langs = LangTracker::default();
     let page = Page::from_rows(
@@ -217,13 +221,13 @@ async fn compute_page(
 }
 
 /// The page's hits in the database, each with what the list shows of it in the list's scope.
-fn read_page(conn: &mut db::DbConn, spec: &ListSpec) -> ApiResult<Found> {
+fn read_page(conn: &mut db::DbConn, kept: &WorkingDocs, spec: &ListSpec) -> ApiResult<Found> {
     let hits = search::list(conn, spec)?;
     let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
     let rows = store::find_many(conn, &ids)?;
     let mut briefs = if spec.scope == Scope::Working {
         let refs: Vec<&ExperienceRow> = rows.values().collect();
-        let mut docs = store::working_documents(conn, &refs)?;
+        let mut docs = kept.documents(conn, &refs)?;
         rows.into_values()
             .filter_map(|row| {
                 let doc = docs.remove(&row.id)?;

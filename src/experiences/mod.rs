@@ -18,6 +18,7 @@ pub mod search_index;
 mod shown;
 pub mod store;
 pub mod versions;
+pub mod working_docs;
 
 /// Whether the caller may read an experience's annexes, or attach to it (its country or the
 /// secretariat): the scope of the attachment's events. See [`crate::files::parents`].

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::api::{Experience, ExperienceIn, ExperiencePatch, View, ViewQuery};
 use super::edit::{apply_patch, document_in, save_working};
-use super::model::{ExperienceRow, NewExperienceRow};
+use super::model::NewExperienceRow;
 use super::rules::{self, ExperienceStatus};
 use super::shown::{
     annexes, facts, lang_of, load, parse_version, rendered, respond, status_of, working, Shown,
@@ -68,6 +68,7 @@ pub async fn get_experience(
         return kept.respond(&req);
     }
     let known = key.and_then(|_| cache.trusted_generation());
+    let kept = state.working_docs.clone();
     let (generation, shown) = db::run(&state.pool, move |conn| {
         let generation = match (key, known) {
             (Some(_), Some(g)) => Some(g),
@@ -80,29 +81,29 @@ pub async fn get_experience(
             .ok_or_else(|| ApiError::not_found(format!("no experience {id}")))?;
         policy::read_experience(p, &facts(&row))?;
         let editor = policy::edit_experience(p, &facts(&row)).is_ok();
-        let attachments = annexes(conn, id)?;
-        let show_published = |row: ExperienceRow| match latest {
-            Some(v) => Ok(Shown {
-                attachments,
+        let working_view = match view {
+            Some(View::Working) => {
+                policy::edit_experience(p, &facts(&row))?;
+                true
+            }
+            Some(View::Published) => false,
+            None => editor,
+        };
+        let shown = match latest {
+            _ if working_view => working(conn, row, Some(&kept))?,
+            Some(v) => Shown {
+                attachments: annexes(conn, id)?,
                 doc: parse_version(&v)?,
                 row,
                 view: View::Published,
                 version: Some(v),
-            }),
-            None => Err(ApiError::not_found(format!(
-                "experience {} has no published version yet",
-                row.id
-            ))),
-        };
-        let shown = match view {
-            Some(View::Working) => {
-                policy::edit_experience(p, &facts(&row))?;
-                working(conn, row)
+            },
+            None => {
+                return Err(ApiError::not_found(format!(
+                    "experience {id} has no published version yet"
+                )))
             }
-            Some(View::Published) => show_published(row),
-            None if editor => working(conn, row),
-            None => show_published(row),
-        }?;
+        };
         Ok((generation, shown))
     })
     .await?;
@@ -289,7 +290,7 @@ pub async fn put_experience(
             json!({"revision": row.revision + 1}),
         )?;
         let row = load(conn, id)?;
-        working(conn, row)
+        working(conn, row, None)
     })
     .await?;
     respond(&req, shown, pref)
@@ -333,7 +334,7 @@ pub async fn patch_experience(
             row.revision,
         )?;
         let lang = write_lang.unwrap_or_else(|| lang_of(&row));
-        let mut shown = working(conn, row)?;
+        let mut shown = working(conn, row, None)?;
         let mut checks = Checks::new();
         apply_patch(&mut checks, &mut shown.doc, &body, lang);
         rules::check_complete(&mut checks, &shown.doc, lang_of(&shown.row));
@@ -361,7 +362,7 @@ pub async fn patch_experience(
             json!({"fields": fields, "lang": write_lang, "revision": shown.row.revision + 1}),
         )?;
         let row = load(conn, id)?;
-        working(conn, row)
+        working(conn, row, None)
     })
     .await?;
     let pref = LangPref::from_request_parts(&req)?;

@@ -8,6 +8,7 @@ use super::api::{Experience, View};
 use super::model::{ExperienceRow, VersionRow};
 use super::rules::{Document, ExperienceAction, ExperienceStatus};
 use super::store;
+use super::working_docs::WorkingDocs;
 use crate::auth::policy::ExperienceFacts;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
@@ -142,8 +143,18 @@ pub(super) fn load(conn: &mut DbConn, id: i64) -> ApiResult<ExperienceRow> {
     store::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no experience {id}")))
 }
 
-pub(super) fn working(conn: &mut DbConn, row: ExperienceRow) -> ApiResult<Shown> {
-    let doc = store::working_documents(conn, &[&row])?
+/// The working view of `row`. Reads pass the kept documents; writes pass none, as what their
+/// transaction reads may yet roll back and must not be kept.
+pub(super) fn working(
+    conn: &mut DbConn,
+    row: ExperienceRow,
+    kept: Option<&WorkingDocs>,
+) -> ApiResult<Shown> {
+    let mut docs = match kept {
+        Some(kept) => kept.documents(conn, &[&row])?,
+        None => store::working_documents(conn, &[&row])?,
+    };
+    let doc = docs
         .remove(&row.id)
         .ok_or_else(|| ApiError::internal("working document vanished"))?;
     Ok(Shown {

@@ -436,3 +436,18 @@ pub fn search_texts(doc: &Document) -> SearchTexts {
     search.neutral = neutral.join("\n");
     search
 }
+
+/// Each of these experiences' revision and update time, read now.
+pub fn stamps(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, (i32, NaiveDateTime)>> {
+    Ok(experiences::table
+        .filter(experiences::id.eq_any(ids))
+        .select((
+            experiences::id,
+            experiences::revision,
+            experiences::updated_at,
+        ))
+        .load::<(i64, i32, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(id, revision, at)| (id, (revision, at)))
+        .collect())
+}

@@ -1355,3 +1355,115 @@ async fn public_search_pages_follow_every_change() {
         "the public never sees a draft"
     );
 }
+
+/// Editors read the working document (kept in each process under its revision): every change
+/// shows in their next read and list, whether made through this server or another one on the
+/// same database, kept or not.
+#[actix_web::test]
+async fn editors_read_every_change_of_the_working_document_at_once() {
+    use actix_web::http::Method;
+    for entries in [1024, 0] {
+        // Both servers sign and check tokens with the same secret.
+        let settings = AppSettings {
+            guide_cache_entries: entries,
+            ..AppSettings::default()
+        };
+        let app = TestApp::with_settings(settings.clone()).await;
+        let other = crate::util::service(app.pool.clone(), settings).await;
+        let (admin, member) = (app.secretariat(), app.member("CHL"));
+        let id = app
+            .published_experience(&admin, &body("CHL", "public-budget", "Gestión de caja"))
+            .await;
+        let path = format!("/api/v1/experiences/{id}");
+        let read = |who: &TestUser| {
+            let (app, path, who) = (&app, path.clone(), who.clone());
+            async move {
+                let res = app
+                    .get(&path)
+                    .auth(&who)
+                    .header("accept-language", "es")
+                    .send()
+                    .await;
+                assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+                let etag = res.header("etag").unwrap().to_owned();
+                (res.json(), etag)
+            }
+        };
+        let drafts = |who: &TestUser| {
+            let (app, who) = (&app, who.clone());
+            async move {
+                let res = app
+                    .get("/api/v1/experiences?status=draft&country=CHL")
+                    .auth(&who)
+                    .header("accept-language", "es")
+                    .send()
+                    .await;
+                assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+                res.json()["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["title"].as_str().unwrap_or_default().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        // Read twice: the second read may come from what the first kept.
+        let (first, etag) = read(&admin).await;
+        assert_eq!(first["title"], "Gestión de caja");
+        assert_eq!(read(&admin).await, (first.clone(), etag.clone()));
+
+        // A change through this server shows in the next read, with a new tag.
+        let res = app
+            .patch(&path)
+            .auth(&member)
+            .header("if-match", &etag)
+            .json(&json!({"title": {"es": "Caja única"}}))
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        let (after, etag2) = read(&admin).await;
+        assert_eq!(after["title"], "Caja única", "entries {entries}");
+        assert_eq!(after["status"], "draft");
+        assert_ne!(etag2, etag);
+        assert_eq!(read(&member).await.0["title"], "Caja única");
+        assert_eq!(drafts(&member).await, vec!["Caja única".to_owned()]);
+        assert_eq!(drafts(&member).await, vec!["Caja única".to_owned()]);
+
+        // A change through another server on the same database shows here at once.
+        let res = crate::util::Req::on(&other, Method::PATCH, &path)
+            .auth(&admin)
+            .header("if-match", &etag2)
+            .json(&json!({"title": {"es": "Caja única del Tesoro"}, "tags": ["tesoro"]}))
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        let (last, etag3) = read(&admin).await;
+        assert_eq!(last["title"], "Caja única del Tesoro", "entries {entries}");
+        assert_eq!(last["tags"], json!(["tesoro"]));
+        assert_ne!(etag3, etag2);
+        assert_eq!(
+            drafts(&member).await,
+            vec!["Caja única del Tesoro".to_owned()]
+        );
+
+        // A write refused leaves what editors read as it was.
+        let res = app
+            .patch(&path)
+            .auth(&member)
+            .header("if-match", &etag2)
+            .json(&json!({"title": {"es": "Stale"}}))
+            .send()
+            .await;
+        res.assert_problem(412, "precondition-failed");
+        assert_eq!(read(&admin).await, (last, etag3));
+
+        // The public still reads the published version.
+        let public = app
+            .get(&path)
+            .header("accept-language", "es")
+            .send()
+            .await
+            .json();
+        assert_eq!(public["title"], "Gestión de caja");
+    }
+}
