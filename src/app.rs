@@ -26,26 +26,29 @@ use crate::{failpoint, idempotency, request_id, telemetry};
 /// Every documented route. The OpenAPI document is collected from exactly these.
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::live).service(health::ready).service(
+        // The router tries each resource in turn, in this order: the public's reads (the
+        // Guide, the reference lists) come first, so that they are found soonest. No two
+        // modules' paths can match the same request, so the order changes nothing else.
         scope::scope("/api/v1")
+            .configure(experiences::routes::configure)
+            .configure(countries::routes::configure)
+            .configure(thematic_areas::routes::configure)
+            .configure(rounds::routes::configure)
             .service(openapi::openapi_json)
             .configure(auth::routes::configure)
             .configure(auth::clients::configure)
             .configure(users::routes::configure)
             .configure(audit::routes::configure)
-            .configure(countries::routes::configure)
             .configure(crate::civil_society::configure)
             .configure(crate::documents::configure)
             .configure(crate::files::configure)
             .configure(crate::meetings::configure)
             .configure(cooperation::configure)
             .configure(events::routes::configure)
-            .configure(experiences::routes::configure)
             .configure(exports::routes::configure)
-            .configure(rounds::routes::configure)
             .configure(questionnaires::routes::configure)
             .configure(responses::routes::configure)
             .configure(reports::routes::configure)
-            .configure(thematic_areas::routes::configure)
             .configure(webhooks::routes::configure),
     );
 }
