@@ -90,6 +90,16 @@ pub async fn get_experience(
             None => editor,
         };
         let shown = match latest {
+            // A published experience's working document is its latest version: publishing
+            // writes the version from it, and any edit makes the experience a draft again
+            // (`save_working`). Read from the version, it costs no query of its own.
+            Some(v) if working_view && status_of(&row) == ExperienceStatus::Published => Shown {
+                attachments: annexes(conn, id)?,
+                doc: parse_version(&v)?,
+                row,
+                view: View::Working,
+                version: None,
+            },
             _ if working_view => working(conn, row, Some(&kept))?,
             Some(v) => Shown {
                 attachments: annexes(conn, id)?,
