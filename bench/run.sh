@@ -164,6 +164,8 @@ LUA
         ./target/release/mecigep serve >"$work/uncached.log" 2>&1 &
     uncached_pid=$!
     for _ in $(seq 1 1000); do curl -fs "$UNCACHED/health/ready" >/dev/null && break; sleep 0.01; done
+    # Its own index too, before it is measured: the uncached figures are its steady state.
+    echo "first search on the uncached server (indexes the Guide): $(curl -s -o /dev/null -w '%{time_total}' "$UNCACHED/api/v1/experiences?q=gestion") s"
     python3 bench/tokens.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" >"$work/tokens"
     all_tokens="$(cut -d= -f2 "$work/tokens" | paste -sd,)"
     mixed() { # label base MIX [TOKENS]
@@ -181,6 +183,8 @@ LUA
         mixed "by id, signed-in: $role" "$BASE" read "$(grep -o "^$role=.*" "$work/tokens" | cut -d= -f2)"
     done
     mixed "70/30 search/read, signed-in" "$BASE" mixed "$all_tokens"
+    rss() { awk '/VmRSS/ {printf "%.1f MiB", $2 / 1024}' "/proc/$1/status"; }
+    echo "RSS after the mixed load: $(rss "$pid") (index, kept pages, matches and documents); uncached server $(rss "$uncached_pid")"
 fi
 
 python3 bench/responses.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "${WRITERS:-35}" "${DURATION%s}"
