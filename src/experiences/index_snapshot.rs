@@ -62,12 +62,13 @@ impl Snapshot {
             docs.push(of_segment);
             ords.insert(segment.segment_id(), ord);
         }
+        let words = Words::new(briefs.len());
         Ok(Snapshot {
             searcher,
             briefs,
             docs,
             ords,
-            words: Words::new(),
+            words,
             names,
         })
     }

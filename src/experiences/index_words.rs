@@ -23,8 +23,11 @@ use crate::http::lang::Lang;
 /// Each segment's matches of one word, by document number, with the word's score.
 type Matches = Arc<Vec<Vec<(DocId, Score)>>>;
 
-/// Bytes of matches kept per snapshot (8 bytes a match).
+/// Bytes of matches kept per snapshot (8 bytes a match): at least this much, and more for a
+/// larger Guide, whose common words have as many more matches.
 const BUDGET: u64 = 32 * 1024 * 1024;
+/// Bytes of matches kept per indexed experience, beyond [`BUDGET`].
+const BUDGET_PER_DOC: u64 = 1024;
 
 /// What the list's common filters look at in one indexed experience, as numbers: names are
 /// numbered by [`Names`], countries by [`country_key`], languages are bits.
@@ -120,10 +123,12 @@ pub(super) struct Words {
 }
 
 impl Words {
-    pub(super) fn new() -> Words {
+    /// Kept matches for a snapshot of `documents` experiences.
+    pub(super) fn new(documents: usize) -> Words {
+        let budget = BUDGET.max(BUDGET_PER_DOC.saturating_mul(documents as u64));
         Words {
             kept: Cache::builder()
-                .max_capacity(BUDGET)
+                .max_capacity(budget)
                 .weigher(|word: &String, m: &Matches| {
                     let n: usize = m.iter().map(Vec::len).sum();
                     u32::try_from(n * 8 + word.len()).unwrap_or(u32::MAX)
