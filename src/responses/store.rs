@@ -178,8 +178,8 @@ pub fn save(
             new_comment: c.value.as_ref().and(c.comment.clone()),
         });
     }
-    // One statement per kind of row for a whole questionnaire: 2,000 rows × 9 columns stays
-    // under both backends' bound-parameter limits (SQLite ≥ 3.32: 32,766).
+    // A whole questionnaire's codes (2,000) stay under both backends' bound-parameter limits
+    // (SQLite ≥ 3.32: 32,766).
     for chunk in removed.chunks(2000) {
         diesel::delete(
             answers::table
@@ -188,8 +188,8 @@ pub fn save(
         )
         .execute(conn)?;
     }
-    for chunk in rows.chunks(2000) {
-        upsert_answers(conn, chunk)?;
+    if !rows.is_empty() {
+        upsert_answers(conn, response_id, by, now, &rows)?;
     }
     if !history.is_empty() {
         diesel::insert_into(answer_history::table)
@@ -363,26 +363,32 @@ pub fn move_to(conn: &mut DbConn, id: i64, questionnaire: i64, report: &str) -> 
         .execute(conn)
 }
 
-/// Inserts answers of one response, or overwrites the value, comment and author of those that exist
-/// (`ON CONFLICT … DO UPDATE`): an update in place costs the database far less than a delete
-/// and a new row.
-fn upsert_answers(conn: &mut DbConn, rows: &[AnswerRow]) -> diesel::QueryResult<usize> {
-    use crate::db::schema::answers::dsl as a;
-    use diesel::{ExpressionMethods, RunQueryDsl};
+/// Inserts the answers of one save, or overwrites the value, comment and author of those that
+/// exist (`ON CONFLICT … DO UPDATE`), in one statement of a few binds whatever the number of
+/// answers: PostgreSQL takes them as arrays (`unnest`), SQLite as one JSON array
+/// (`json_each`). A 300-answer save was 1,800 parameters on PostgreSQL, and on SQLite a delete
+/// and 300 single-row inserts that took half the write lock's time.
+fn upsert_answers(
+    conn: &mut DbConn,
+    response_id: i64,
+    by: Option<i64>,
+    at: NaiveDateTime,
+    rows: &[AnswerRow],
+) -> diesel::QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    use diesel::RunQueryDsl;
+    const SET: &str = "ON CONFLICT (response_id, question_code) DO UPDATE SET \
+        value = excluded.value, comment = excluded.comment, updated_by = excluded.updated_by, \
+        updated_at = excluded.updated_at";
     crate::per_backend!(conn,
-        // Six arrays instead of six binds per row: PostgreSQL parses and binds one small
-        // statement whatever the number of answers (a 300-answer save had 1,800 parameters).
         pg(c) => {
-            use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
-            diesel::sql_query(
+            use diesel::sql_types::Array;
+            diesel::sql_query(format!(
                 "INSERT INTO answers (response_id, question_code, value, comment, updated_by, \
-                 updated_at) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], \
-                 $4::text[], $5::bigint[], $6::timestamp[]) \
-                 ON CONFLICT (response_id, question_code) DO UPDATE SET value = excluded.value, \
-                 comment = excluded.comment, updated_by = excluded.updated_by, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.response_id).collect::<Vec<_>>())
+                 updated_at) SELECT $1, q, v, c, $5, $6 \
+                 FROM unnest($2::text[], $3::text[], $4::text[]) AS t(q, v, c) {SET}"
+            ))
+            .bind::<BigInt, _>(response_id)
             .bind::<Array<Text>, _>(
                 rows.iter()
                     .map(|r| r.question_code.as_str())
@@ -394,25 +400,28 @@ fn upsert_answers(conn: &mut DbConn, rows: &[AnswerRow]) -> diesel::QueryResult<
                     .map(|r| r.comment.as_deref())
                     .collect::<Vec<_>>(),
             )
-            .bind::<Array<Nullable<BigInt>>, _>(
-                rows.iter().map(|r| r.updated_by).collect::<Vec<_>>(),
-            )
-            .bind::<Array<Timestamp>, _>(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
+            .bind::<Nullable<BigInt>, _>(by)
+            .bind::<Timestamp, _>(at)
             .execute(c)
         },
-        // SQLite cannot take a multi-row upsert with nullable columns through diesel; with one
-        // writer at a time, replacing the rows in two statements is as safe and faster.
+        // `WHERE true`: SQLite reads `ON CONFLICT` after a bare `SELECT … FROM` as a join's `ON`.
         sqlite(c) => {
-            use diesel::QueryDsl;
-            let response = rows.first().map(|r| r.response_id).unwrap_or_default();
-            let codes: Vec<&str> = rows.iter().map(|r| r.question_code.as_str()).collect();
-            diesel::delete(
-                a::answers
-                    .filter(a::response_id.eq(response))
-                    .filter(a::question_code.eq_any(codes)),
-            )
-            .execute(c)?;
-            diesel::insert_into(a::answers).values(rows).execute(c)
+            let triples: Vec<(&str, &str, Option<&str>)> = rows
+                .iter()
+                .map(|r| (r.question_code.as_str(), r.value.as_str(), r.comment.as_deref()))
+                .collect();
+            let triples = serde_json::to_string(&triples)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+            diesel::sql_query(format!(
+                "INSERT INTO answers (response_id, question_code, value, comment, updated_by, \
+                 updated_at) SELECT ?, j.value ->> 0, j.value ->> 1, j.value ->> 2, ?, ? \
+                 FROM json_each(?) AS j WHERE true {SET}"
+            ))
+            .bind::<BigInt, _>(response_id)
+            .bind::<Nullable<BigInt>, _>(by)
+            .bind::<Timestamp, _>(at)
+            .bind::<Text, _>(triples)
+            .execute(c)
         }
     )
 }

@@ -61,6 +61,16 @@ async fn new_response(s: &Setup) -> i64 {
     res.json()["id"].as_i64().unwrap()
 }
 
+/// The response as `who` reads it.
+async fn read(s: &Setup, id: i64, who: &TestUser) -> Value {
+    s.app
+        .get(&format!("/api/v1/responses/{id}"))
+        .auth(who)
+        .send()
+        .await
+        .json()
+}
+
 async fn put_all(s: &Setup, id: i64, who: &TestUser, body: &Value) -> crate::util::Resp {
     s.app
         .request(Method::PUT, &format!("/api/v1/responses/{id}/answers"))
@@ -223,13 +233,7 @@ async fn one_bad_answer_saves_nothing_and_every_bad_one_is_listed() {
     let mut fields = res.error_fields();
     fields.sort();
     assert_eq!(fields, ["A.3", "B.1", "B.3", "Z.9"]);
-    let r = s
-        .app
-        .get(&format!("/api/v1/responses/{id}"))
-        .auth(&s.member)
-        .send()
-        .await
-        .json();
+    let r = read(&s, id, &s.member).await;
     assert_eq!(r["answered"], 0, "atomic: nothing saved");
     assert_eq!(r["revision"], 1);
     let res = put_all(&s, id, &s.member, &json!({"A.1": "x"})).await;
@@ -585,13 +589,7 @@ async fn stale_if_match_never_overwrites() {
         .send()
         .await;
     res.assert_problem(412, "precondition-failed");
-    let r = s
-        .app
-        .get(&format!("/api/v1/responses/{id}"))
-        .auth(&s.member)
-        .send()
-        .await
-        .json();
+    let r = read(&s, id, &s.member).await;
     assert_eq!(r["answers"][0]["value"], "first");
     let res = s
         .app
@@ -683,6 +681,76 @@ async fn history_keeps_every_change() {
         .send()
         .await
         .assert_problem(404, "not-found");
+}
+
+/// A save over earlier answers replaces each value, comment and author in place; what is read
+/// back is what was sent (quotes, backslashes, line breaks, non-Latin text), and the answers
+/// the save left out keep their value and author.
+#[actix_web::test]
+async fn a_second_save_overwrites_values_comments_and_authors_in_place() {
+    let s = setup().await;
+    let id = new_response(&s).await;
+    assert_eq!(
+        put_all(&s, id, &s.member, &full_answers()).await.status,
+        200
+    );
+    let text = "Ley \"N.º 24.156\" — art. 2 \\ inciso b\nΣ 中文 😀 '; DROP TABLE answers; --";
+    let comment = "cita: \"texto\" \\ fin\t[1, {\"a\": null}]";
+    let second = json!([
+        {"question": "A.1", "value": text, "comment": comment},
+        {"question": "A.2", "value": "It prepares the annual budget bill."},
+        {"question": "A.3", "value": 99999},
+        {"question": "B.4", "value": ["ptb"]}
+    ]);
+    let res = put_all(&s, id, &s.admin, &second).await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let saved = res.json();
+    let stored = read(&s, id, &s.member).await;
+    for r in [&saved, &stored] {
+        let answer = |code: &str| {
+            r["answers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["question"] == code)
+                .unwrap_or_else(|| panic!("no answer {code}: {r}"))
+                .clone()
+        };
+        assert_eq!(r["answered"], 9);
+        assert_eq!(answer("A.1")["value"], text);
+        assert_eq!(answer("A.1")["comment"], comment);
+        assert_eq!(
+            answer("A.2")["comment"],
+            Value::Null,
+            "a comment left out is cleared"
+        );
+        assert_eq!(answer("A.3")["value"], 99999);
+        assert_eq!(answer("B.4")["value"], json!(["ptb"]));
+        for code in ["A.1", "A.2", "A.3", "B.4"] {
+            assert_eq!(answer(code)["updated_by"], s.admin.id, "{code}");
+        }
+        for code in ["A.4", "B.1", "B.2", "B.3", "B.5"] {
+            assert_eq!(answer(code)["updated_by"], s.member.id, "{code}");
+        }
+        assert_eq!(answer("B.2")["value"], "2004-09-15");
+    }
+    let history = s
+        .app
+        .get(&format!("/api/v1/responses/{id}/history?limit=100"))
+        .auth(&s.admin)
+        .send()
+        .await
+        .json();
+    let changes = history["data"].as_array().unwrap();
+    assert_eq!(changes.len(), 9 + 4);
+    let a1 = changes
+        .iter()
+        .rev()
+        .find(|c| c["question"] == "A.1")
+        .unwrap();
+    assert_eq!(a1["old_value"], "Dirección Nacional de Presupuesto");
+    assert_eq!(a1["new_value"], text);
+    assert_eq!(a1["new_comment"], comment);
 }
 
 #[actix_web::test]
@@ -1196,13 +1264,7 @@ async fn a_new_version_carries_answers_over_by_code() {
         .send()
         .await;
 
-    let r = s
-        .app
-        .get(&format!("/api/v1/responses/{id}"))
-        .auth(&s.member)
-        .send()
-        .await
-        .json();
+    let r = read(&s, id, &s.member).await;
     assert_eq!(
         r["questionnaire"], v2id,
         "the draft moved to the new version"
