@@ -443,22 +443,33 @@ async fn webhooks_are_signed_retried_redelivered_and_follow_their_owner() {
     let event_id = message["data"]["id"].as_i64().unwrap();
     assert_eq!(tries[0].headers["webhook-id"], format!("evt_{event_id}"));
 
-    // Every attempt is logged.
-    let deliveries = app
-        .get(&format!(
-            "/api/v1/webhooks/{hook}/deliveries?status=delivered"
-        ))
-        .auth(&admin)
-        .send()
-        .await
-        .json();
-    let delivered = deliveries["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["event"] == event_id)
-        .unwrap()
-        .clone();
+    // Every attempt is logged, once the worker has the receiver's answer: the receiver counts
+    // a try when it arrives, before it answers.
+    let started = Instant::now();
+    let delivered = loop {
+        let deliveries = app
+            .get(&format!(
+                "/api/v1/webhooks/{hook}/deliveries?status=delivered"
+            ))
+            .auth(&admin)
+            .send()
+            .await
+            .json();
+        let found = deliveries["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["event"] == event_id)
+            .cloned();
+        if let Some(d) = found {
+            break d;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "event {event_id} never shown delivered: {deliveries}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(delivered["attempts"], 2);
     let log = delivered["attempt_log"].as_array().unwrap();
     assert_eq!(log[0]["status_code"], 500);
