@@ -84,6 +84,12 @@ impl DbPool {
         }
     }
 
+    /// Whether this process's writes take turns (SQLite: one writer at a time): work a write can
+    /// do before its transaction is then worth doing there, off the turn.
+    pub fn writes_take_turns(&self) -> bool {
+        self.one_writer
+    }
+
     /// Counts a write transaction that ended and remembers whether storage failed it.
     fn note_write(&self, result: &Result<(), &ApiError>) {
         self.writes.fetch_add(1, Ordering::AcqRel);

@@ -4,7 +4,7 @@ use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
 
 use super::api::{AnswerIn, AnswerPath, HistoryEntry, ResponseOut, ValueIn};
 use super::loaded::{after_save, begin_write, check_saving, load_visible, respond_saved};
-use super::saving::{record_answers, validate_answers};
+use super::saving::{record_answers, save_answers};
 use super::store::{self, Change};
 use crate::audit::AuditCtx;
 use crate::auth::policy;
@@ -41,9 +41,6 @@ pub async fn put_answers(
     id: web::Path<i64>,
     body: Body<Vec<AnswerIn>>,
 ) -> ApiResult<HttpResponse> {
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let if_match = etag::if_match_values(&req);
-    let minimal = crate::http::prefer::minimal(&req);
     let (id, answers) = (id.into_inner(), body.into_inner()?);
     if answers.len() > crate::questionnaires::rules::MAX_QUESTIONS {
         return Err(ApiError::validation(vec![FieldError::new(
@@ -52,22 +49,7 @@ pub async fn put_answers(
             "at most 2000 answers per request",
         )]));
     }
-    let (revision, out) = db::run_tx(&state.pool, move |conn| {
-        let l = begin_write(
-            conn,
-            id,
-            &principal,
-            if_match.as_deref(),
-            policy::write_response,
-        )?;
-        check_saving(&l)?;
-        let changes = validate_answers(&l.doc, &answers)?;
-        let saved = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
-        record_answers(conn, &audit, id, &changes, saved.changed)?;
-        after_save(conn, l, saved, minimal)
-    })
-    .await?;
-    respond_saved(&req, revision, &out)
+    save_answers(&req, &state, principal, id, answers).await
 }
 
 /// Save one answer. Honours `If-Match`.
@@ -91,34 +73,14 @@ pub async fn put_answer(
     path: web::Path<AnswerPath>,
     body: Body<ValueIn>,
 ) -> ApiResult<HttpResponse> {
-    let audit = AuditCtx::new(&req, Some(&principal))?;
-    let if_match = etag::if_match_values(&req);
-    let minimal = crate::http::prefer::minimal(&req);
     let AnswerPath { id, code } = path.into_inner();
     let body = body.into_inner()?;
-    let (revision, out) = db::run_tx(&state.pool, move |conn| {
-        let l = begin_write(
-            conn,
-            id,
-            &principal,
-            if_match.as_deref(),
-            policy::write_response,
-        )?;
-        check_saving(&l)?;
-        let changes = validate_answers(
-            &l.doc,
-            &[AnswerIn {
-                question: code.clone(),
-                value: body.value.clone(),
-                comment: body.comment.clone(),
-            }],
-        )?;
-        let saved = store::save(conn, id, &changes, Some(principal.user_id), "put")?;
-        record_answers(conn, &audit, id, &changes, saved.changed)?;
-        after_save(conn, l, saved, minimal)
-    })
-    .await?;
-    respond_saved(&req, revision, &out)
+    let answer = AnswerIn {
+        question: code,
+        value: body.value,
+        comment: body.comment,
+    };
+    save_answers(&req, &state, principal, id, vec![answer]).await
 }
 
 /// Clear one answer (kept in the history). Honours `If-Match`.

@@ -221,12 +221,25 @@ pub(super) fn begin_write(
     check: impl Fn(Option<&Principal>, &ResponseFacts) -> Result<(), ApiError>,
 ) -> ApiResult<Loaded> {
     crate::db::lock_id(conn, "responses", id)?;
-    let mut l = load(conn, id)?;
+    let mut l = load_for_write(conn, id, caller, if_match, check)?;
+    l.row.revision = store::next_revision(conn, id)?;
+    Ok(l)
+}
+
+/// Loads a response and makes [`begin_write`]'s checks without locking it: for the work a write
+/// can do before its transaction, which checks again.
+pub(super) fn load_for_write(
+    conn: &mut DbConn,
+    id: i64,
+    caller: &Principal,
+    if_match: Option<&str>,
+    check: impl Fn(Option<&Principal>, &ResponseFacts) -> Result<(), ApiError>,
+) -> ApiResult<Loaded> {
+    let l = load(conn, id)?;
     let f = facts(&l.row, &l.round);
     policy::read_response(Some(caller), &f).map_err(|_| not_found(id))?;
     check(Some(caller), &f)?;
     etag::check_revision(if_match, etag::Entity("response", id), l.row.revision)?;
-    l.row.revision = store::next_revision(conn, id)?;
     Ok(l)
 }
 
@@ -247,7 +260,10 @@ pub(super) fn after_save(
 }
 
 /// The files attached to a response's answers.
-fn evidence(conn: &mut DbConn, id: i64) -> ApiResult<Vec<crate::files::api::Attachment>> {
+pub(super) fn evidence(
+    conn: &mut DbConn,
+    id: i64,
+) -> ApiResult<Vec<crate::files::api::Attachment>> {
     Ok(crate::files::attachments::for_parent(
         conn,
         crate::files::parents::ParentType::Answer,

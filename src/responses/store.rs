@@ -113,6 +113,7 @@ pub fn answers_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, Ve
 }
 
 /// One change to save: the question, and its new value and comment (`None` value: delete).
+#[derive(Clone)]
 pub struct Change {
     pub code: String,
     pub value: Option<String>,
@@ -125,62 +126,111 @@ pub struct Saved {
     pub answers: Vec<AnswerRow>,
 }
 
-/// Applies `changes` and records each real change in the history, in a few statements.
-pub fn save(
-    conn: &mut DbConn,
-    response_id: i64,
-    changes: &[Change],
-    by: Option<i64>,
-    via: &str,
-) -> QueryResult<Saved> {
-    // Long: a save of answers compares each with what is stored, writes the changes in batches and
-    // records one history row: one pass.
-    let now = crate::time::now();
-    let mut existing: HashMap<String, AnswerRow> = answers::table
-        .filter(answers::response_id.eq(response_id))
-        .select(AnswerRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|a| (a.question_code.clone(), a))
-        .collect();
-    let mut removed: Vec<&str> = Vec::new();
-    let mut rows: Vec<AnswerRow> = Vec::new();
-    let mut history: Vec<AnswerChange> = Vec::new();
-    for c in changes {
-        let old = existing.get(&c.code);
-        let same = match (old, &c.value) {
-            (Some(o), Some(v)) => &o.value == v && o.comment == c.comment,
-            (None, None) => true,
-            _ => false,
-        };
-        if same {
-            continue;
-        }
-        if old.is_some() && c.value.is_none() {
-            removed.push(&c.code);
-        }
-        if let Some(v) = &c.value {
-            rows.push(AnswerRow {
-                response_id,
-                question_code: c.code.clone(),
-                value: v.clone(),
-                comment: c.comment.clone(),
-                updated_by: by,
-                updated_at: now,
+/// A save worked out against the answers stored at one moment: the answers it removes and
+/// writes, and the history of what really changes. Built without touching the database, so a
+/// save can work it out before it waits for its turn to write (SQLite has one writer at a
+/// time); it holds while the response's answers are those it was built from.
+#[derive(Clone)]
+pub struct Plan {
+    stored: HashMap<String, AnswerRow>,
+    removed: Vec<String>,
+    /// Code, value and comment of each answer written.
+    writes: Vec<(String, String, Option<String>)>,
+    /// The history row's changes (JSON), when something changes.
+    history: Option<String>,
+    changed: usize,
+}
+
+impl Plan {
+    /// Compares `changes` with the `stored` answers; an answer sent as it is stored changes
+    /// nothing and is left out of the writes and the history.
+    pub fn new(stored: Vec<AnswerRow>, changes: &[Change]) -> Plan {
+        let stored: HashMap<String, AnswerRow> = stored
+            .into_iter()
+            .map(|a| (a.question_code.clone(), a))
+            .collect();
+        let mut removed = Vec::new();
+        let mut writes = Vec::new();
+        let mut history: Vec<AnswerChange> = Vec::new();
+        let parse = |v: &str| serde_json::from_str(v).ok();
+        for c in changes {
+            let old = stored.get(&c.code);
+            let same = match (old, &c.value) {
+                (Some(o), Some(v)) => &o.value == v && o.comment == c.comment,
+                (None, None) => true,
+                _ => false,
+            };
+            if same {
+                continue;
+            }
+            match &c.value {
+                Some(v) => writes.push((c.code.clone(), v.clone(), c.comment.clone())),
+                None => removed.push(c.code.clone()),
+            }
+            history.push(AnswerChange {
+                question: c.code.clone(),
+                old_value: old.and_then(|o| parse(&o.value)),
+                new_value: c.value.as_deref().and_then(parse),
+                old_comment: old.and_then(|o| o.comment.clone()),
+                new_comment: c.value.as_ref().and(c.comment.clone()),
             });
         }
-        let parse = |v: &str| serde_json::from_str(v).ok();
-        history.push(AnswerChange {
-            question: c.code.clone(),
-            old_value: old.and_then(|o| parse(&o.value)),
-            new_value: c.value.as_deref().and_then(parse),
-            old_comment: old.and_then(|o| o.comment.clone()),
-            new_comment: c.value.as_ref().and(c.comment.clone()),
-        });
+        Plan {
+            stored,
+            removed,
+            writes,
+            changed: history.len(),
+            history: (!history.is_empty())
+                .then(|| serde_json::to_string(&history).unwrap_or_default()),
+        }
     }
+
+    /// How many answers the save changes.
+    pub fn changed(&self) -> usize {
+        self.changed
+    }
+
+    /// Every answer of the response after the save [`apply`] made at `at`, by `by`.
+    pub fn answers_after(
+        self,
+        response_id: i64,
+        by: Option<i64>,
+        at: NaiveDateTime,
+    ) -> Vec<AnswerRow> {
+        let mut answers = self.stored;
+        for code in &self.removed {
+            answers.remove(code);
+        }
+        for (code, value, comment) in self.writes {
+            answers.insert(
+                code.clone(),
+                AnswerRow {
+                    response_id,
+                    question_code: code,
+                    value,
+                    comment,
+                    updated_by: by,
+                    updated_at: at,
+                },
+            );
+        }
+        answers.into_values().collect()
+    }
+}
+
+/// Writes what `plan` changes, and its history row, in a fixed number of statements; returns
+/// the time the answers were written.
+pub fn apply(
+    conn: &mut DbConn,
+    response_id: i64,
+    plan: &Plan,
+    by: Option<i64>,
+    via: &str,
+) -> QueryResult<NaiveDateTime> {
+    let now = crate::time::now();
     // A whole questionnaire's codes (2,000) stay under both backends' bound-parameter limits
     // (SQLite ≥ 3.32: 32,766).
-    for chunk in removed.chunks(2000) {
+    for chunk in plan.removed.chunks(2000) {
         diesel::delete(
             answers::table
                 .filter(answers::response_id.eq(response_id))
@@ -188,31 +238,37 @@ pub fn save(
         )
         .execute(conn)?;
     }
-    if !rows.is_empty() {
-        upsert_answers(conn, response_id, by, now, &rows)?;
+    if !plan.writes.is_empty() {
+        upsert_answers(conn, response_id, by, now, &plan.writes)?;
     }
-    if !history.is_empty() {
+    if let Some(changes) = &plan.history {
         diesel::insert_into(answer_history::table)
             .values((
                 answer_history::response_id.eq(response_id),
-                answer_history::changes.eq(serde_json::to_string(&history).unwrap_or_default()),
-                answer_history::change_count.eq(history.len() as i32),
+                answer_history::changes.eq(changes),
+                answer_history::change_count.eq(plan.changed as i32),
                 answer_history::via.eq(via),
                 answer_history::changed_by.eq(by),
                 answer_history::changed_at.eq(now),
             ))
             .execute(conn)?;
     }
-    let changed = history.len();
-    for code in removed {
-        existing.remove(code);
-    }
-    for row in rows {
-        existing.insert(row.question_code.clone(), row);
-    }
+    Ok(now)
+}
+
+/// Applies `changes` to the answers stored now and records each real change in the history.
+pub fn save(
+    conn: &mut DbConn,
+    response_id: i64,
+    changes: &[Change],
+    by: Option<i64>,
+    via: &str,
+) -> QueryResult<Saved> {
+    let plan = Plan::new(answers(conn, response_id)?, changes);
+    let at = apply(conn, response_id, &plan, by, via)?;
     Ok(Saved {
-        changed,
-        answers: existing.into_values().collect(),
+        changed: plan.changed(),
+        answers: plan.answers_after(response_id, by, at),
     })
 }
 
@@ -373,7 +429,7 @@ fn upsert_answers(
     response_id: i64,
     by: Option<i64>,
     at: NaiveDateTime,
-    rows: &[AnswerRow],
+    rows: &[(String, String, Option<String>)],
 ) -> diesel::QueryResult<usize> {
     use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
     use diesel::RunQueryDsl;
@@ -389,16 +445,10 @@ fn upsert_answers(
                  FROM unnest($2::text[], $3::text[], $4::text[]) AS t(q, v, c) {SET}"
             ))
             .bind::<BigInt, _>(response_id)
-            .bind::<Array<Text>, _>(
-                rows.iter()
-                    .map(|r| r.question_code.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.value.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
             .bind::<Array<Nullable<Text>>, _>(
-                rows.iter()
-                    .map(|r| r.comment.as_deref())
-                    .collect::<Vec<_>>(),
+                rows.iter().map(|r| r.2.as_deref()).collect::<Vec<_>>(),
             )
             .bind::<Nullable<BigInt>, _>(by)
             .bind::<Timestamp, _>(at)
@@ -406,11 +456,7 @@ fn upsert_answers(
         },
         // `WHERE true`: SQLite reads `ON CONFLICT` after a bare `SELECT … FROM` as a join's `ON`.
         sqlite(c) => {
-            let triples: Vec<(&str, &str, Option<&str>)> = rows
-                .iter()
-                .map(|r| (r.question_code.as_str(), r.value.as_str(), r.comment.as_deref()))
-                .collect();
-            let triples = serde_json::to_string(&triples)
+            let triples = serde_json::to_string(rows)
                 .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
             diesel::sql_query(format!(
                 "INSERT INTO answers (response_id, question_code, value, comment, updated_by, \

@@ -683,6 +683,64 @@ async fn history_keeps_every_change() {
         .assert_problem(404, "not-found");
 }
 
+/// Saves of one response sent at the same moment each land whole, one after another: every
+/// change in the history starts from the value the save before it left (no save compares with
+/// answers older than those it overwrites, though each checks its answers before its turn to
+/// write), and the answer read back is the last change's.
+#[actix_web::test]
+async fn simultaneous_saves_of_one_response_follow_each_other_in_the_history() {
+    let s = setup().await;
+    let id = new_response(&s).await;
+    let url = format!("/api/v1/responses/{id}/answers");
+    let saves = 12;
+    let sends = (0..saves).map(|i| {
+        s.app
+            .request(Method::PUT, &url)
+            .auth(&s.member)
+            .json(&json!([
+                {"question": "A.3", "value": i + 1},
+                {"question": "A.1", "value": format!("office {i}")}
+            ]))
+            .send()
+    });
+    let mut revisions = Vec::new();
+    for r in futures_util::future::join_all(sends).await {
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        revisions.push(r.json()["revision"].as_i64().unwrap());
+    }
+    revisions.sort_unstable();
+    revisions.dedup();
+    assert_eq!(revisions.len(), saves, "each save is a revision of its own");
+    let history = s
+        .app
+        .get(&format!("/api/v1/responses/{id}/history?limit=100"))
+        .auth(&s.admin)
+        .send()
+        .await
+        .json();
+    let rows = history["data"].as_array().unwrap();
+    for code in ["A.3", "A.1"] {
+        let changes: Vec<&Value> = rows.iter().filter(|c| c["question"] == code).collect();
+        assert_eq!(changes.len(), saves, "{code}: {rows:?}");
+        assert_eq!(changes[0]["old_value"], Value::Null, "{code}");
+        for pair in changes.windows(2) {
+            assert_eq!(
+                pair[1]["old_value"], pair[0]["new_value"],
+                "{code}: {rows:?}"
+            );
+        }
+        let stored = read(&s, id, &s.member).await;
+        let answer = stored["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["question"] == code)
+            .unwrap()
+            .clone();
+        assert_eq!(answer["value"], changes[saves - 1]["new_value"], "{code}");
+    }
+}
+
 /// A save over earlier answers replaces each value, comment and author in place; what is read
 /// back is what was sent (quotes, backslashes, line breaks, non-Latin text), and the answers
 /// the save left out keep their value and author.
