@@ -8,6 +8,9 @@ countries (the secretariat answers on their behalf), then measures:
   put    PUT /responses/{id}/answers with 300 answers, each client on its own response,
          alternating two answer sets so every request really rewrites all 300 answers; then
          the same with `Prefer: return=minimal` (the answers are not echoed back);
+  burst  the focal points' systems saving at the same moment: every client sends one PUT of
+         300 answers at once, waits until all are answered, then all again (BURSTS times, a
+         fifth of a second apart); the p99 is over every save of every burst;
   submit POST /responses/{id}/submit, each response once.
 Prints requests/s, p50 and p99 in milliseconds.
 
@@ -209,6 +212,46 @@ def bench_put(token, response_ids):
     report("PUT /responses/{id}/answers (300)", latencies, time.monotonic() - start, errors[0])
 
 
+def bench_burst(token, response_ids, bursts):
+    bodies = [json.dumps(answers(0)).encode(), json.dumps(answers(1)).encode()]
+    latencies, errors, lock = [], [0], threading.Lock()
+    clients = response_ids[:CLIENTS]
+    go = threading.Barrier(len(clients))
+
+    def worker(rid):
+        c = Client(token)
+        c.conn.connect()
+        mine = []
+        for n in range(bursts):
+            go.wait()
+            t = time.perf_counter()
+            c.conn.request("PUT", f"/api/v1/responses/{rid}/answers", body=bodies[n % 2],
+                           headers={"content-type": "application/json", "authorization": "Bearer " + token})
+            res = c.conn.getresponse()
+            res.read()
+            ms = (time.perf_counter() - t) * 1000
+            if res.status == 200:
+                mine.append(ms)
+            else:
+                with lock:
+                    errors[0] += 1
+            go.wait()
+            time.sleep(0.2)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(rid,)) for rid in clients]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    print(f"{'PUT (300), all clients at once':<34} {'':>12} {percentile(latencies, 50):10.2f} {percentile(latencies, 99):10.2f}"
+          f"   ({len(latencies)} requests in {bursts} bursts, {errors[0]} errors, {CLIENTS} clients;"
+          f" max {latencies[-1] if latencies else float('nan'):.1f} ms)")
+
+
 def bench_submit(token, response_ids):
     required = [a for a in answers(0) if int(a["question"][1:]) % 10 == 0]
     filler = Client(token)
@@ -256,6 +299,7 @@ def main():
         bench_put_wrk(token, put_ids, minimal=True)
     else:
         bench_put(token, put_ids)
+    bench_burst(token, put_ids, int(os.environ.get("BURSTS", "40")))
     bench_submit(token, submit_ids)
 
 
