@@ -11,10 +11,9 @@
 //! ([`crate::cache::GuideCache`]: at once after a write through this process, within
 //! `MECIGEP_GUIDE_CACHE_RECHECK_MS` for another instance's), and when the index is older it
 //! compares what each indexed row was built from (its [`Stamp`]) with the database and indexes
-//! again only what changed. One request brings the index up to date; the others meanwhile ask
-//! the database, so no answer is older than the generation it was asked under. Starting empty,
-//! the first search indexes the whole published Guide, and the searches arriving meanwhile wait
-//! for it.
+//! again only what changed. One request brings the index up to date and the others wait for it,
+//! so no answer is older than the generation it was asked under; starting empty, the first
+//! search indexes the whole published Guide.
 //!
 //! Words are matched as the database matched them: split on anything not a letter or digit,
 //! lower-cased, accents removed, then stemmed with the Snowball stemmer of the text's language
@@ -450,8 +449,7 @@ impl GuideIndex {
     }
 
     /// The hits of a list from the index: `None` when the database is to answer (a list of
-    /// unpublished work, no words to search, the index off or being brought up to date by
-    /// another request).
+    /// unpublished work, no words to search, the index off or not to be made).
     pub(super) async fn hits(state: &AppState, spec: &ListSpec) -> ApiResult<Option<Found>> {
         let this = state.guide_index.clone();
         if !this.enabled || spec.scope != Scope::Published {
@@ -471,19 +469,13 @@ impl GuideIndex {
                 crate::db::run(&state.pool, move |conn| Ok(cache.read_generation(conn)?)).await?
             }
         };
-        let at = this.at.load(Ordering::Acquire);
-        if at < wanted {
-            // Never indexed: wait for the first indexing rather than rank in the database
-            // meanwhile (under load, those rankings took the CPU the indexing needed). Later,
-            // while one request brings the index up to date, the database answers the others.
-            let mut indexed = if at < 0 {
-                this.indexed.clone().lock_owned().await
-            } else {
-                match this.indexed.clone().try_lock_owned() {
-                    Ok(indexed) => indexed,
-                    Err(_) => return Ok(None),
-                }
-            };
+        if this.at.load(Ordering::Acquire) < wanted {
+            // While one request brings the index up to date the others wait for it, holding no
+            // database connection, rather than rank in the database meanwhile: at 100,000
+            // experiences on PostgreSQL one such ranking took seconds, and the searches
+            // arriving during an indexing held every pooled connection. The indexing usually
+            // reaches their generation too; a request that asked for a newer one indexes again.
+            let mut indexed = this.indexed.clone().lock_owned().await;
             if indexed.generation < wanted {
                 let me = this.clone();
                 indexed = crate::db::run(&state.pool, move |conn| {

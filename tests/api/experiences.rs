@@ -1241,6 +1241,52 @@ async fn identical_searches_at_once_share_one_fresh_page() {
     assert_eq!(at_once().await, both);
 }
 
+/// Right after a publication, different searches at once (each its own page, so each asks the
+/// Guide's index) all find it: those arriving while one request brings the index up to date
+/// wait for it rather than answer from the index as it was.
+#[actix_web::test]
+async fn different_searches_at_once_after_a_publication_all_find_it() {
+    let app = TestApp::new().await;
+    let admin = app.secretariat();
+    let mut published = vec![
+        app.published_experience(&admin, &body("PER", "ict", "Ventanilla digital"))
+            .await,
+    ];
+    let app = &app;
+    for (country, title) in [
+        ("PRY", "Ventanilla única"),
+        ("URY", "Ventanilla de trámites"),
+    ] {
+        published.push(
+            app.published_experience(&admin, &body(country, "ict", title))
+                .await,
+        );
+        published.sort();
+        let all = futures_util::future::join_all((1..=24).map(|limit| {
+            app.get(&format!("/api/v1/experiences?q=ventanilla&limit={limit}"))
+                .send()
+        }))
+        .await;
+        for (res, limit) in all.iter().zip(1..) {
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            let mut found = ids(&res.json());
+            found.sort();
+            let mut expected = published.clone();
+            if limit < expected.len() {
+                assert_eq!(found.len(), limit, "limit {limit}");
+                expected.retain(|id| found.contains(id));
+            }
+            assert_eq!(found, expected, "limit {limit}");
+            assert_eq!(
+                res.json()["next_cursor"].is_string(),
+                limit < published.len(),
+                "limit {limit}: {}",
+                res.json()
+            );
+        }
+    }
+}
+
 #[actix_web::test]
 async fn public_search_pages_follow_every_change() {
     let app = TestApp::new().await;
