@@ -1,0 +1,1 @@
+DROP INDEX experience_search_stamps_idx;
