@@ -76,7 +76,7 @@ async fn workflow(
             let mut summary = serde_json::Map::new();
             match action {
                 ExperienceAction::Submit => {
-                    let shown = working(conn, row.clone(), None)?;
+                    let shown = working(conn, row.clone(), None, None)?;
                     let mut checks = Checks::new();
                     rules::check_submittable(&mut checks, &shown.doc);
                     checks.finish()?;
@@ -90,7 +90,7 @@ async fn workflow(
                     changes.return_reason = Some(Some(reason));
                 }
                 ExperienceAction::Publish => {
-                    let shown = working(conn, row.clone(), None)?;
+                    let shown = working(conn, row.clone(), None, None)?;
                     let version = row.version + 1;
                     store::publish(conn, id, version, &shown.doc, audit.actor_id, now)?;
                     changes.version = Some(version);
@@ -103,7 +103,7 @@ async fn workflow(
             store::update(conn, id, &changes)?;
             Ok(summary)
         })?;
-        working(conn, row, None)
+        working(conn, row, None, None)
     })
     .await?;
     respond(&req, shown, pref)

@@ -14,7 +14,7 @@ use super::guide_index::{Found, GuideIndex};
 use super::model::{ExperienceRow, VersionRow};
 use super::rules::{Document, ExperienceStatus};
 use super::search::{self, ListCursor, ListSpec, Sort};
-use super::shown::{current_versions, lang_of, public_status, status_of};
+use super::shown::{current_versions, lang_of, public_status, status_of, working_documents};
 use super::store::{self, Scope};
 use super::working_docs::WorkingDocs;
 use crate::auth::{policy, MaybePrincipal, Principal};
@@ -227,7 +227,7 @@ fn read_page(conn: &mut db::DbConn, kept: &WorkingDocs, spec: &ListSpec) -> ApiR
     let rows = store::find_many(conn, &ids)?;
     let mut briefs = if spec.scope == Scope::Working {
         let refs: Vec<&ExperienceRow> = rows.values().collect();
-        let mut docs = kept.documents(conn, &refs)?;
+        let mut docs = working_documents(conn, &refs, Some(kept))?;
         rows.into_values()
             .filter_map(|row| {
                 let doc = docs.remove(&row.id)?;

@@ -90,17 +90,7 @@ pub async fn get_experience(
             None => editor,
         };
         let shown = match latest {
-            // A published experience's working document is its latest version: publishing
-            // writes the version from it, and any edit makes the experience a draft again
-            // (`save_working`). Read from the version, it costs no query of its own.
-            Some(v) if working_view && status_of(&row) == ExperienceStatus::Published => Shown {
-                attachments: annexes(conn, id)?,
-                doc: parse_version(&v)?,
-                row,
-                view: View::Working,
-                version: None,
-            },
-            _ if working_view => working(conn, row, Some(&kept))?,
+            _ if working_view => working(conn, row, latest, Some(&kept))?,
             Some(v) => Shown {
                 attachments: annexes(conn, id)?,
                 doc: parse_version(&v)?,
@@ -300,7 +290,7 @@ pub async fn put_experience(
             json!({"revision": row.revision + 1}),
         )?;
         let row = load(conn, id)?;
-        working(conn, row, None)
+        working(conn, row, None, None)
     })
     .await?;
     respond(&req, shown, pref)
@@ -344,7 +334,7 @@ pub async fn patch_experience(
             row.revision,
         )?;
         let lang = write_lang.unwrap_or_else(|| lang_of(&row));
-        let mut shown = working(conn, row, None)?;
+        let mut shown = working(conn, row, None, None)?;
         let mut checks = Checks::new();
         apply_patch(&mut checks, &mut shown.doc, &body, lang);
         rules::check_complete(&mut checks, &shown.doc, lang_of(&shown.row));
@@ -372,7 +362,7 @@ pub async fn patch_experience(
             json!({"fields": fields, "lang": write_lang, "revision": shown.row.revision + 1}),
         )?;
         let row = load(conn, id)?;
-        working(conn, row, None)
+        working(conn, row, None, None)
     })
     .await?;
     let pref = LangPref::from_request_parts(&req)?;
