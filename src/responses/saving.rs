@@ -83,9 +83,11 @@ pub(super) async fn save_answers(
         )?;
         check_saving(&l)?;
         // `begin_write` took the next revision: one more than the read's if nothing came between.
+        // A questionnaire with sections for some countries only gives each load its own copy of
+        // the country's document: the same when equal.
         let work = match &prepared {
             Some((read_at, doc, work))
-                if l.row.revision == read_at + 1 && Arc::ptr_eq(&l.doc, doc) =>
+                if l.row.revision == read_at + 1 && (Arc::ptr_eq(&l.doc, doc) || l.doc == *doc) =>
             {
                 work.clone()
             }
