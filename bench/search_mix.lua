@@ -7,7 +7,11 @@
 --           mixed: 70 % searches, 30 % reads
 --   TOKENS  comma-separated access tokens; each request sends one at random (none: anonymous)
 --   FIRST, LAST  the published experiences' ids, for reads
+--   STYLE   ours (default), or directus: the same draws as Directus requests them
+--           (bench/peers/ab.sh): `/items/experiences?search=…&filter[…]`, a subregion as the
+--           list of its countries (Directus holds no subregion)
 local mix = os.getenv("MIX") or "search"
+local directus = os.getenv("STYLE") == "directus"
 local first = tonumber(os.getenv("FIRST") or "1")
 local last = tonumber(os.getenv("LAST") or "1")
 local tokens = {}
@@ -22,6 +26,13 @@ local countries = {"ARG", "BOL", "BRA", "CAN", "CHL", "COL", "CRI", "DOM", "ECU"
     "JAM", "MEX", "PAN", "PER", "PRY", "SLV", "TTO", "URY", "USA"}
 local subregions = {"north_america", "central_america", "caribbean", "andean", "southern_cone"}
 local languages = {"es", "en", "fr", "pt"}
+local members = {
+    north_america = "CAN,MEX,USA",
+    central_america = "BLZ,CRI,GTM,HND,NIC,PAN,SLV",
+    caribbean = "ATG,BHS,BRB,CUB,DMA,DOM,GRD,GUY,HTI,JAM,KNA,LCA,SUR,TTO,VCT",
+    andean = "BOL,COL,ECU,PER,VEN",
+    southern_cone = "ARG,BRA,CHL,PRY,URY",
+}
 
 -- Zipf: the k-th word with weight 1/k, as the experiences' texts were written.
 local cumulative, total = {}, 0
@@ -61,16 +72,30 @@ local function pick(list) return list[math.random(#list)] end
 local function search_path()
     local q = {}
     for _ = 1, math.random(3) do q[#q + 1] = typed(zipf_word()) end
-    local path = "/api/v1/experiences?limit=20&q=" .. encode(table.concat(q, " "))
-    if math.random() < 0.5 then path = path .. "&thematic_area=" .. pick(areas) end
-    if math.random() < 0.2 then path = path .. "&country=" .. pick(countries) end
-    if math.random() < 0.15 then path = path .. "&subregion=" .. pick(subregions) end
-    if math.random() < 0.2 then path = path .. "&language=" .. pick(languages) end
+    local words = encode(table.concat(q, " "))
+    local area = math.random() < 0.5 and pick(areas)
+    local country = math.random() < 0.2 and pick(countries)
+    local subregion = math.random() < 0.15 and pick(subregions)
+    local language = math.random() < 0.2 and pick(languages)
+    if directus then
+        local path = "/items/experiences?limit=20&search=" .. words
+        if area then path = path .. "&filter[thematic_area][_eq]=" .. area end
+        if country then path = path .. "&filter[country][_eq]=" .. country end
+        if subregion then path = path .. "&filter[country][_in]=" .. members[subregion] end
+        if language then path = path .. "&filter[language][_eq]=" .. language end
+        return path
+    end
+    local path = "/api/v1/experiences?limit=20&q=" .. words
+    if area then path = path .. "&thematic_area=" .. area end
+    if country then path = path .. "&country=" .. country end
+    if subregion then path = path .. "&subregion=" .. subregion end
+    if language then path = path .. "&language=" .. language end
     return path
 end
 
 local function read_path()
-    return "/api/v1/experiences/" .. math.random(first, last)
+    local id = math.random(first, last)
+    return (directus and "/items/experiences/" or "/api/v1/experiences/") .. id
 end
 
 request = function()

@@ -8,7 +8,9 @@
 # bootstraps it on its own database, loads the same 10,000 experiences into both, then runs wrk
 # (64 connections) ROUNDS times over: ours by id, Directus by id, ours filtered + search,
 # Directus filtered + search, and ours filtered + search on a second server with the public
-# search pages off (MECIGEP_GUIDE_CACHE_ENTRIES=0). Prints every run and the ratios us/Directus.
+# search pages off (MECIGEP_GUIDE_CACHE_ENTRIES=0); then the random mix of bench/run.sh
+# (bench/search_mix.lua) on both sides: searches of 1–3 random words with random filters, and
+# reads of random experiences. Prints every run and the ratios us/Directus.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -45,7 +47,10 @@ cleanup() {
 trap cleanup EXIT
 
 # Loopback, as Directus' own connection: no TLS to the database (libpq would negotiate it).
-DATABASE_URL="${PG%/*}/mecigep_ab?sslmode=disable" MECIGEP_BIND="127.0.0.1:$OURS" RUST_LOG=warn \
+# The rate limits guard a service from runaway callers; the load generator is one caller (and
+# Directus runs with RATE_LIMITER_ENABLED=false).
+limits_off="MECIGEP_RATE_LIMIT_WRITES=0 MECIGEP_RATE_LIMIT_LOGINS=0 MECIGEP_RATE_LIMIT_EXPORTS=0 MECIGEP_RATE_LIMIT_SEARCH=0"
+env $limits_off DATABASE_URL="${PG%/*}/mecigep_ab?sslmode=disable" MECIGEP_BIND="127.0.0.1:$OURS" RUST_LOG=warn \
     MECIGEP_ADMIN_EMAIL="$ADMIN_EMAIL" MECIGEP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     ./target/release/mecigep serve >"$work/ours.log" 2>&1 &
 ours_pid=$!
@@ -87,7 +92,7 @@ psql "${PG%/*}/mecigep_ab" -qc "VACUUM ANALYZE"
 psql "${PG%/*}/directus_ab" -qc "VACUUM ANALYZE" -c "CHECKPOINT"
 # A second server of ours on the same database with the public search pages off: every search
 # ranked again (the figure before the page cache, and what a never-repeated search costs).
-DATABASE_URL="${PG%/*}/mecigep_ab?sslmode=disable" MECIGEP_BIND="127.0.0.1:$UNCACHED" RUST_LOG=warn \
+env $limits_off DATABASE_URL="${PG%/*}/mecigep_ab?sslmode=disable" MECIGEP_BIND="127.0.0.1:$UNCACHED" RUST_LOG=warn \
     MECIGEP_GUIDE_CACHE_ENTRIES=0 ./target/release/mecigep serve >"$work/uncached.log" 2>&1 &
 uncached_pid=$!
 for _ in $(seq 1 300); do
@@ -121,11 +126,29 @@ measure() {   # $1 base URL, $2 script → req/s p50 p99
     local out
     out="$(wrk -t2 -c64 -d"$DURATION" --latency -s "$2" "$1")"
     awk '/Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print rps, p50, p99}' <<<"$out"
+    # Directus' searches run on in the database for seconds after wrk stops: the next run
+    # waits until no query of either database is left, or it measures them.
+    for _ in $(seq 1 120); do
+        [ "$(psql "$PG" -Atc "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND datname IN ('mecigep_ab', 'directus_ab')")" = 0 ] && break
+        sleep 0.25
+    done
 }
+
+# Each of our servers indexes the Guide at its first search (src/experiences/guide_index.rs):
+# done before anything is measured, as bench/run.sh does.
+for port in "$OURS" "$UNCACHED"; do
+    echo "first search on :$port (indexes the Guide): $(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/api/v1/experiences?q=gestion") s"
+done
 
 echo "A/B on PostgreSQL, $COUNT experiences, wrk -t2 -c64 -d$DURATION; $(nproc) cores"
 printf '%-6s %-34s %10s %10s %10s\n' round request "req/s" p50 p99
 declare -A sum
+record() {   # $1 key, $2 round, $3 label, $4 "req/s p50 p99": prints the run, adds to its sum
+    local rps p50 p99
+    read -r rps p50 p99 <<<"$4"
+    sum[$1]=$(awk -v a="${sum[$1]:-0}" -v b="$rps" 'BEGIN {print a + b}')
+    printf '%-6s %-34s %10s %10s %10s\n' "$2" "$3" "$rps" "$p50" "$p99"
+}
 for r in $(seq 1 "$ROUNDS"); do
     for pair in "ours_id|http://127.0.0.1:$OURS|mecigep GET /experiences/{id}" \
                 "theirs_id|http://127.0.0.1:$THEIRS|directus GET /items/experiences/{id}" \
@@ -133,11 +156,30 @@ for r in $(seq 1 "$ROUNDS"); do
                 "theirs_q|http://127.0.0.1:$THEIRS|directus filter + search" \
                 "ours_q_uncached|http://127.0.0.1:$UNCACHED|mecigep same, no page cache"; do
         IFS='|' read -r key base label <<<"$pair"
-        read -r rps p50 p99 <<<"$(measure "$base" "$work/${key%_uncached}.lua")"
-        sum[$key]=$(awk -v a="${sum[$key]:-0}" -v b="$rps" 'BEGIN {print a + b}')
-        printf '%-6s %-34s %10s %10s %10s\n' "$r" "$label" "$rps" "$p50" "$p99"
+        record "$key" "$r" "$label" "$(measure "$base" "$work/${key%_uncached}.lua")"
+    done
+done
+
+# The same random mix as bench/run.sh's mixed load, drawn the same way on both sides
+# (bench/search_mix.lua, STYLE=directus for theirs): every request its own 1–3 words of the
+# Guide's vocabulary and random filters, or a random experience.
+{ cat bench/threads.lua; python3 bench/experiences.py --lua-vocabulary; cat bench/search_mix.lua; } >"$work/mix.lua"
+mixed() {   # $1 base URL, $2 MIX, $3 STYLE, $4 FIRST, $5 LAST → req/s p50 p99
+    MIX="$2" STYLE="$3" FIRST="$4" LAST="$5" measure "$1" "$work/mix.lua"
+}
+for r in $(seq 1 "$ROUNDS"); do
+    for pair in "mix_ours|http://127.0.0.1:$OURS|search|ours|$first|$last|mecigep random search mix" \
+                "mix_theirs|http://127.0.0.1:$THEIRS|search|directus|1|$COUNT|directus random search mix" \
+                "mix_ours_uncached|http://127.0.0.1:$UNCACHED|search|ours|$first|$last|mecigep same, no page cache" \
+                "read_ours|http://127.0.0.1:$OURS|read|ours|$first|$last|mecigep random reads by id" \
+                "read_theirs|http://127.0.0.1:$THEIRS|read|directus|1|$COUNT|directus random reads by id"; do
+        IFS='|' read -r key base kind style lo hi label <<<"$pair"
+        record "$key" "$r" "$label" "$(mixed "$base" "$kind" "$style" "$lo" "$hi")"
     done
 done
 awk -v a="${sum[ours_id]}" -v b="${sum[theirs_id]}" 'BEGIN {printf "ratio us/Directus, by id:           %.1f×\n", a / b}'
 awk -v a="${sum[ours_q]}" -v b="${sum[theirs_q]}" 'BEGIN {printf "ratio us/Directus, filtered search: %.1f×\n", a / b}'
 awk -v a="${sum[ours_q_uncached]}" -v b="${sum[theirs_q]}" 'BEGIN {printf "ratio us/Directus, same without page cache: %.1f×\n", a / b}'
+awk -v a="${sum[mix_ours]}" -v b="${sum[mix_theirs]}" 'BEGIN {printf "ratio us/Directus, random search mix: %.1f×\n", a / b}'
+awk -v a="${sum[mix_ours_uncached]}" -v b="${sum[mix_theirs]}" 'BEGIN {printf "ratio us/Directus, same without page cache: %.1f×\n", a / b}'
+awk -v a="${sum[read_ours]}" -v b="${sum[read_theirs]}" 'BEGIN {printf "ratio us/Directus, random reads by id: %.1f×\n", a / b}'
